@@ -1,0 +1,68 @@
+"""The agent's error tree, grouped by what the caller can do about it.
+
+::
+
+    AgentError
+     ├── ConfigError (ValueError)            stop; exit 78 (EX_CONFIG), no restart loop
+     ├── DriverUnavailable (ImportError)     skip that driver, name the extra to install
+     ├── DeviceError (OSError)               the supervisor retries with backoff
+     │    ├── DeviceNotFound (LookupError)
+     │    ├── DeviceDisconnected (ConnectionError)
+     │    └── DeviceStalled (TimeoutError)
+     ├── ProtocolError (ValueError)          bad bytes: count, drop, keep going
+     └── SyncError (ConnectionError)         the outbox keeps the record; retry later
+
+Each error also inherits the matching built-in exception, so callers that
+only know the standard library still catch it sensibly.
+"""
+
+from __future__ import annotations
+
+EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
+
+
+class AgentError(Exception):
+    """Root of every error the agent raises on purpose."""
+
+
+class ConfigError(AgentError, ValueError):
+    """The configuration is wrong; the message names the file, field and fix."""
+
+    def __init__(self, message: str, *, source: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.field = field
+
+
+class DriverUnavailable(AgentError, ImportError):
+    """A driver's library is not installed; ``extra`` names what to install."""
+
+    def __init__(self, driver: str, extra: str | None, cause: str) -> None:
+        hint = f"pip install 'vr-edge-agent[{extra}]'" if extra else "reinstall the plugin that provides it"
+        super().__init__(f"driver {driver!r} is unavailable ({cause}); install it with: {hint}")
+        self.driver = driver
+        self.extra = extra
+
+
+class DeviceError(AgentError, OSError):
+    """A device failed in a way worth retrying after a backoff."""
+
+
+class DeviceNotFound(DeviceError, LookupError):
+    """The device was not found (not advertising, unplugged, no such stream)."""
+
+
+class DeviceDisconnected(DeviceError, ConnectionError):
+    """The device went away while connected."""
+
+
+class DeviceStalled(DeviceError, TimeoutError):
+    """Connected, but samples stopped arriving at the expected cadence."""
+
+
+class ProtocolError(AgentError, ValueError):
+    """Malformed bytes from a sensor or a client; count them and drop them."""
+
+
+class SyncError(AgentError, ConnectionError):
+    """The cloud link failed; records stay in the outbox until delivered."""
