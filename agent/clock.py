@@ -12,10 +12,8 @@ agent time with an online offset and drift estimate.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator
 
 import numpy as np
 import numpy.typing as npt
@@ -28,10 +26,10 @@ class Clock:
         if not speed > 0:
             raise ValueError(f"clock speed must be > 0, got {speed}")
         self.speed = speed
-        self._origin = time.monotonic()
+        self.origin = time.monotonic()  # agent start: scenarios and uptime count from here
 
     def now(self) -> float:
-        return self._origin + (time.monotonic() - self._origin) * self.speed
+        return self.origin + (time.monotonic() - self.origin) * self.speed
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.speed)
@@ -39,11 +37,9 @@ class Clock:
     async def sleep_until(self, t: float) -> None:
         await self.sleep(t - self.now())
 
-    @contextlib.asynccontextmanager
-    async def timeout(self, seconds: float) -> AsyncIterator[None]:
-        """``asyncio.timeout`` measured in agent seconds."""
-        async with asyncio.timeout(max(0.0, seconds) / self.speed):
-            yield
+    def timeout(self, seconds: float) -> asyncio.Timeout:
+        """``asyncio.timeout`` measured in agent seconds (``.expired()`` tells who fired)."""
+        return asyncio.timeout(max(0.0, seconds) / self.speed)
 
 
 class DeviceClock:

@@ -16,8 +16,8 @@ with a :class:`~agent.errors.DriverUnavailable` that names the extra.
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
@@ -83,7 +83,9 @@ class DriverPlugin:
     """An entry point's target: a driver described without importing it.
 
     ``target`` is ``"module:Class"``; ``extra`` is the pip extra that brings
-    its library (None when it needs nothing beyond the core).
+    its library (None when it needs nothing beyond the core); ``example`` is
+    a valid options table, shown by ``edge-agent drivers`` and checked by the
+    driver contract test.
     """
 
     name: str
@@ -91,6 +93,7 @@ class DriverPlugin:
     options: type[DriverOptions]
     target: str
     extra: str | None = None
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     def load(self) -> DriverClass:
         module_name, _, attr = self.target.partition(":")

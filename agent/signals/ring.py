@@ -1,0 +1,132 @@
+"""Fixed-capacity ring buffers whose newest ``n`` values are always one contiguous view.
+
+Every value is written twice, at ``i`` and ``i + capacity``, so the last
+``n <= capacity`` values are a plain slice of the backing array: windows are
+read without copying and without Python loops, which keeps per-tick feature
+updates cheap (see docs/signals.md, "CPU budget").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+
+class Ring:
+    """The newest ``capacity`` rows of a stream of float64 rows of ``width`` columns.
+
+    ``total`` counts every row ever pushed, so a row's absolute index stays
+    valid for as long as it is held (``absolute_index - (total - len(ring))``).
+    """
+
+    def __init__(self, capacity: int, width: int = 1, dtype: npt.DTypeLike = np.float64) -> None:
+        if capacity < 1:
+            raise ValueError(f"ring capacity must be >= 1, got {capacity}")
+        self.capacity = capacity
+        self.width = width
+        self._buf = np.zeros((2 * capacity, width), dtype=dtype)
+        self._head = 0  # where the next row goes, in [0, capacity)
+        self.total = 0
+
+    def __len__(self) -> int:
+        return min(self.total, self.capacity)
+
+    def clear(self) -> None:
+        self._head = 0
+        self.total = 0
+
+    def push(self, rows: npt.ArrayLike) -> None:
+        """Append rows (shape (n, width), or (n,) when width is 1)."""
+        a = np.asarray(rows, dtype=self._buf.dtype)
+        if a.ndim == 1:
+            a = a.reshape(-1, self.width)
+        n = a.shape[0]
+        if n == 0:
+            return
+        cap = self.capacity
+        if n >= cap:  # only the newest ``cap`` rows survive
+            a = a[n - cap :]
+            self._buf[:cap] = a
+            self._buf[cap:] = a
+            self._head = 0
+            self.total += n
+            return
+        h = self._head
+        first = min(n, cap - h)
+        self._buf[h : h + first] = a[:first]
+        self._buf[h + cap : h + cap + first] = a[:first]
+        rest = n - first
+        if rest:
+            self._buf[:rest] = a[first:]
+            self._buf[cap : cap + rest] = a[first:]
+        self._head = (h + n) % cap
+        self.total += n
+
+    def last(self, n: int | None = None) -> np.ndarray:
+        """The newest ``n`` rows (all held rows by default), oldest first, as a read-only view."""
+        held = len(self)
+        n = held if n is None else max(0, min(n, held))
+        end = self._head + self.capacity
+        view = self._buf[end - n : end]
+        view = view.view()
+        view.flags.writeable = False
+        return view
+
+    def column(self, n: int | None = None, col: int = 0) -> np.ndarray:
+        return self.last(n)[:, col]
+
+    @property
+    def first_index(self) -> int:
+        """Absolute index of the oldest row still held."""
+        return self.total - len(self)
+
+    def span(self, start: int, stop: int) -> np.ndarray:
+        """Rows with absolute indices in [start, stop); they must still be held."""
+        if start < self.first_index or stop > self.total or start > stop:
+            raise IndexError(f"rows [{start}, {stop}) not held (held [{self.first_index}, {self.total}))")
+        return self.last(self.total - start)[: stop - start]
+
+
+class TimedRing:
+    """A ring of ``(t, values...)`` rows kept in time order, with time-window lookups."""
+
+    def __init__(self, capacity: int, width: int = 1) -> None:
+        self._ring = Ring(capacity, width + 1)
+        self.width = width
+
+    def __len__(self) -> int:
+        return len(self._ring)
+
+    @property
+    def total(self) -> int:
+        return self._ring.total
+
+    def clear(self) -> None:
+        self._ring.clear()
+
+    def push(self, t: npt.ArrayLike, values: npt.ArrayLike) -> None:
+        t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
+        v = np.asarray(values, dtype=np.float64).reshape(t.shape[0], self.width)
+        self._ring.push(np.hstack((t, v)))
+
+    def window(self, t_start: float, t_end: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(t, values)`` of rows with ``t_start < t <= t_end`` (views, oldest first)."""
+        rows = self._ring.last()
+        t = rows[:, 0]
+        i0 = int(np.searchsorted(t, t_start, side="right"))
+        i1 = int(np.searchsorted(t, t_end, side="right"))
+        return t[i0:i1], rows[i0:i1, 1:]
+
+    def window_bounds(self, t_start: float, t_end: float) -> tuple[int, int]:
+        """Absolute indices [i0, i1) of the rows in ``(t_start, t_end]``: a cheap cache key."""
+        t = self._ring.last()[:, 0]
+        base = self._ring.first_index
+        return (
+            base + int(np.searchsorted(t, t_start, side="right")),
+            base + int(np.searchsorted(t, t_end, side="right")),
+        )
+
+    def last_t(self) -> float | None:
+        if not len(self._ring):
+            return None
+        return float(self._ring.last(1)[0, 0])

@@ -1,0 +1,14 @@
+"""The VR link: the local socket through which the VR app receives adaptations and reports sessions.
+
+Length-prefixed msgpack frames (:mod:`agent.vrlink.frames`), typed messages
+(:mod:`agent.vrlink.messages`), the server the agent feeds
+(:mod:`agent.vrlink.server`) and a reference asyncio client
+(:mod:`agent.vrlink.client`). The protocol is specified in docs/vr-protocol.md.
+"""
+
+from agent.vrlink.hub import AppEvent
+from agent.vrlink.messages import CalibrationStatus, SensorStatus, Status
+from agent.vrlink.options import TcpOptions, VrLinkOptions
+from agent.vrlink.server import VrLinkServer
+
+__all__ = ["AppEvent", "CalibrationStatus", "SensorStatus", "Status", "TcpOptions", "VrLinkOptions", "VrLinkServer"]

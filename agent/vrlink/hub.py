@@ -1,0 +1,147 @@
+"""The VR link's shared state: connected clients, the latest signals, counters, app events.
+
+The agent publishes into the hub; the hub encodes each message once and
+hands the same frame to every client's mailbox without waiting. Messages the
+apps send (sessions, markers, pain ratings) come out of the hub's bounded
+event queue as :class:`AppEvent` records.
+"""
+
+from __future__ import annotations
+
+import collections
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from agent.adaptation import Adaptation
+from agent.clock import Clock
+from agent.queues import BoundedQueue, Overflow
+from agent.vrlink.fanout import Mailbox, Outgoing
+from agent.vrlink.frames import encode_frame
+from agent.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart, Status, adaptation_to_wire
+from agent.vrlink.options import VrLinkOptions
+
+if TYPE_CHECKING:
+    from agent.vrlink.connection import ClientLink
+
+AppMessage = SessionStart | SessionEnd | Marker | PainRating
+
+
+@dataclass(frozen=True, slots=True)
+class AppEvent:
+    """Something an app told the agent, stamped on arrival with agent-clock time."""
+
+    t: float
+    client_id: str
+    peer: str  # "uid=... gid=... pid=..." or "tcp 127.0.0.1:PORT", for the record
+    message: AppMessage
+
+
+class Hub:
+    def __init__(self, options: VrLinkOptions, clock: Clock) -> None:
+        self.options = options
+        self.clock = clock
+        self.instance = secrets.token_hex(8)
+        self.links: set[ClientLink] = set()
+        self.counters: collections.Counter[str] = collections.Counter()
+        self.events: BoundedQueue[AppEvent] = BoundedQueue("vrlink.events", options.event_queue, Overflow.DROP_NEWEST)
+        self._latest_adaptation: tuple[dict[str, Any], float] | None = None  # wire map, agent time published
+        self._latest_status: Outgoing | None = None
+        self._last_seq: int | None = None
+        self._send_latency_ns: collections.deque[int] = collections.deque(maxlen=4096)
+        self._dropped_by_gone_clients = 0
+        self._next_client = 0
+
+    def new_client_id(self) -> str:
+        self._next_client += 1
+        return f"c{self._next_client}"
+
+    # -- agent -> apps ------------------------------------------------------------
+
+    def publish_adaptation(self, a: Adaptation) -> None:
+        if self._last_seq is not None and a.seq <= self._last_seq:
+            raise ValueError(f"adaptation seq must increase: got {a.seq} after {self._last_seq}")
+        self._last_seq = a.seq
+        wire = adaptation_to_wire(a)
+        item = Outgoing("adaptation", encode_frame(wire, self.options.max_frame_bytes))
+        self._latest_adaptation = (wire, self.clock.now())
+        self.counters["published.adaptation"] += 1
+        for link in self.links:
+            if link.wants_adaptation:
+                link.mailbox.put(link.mailbox.adaptation, item)
+
+    def publish_status(self, status: Status | Mapping[str, Any]) -> None:
+        if not isinstance(status, Status):
+            status = Status.model_validate(status, strict=False)
+        wire = {**status.to_wire(), "t": self.clock.now()}
+        item = Outgoing("status", encode_frame(wire, self.options.max_frame_bytes))
+        self._latest_status = item
+        self.counters["published.status"] += 1
+        for link in self.links:
+            if link.wants_status:
+                link.mailbox.put(link.mailbox.status, item)
+
+    def heartbeat(self) -> None:
+        item = Outgoing("heartbeat", encode_frame({"type": "heartbeat", "t": self.clock.now()}))
+        for link in self.links:
+            link.mailbox.put(link.mailbox.heartbeat, item)
+
+    def catch_up(self, link: ClientLink) -> None:
+        """A new client gets the current status, and the latest adaptation if it has not expired."""
+        if self._latest_status is not None and link.wants_status:
+            link.mailbox.put(link.mailbox.status, self._latest_status)
+        if self._latest_adaptation is not None and link.wants_adaptation:
+            wire, published = self._latest_adaptation
+            remaining = wire["ttl_s"] - (self.clock.now() - published)
+            if remaining > 0:
+                frame = encode_frame({**wire, "ttl_s": remaining}, self.options.max_frame_bytes)
+                link.mailbox.put(link.mailbox.adaptation, Outgoing("adaptation", frame))
+
+    def attach(self, link: ClientLink) -> None:
+        self.links.add(link)
+        self.catch_up(link)
+
+    def detach(self, link: ClientLink) -> None:
+        if link in self.links:
+            self.links.discard(link)
+            self._dropped_by_gone_clients += link.mailbox.dropped_adaptations
+
+    def record_sent(self, item: Outgoing) -> None:
+        self.counters[f"sent.{item.kind}"] += 1
+        if item.kind == "adaptation":
+            self._send_latency_ns.append(time.perf_counter_ns() - item.queued_ns)
+
+    # -- apps -> agent -----------------------------------------------------------
+
+    def record_event(self, event: AppEvent) -> bool:
+        """False if the agent is not keeping up and the event was refused (the app is told 'busy')."""
+        accepted = self.events.put(event)
+        self.counters[f"received.{event.message.type}" if accepted else "events_refused"] += 1
+        return accepted
+
+    # -- figures -------------------------------------------------------------------
+
+    def send_latency_ms(self) -> dict[str, float | int]:
+        """Publish-to-written latency of recent adaptation frames (all clients)."""
+        if not self._send_latency_ns:
+            return {"n": 0}
+        ms = np.fromiter(self._send_latency_ns, dtype=np.float64) / 1e6
+        p50, p99 = np.percentile(ms, [50, 99])
+        return {"n": int(ms.size), "p50": float(p50), "p99": float(p99), "max": float(ms.max())}
+
+    def reset_send_latency(self) -> None:
+        self._send_latency_ns.clear()
+
+    def stats(self) -> dict[str, Any]:
+        dropped = self._dropped_by_gone_clients + sum(link.mailbox.dropped_adaptations for link in self.links)
+        return {
+            "clients": len(self.links),
+            "adaptations_dropped": dropped,
+            "counters": dict(sorted(self.counters.items())),
+            "events": self.events.stats(),
+            "send_latency_ms": self.send_latency_ms(),
+        }

@@ -1,0 +1,67 @@
+"""Recording formats: each module has ``NAME``, ``SUMMARY``, ``matches(Sniff)``
+and ``load(path, StreamSelection) -> list[Track]``; this module detects which
+one a path is and loads it with every failure named by file."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from types import ModuleType
+
+from agent.errors import AgentError, ConfigError
+from drivers.replay.formats import biosignal, e4, eegmat, muse, rr, wesad
+from drivers.replay.formats.files import require
+from drivers.replay.formats.sniff import sniff
+from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track
+
+FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (wesad, e4, muse, rr, eegmat, biosignal)}
+
+
+def detect(path: Path) -> ModuleType:
+    """The format of ``path``, from its name and its first bytes."""
+    found = sniff(require(path))
+    for fmt in FORMATS.values():
+        if found.problem is None and fmt.matches(found):
+            return fmt
+    why = found.problem or "it matches none of the known formats"
+    raise RecordingUnreadable(path, f"cannot tell which recording format this is: {why} "
+                                    f"(known: {', '.join(FORMATS)}; set format= to force one)")
+
+
+def open_recording(path: Path, format_name: str, streams: tuple[str, ...] | None) -> list[Track]:
+    """Load the tracks of ``path`` (blocking: call it in a thread)."""
+    fmt = detect(path) if format_name == "auto" else FORMATS[format_name]
+    select = StreamSelection(streams)
+    try:
+        tracks = fmt.load(require(path), select)
+    except AgentError:
+        raise
+    except (ValueError, IndexError, OSError) as exc:  # shapes and values that break a Track or StreamSpec
+        raise RecordingUnreadable(path, f"not a valid {fmt.NAME} recording ({type(exc).__name__}: {exc})") from exc
+    select.check(path)
+    if not any(len(t) for t in tracks):
+        raise ConfigError(f"{path}: the selected streams hold no samples", source=str(path), field="streams")
+    return tracks
+
+
+def find_recordings(root: Path, *, deadline: float | None = None) -> list[tuple[Path, str]]:
+    """(path relative to ``root``, format name) of every recording under ``root``, sorted.
+
+    Stops early, with what it found, once ``time.monotonic()`` passes ``deadline``.
+    """
+    found: list[tuple[Path, str]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        here = Path(folder)
+        for entry in [here, *(here / f for f in sorted(files))]:
+            if deadline is not None and time.monotonic() > deadline:
+                return found
+            s = sniff(entry)
+            fmt = next((m for m in FORMATS.values() if s.problem is None and m.matches(s)), None)
+            if fmt is not None and entry != root:
+                found.append((entry.relative_to(root), fmt.NAME))
+                if entry.is_dir():
+                    dirs.clear()  # a session folder's files belong to it
+                    break
+    return sorted(found)

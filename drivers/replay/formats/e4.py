@@ -1,0 +1,118 @@
+"""Empatica E4 session folders (Stress-Predict ``raw/SXX/``).
+
+Each ``NAME.csv`` starts with the session start (unix s) and the sample rate
+(repeated per column for ACC), then the samples. ``IBI.csv`` starts with
+``t0, IBI`` and holds (seconds since t0, interval in s) per detected beat,
+with gaps where the PPG was unusable: it becomes the ``rr`` stream, whose
+seq jumps over the intervals that would have fitted in each gap.
+
+Offsets count from the earliest file start (HR starts 10 s after the rest,
+as the E4 averages it over 10 s); ``device_t`` is unix time. When the
+dataset's ``labels_1hz.csv`` sits two folders up and lists this participant,
+its stress label (1 = stress task, 0 = baseline or relax) is the ``label`` stream.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from agent.stream import Modality, StreamSpec
+from drivers.replay.formats.files import check, lines, table
+from drivers.replay.formats.sniff import Sniff, is_number
+from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track, seq_from_times
+
+NAME = "e4-folder"
+SUMMARY = "Empatica E4 export folder (Stress-Predict raw/SXX: EDA, BVP, HR, ACC, TEMP, IBI)"
+E4_ACC_PER_G = 64.0
+
+# stream name, file, modality, channels, unit, divisor to the unit
+_SIGNALS = (
+    ("eda", "EDA.csv", Modality.EDA, ("eda",), "µS", 1.0),
+    ("bvp", "BVP.csv", Modality.PPG, ("bvp",), "a.u.", 1.0),
+    ("hr", "HR.csv", Modality.HR, ("hr",), "bpm", 1.0),
+    ("acc", "ACC.csv", Modality.ACC, ("x", "y", "z"), "g", E4_ACC_PER_G),
+    ("temp", "TEMP.csv", Modality.TEMP, ("temp",), "°C", 1.0),
+)
+_FILES = frozenset(f for _, f, *_ in _SIGNALS) | {"IBI.csv"}
+_LABELS = "labels_1hz.csv"
+
+
+def matches(s: Sniff) -> bool:
+    return s.is_dir and len(_FILES & s.names) >= 2
+
+
+def _header(path: Path, columns: int) -> tuple[float, float]:
+    """(start unix s, rate Hz) from a signal file's first two rows."""
+    first, second = (row.split(",") for row in lines(path, 2))
+    check(
+        path,
+        len(first) == columns and len(second) == columns and all(map(is_number, first + second)),
+        f"the first two rows should be {columns} start time(s) and {columns} sample rate(s)",
+    )
+    start, rate = float(first[0]), float(second[0])
+    check(path, rate > 0, f"sample rate must be > 0, got {rate}")
+    return start, rate
+
+
+def _ibi_start(path: Path) -> float:
+    first = lines(path, 1)[0].split(",")
+    check(path, len(first) == 2 and is_number(first[0]), "the first row should be 't0, IBI'")
+    return float(first[0])
+
+
+def load(path: Path, select: StreamSelection) -> list[Track]:
+    present = [s for s in _SIGNALS if (path / s[1]).exists()]
+    starts = {f: _header(path / f, len(ch)) for _, f, _, ch, *_ in present}
+    ibi = path / "IBI.csv"
+    ibi_t0 = _ibi_start(ibi) if ibi.exists() else None
+    candidates = [s for s, _ in starts.values()] + ([ibi_t0] if ibi_t0 is not None else [])
+    if not candidates:
+        raise RecordingUnreadable(path, f"an E4 folder should hold some of {', '.join(sorted(_FILES))}")
+    origin = min(candidates)
+
+    tracks = []
+    for name, file, modality, channels, unit, divisor in present:
+        if not select.wants(name):
+            continue
+        start, rate = starts[file]
+        data = table(path / file, skiprows=2, columns=len(channels)) / divisor
+        spec = StreamSpec(name, modality, channels, unit, rate)
+        tracks.append(Track(spec, data, start_s=start - origin, device_origin=origin))
+    if ibi_t0 is not None and select.wants("rr"):
+        tracks.append(_rr_track(ibi, ibi_t0 - origin, origin))
+    labels = path.parent.parent / _LABELS
+    participant = re.fullmatch(r"S(\d+)", path.name)
+    if labels.exists() and participant:
+        track = _label_track(labels, int(participant.group(1)), origin)
+        if track is not None and select.wants("label"):
+            tracks.append(track)
+    return tracks
+
+
+def _rr_track(path: Path, start_s: float, origin: float) -> Track:
+    data = table(path, skiprows=1, columns=2)
+    beat_s, rr_s = data[:, 0], data[:, 1]
+    check(path, bool(np.all(rr_s > 0)), "every interval must be > 0 s")
+    check(path, bool(np.all(np.diff(beat_s) > 0)), "beat times must increase")
+    # A beat's interval should start at the previous beat; where it starts
+    # later, intervals are missing. Count how many would fit, at least one.
+    untiled = (beat_s[1:] - rr_s[1:]) - beat_s[:-1]
+    gap = untiled > 0.5 * rr_s[1:]
+    steps = np.ones(untiled.shape[0], dtype=np.int64)
+    steps[gap] = 1 + np.maximum(1, np.rint(untiled[gap] / rr_s[1:][gap])).astype(np.int64)
+    seq = np.concatenate(([0], np.cumsum(steps))) if gap.any() else None
+    spec = StreamSpec("rr", Modality.RR, ("rr",), "s", None)
+    return Track(spec, rr_s, times_s=start_s + beat_s, seq=seq, device_origin=origin)
+
+
+def _label_track(path: Path, participant: int, origin: float) -> Track | None:
+    data = table(path, skiprows=1, columns=3, usecols=(0, 3, 4))
+    rows = data[data[:, 0] == participant]
+    if not rows.shape[0]:
+        return None
+    times = rows[:, 1] - origin
+    spec = StreamSpec("label", Modality.OTHER, ("stress",), "code", 1.0)
+    return Track(spec, rows[:, 2], times_s=times, seq=seq_from_times(times, 1.0), device_origin=origin)

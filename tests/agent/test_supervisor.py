@@ -1,0 +1,138 @@
+"""The supervisor's promises, provoked on purpose with a scripted device."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from agent.clock import Clock
+from agent.events import Connected, Disconnected, Gap
+from agent.queues import BoundedQueue, Overflow
+from agent.status import DeviceState
+from agent.stream import Chunk
+from agent.supervisor import DeviceSpec, Supervisor, SupervisorOptions
+from tests.support.scripted import MISSING_LIBRARY, SCRIPTED, ScriptedOptions
+from tests.support.waiting import collect, until
+
+FAST = SupervisorOptions(backoff_initial_s=0.2, backoff_max_s=1.0, first_chunk_timeout_s=2.0, stall_floor_s=0.5)
+
+
+def device(device_id: str, **options: object) -> DeviceSpec:
+    return DeviceSpec(device_id, SCRIPTED, ScriptedOptions.model_validate(options))
+
+
+async def run_with(devices: list[DeviceSpec], options: SupervisorOptions = FAST, capacity: int = 4096):
+    out: BoundedQueue = BoundedQueue("readings", capacity, Overflow.DROP_OLDEST)
+    sup = Supervisor(devices, clock=Clock(speed=10), options=options, out=out, rng=random.Random(1))
+    task = asyncio.create_task(sup.run())
+    return sup, out, task
+
+
+async def stop(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_disconnecting_device_reconnects_with_events_while_others_stream():
+    sup, out, task = await run_with(
+        [device("flaky", sessions=("disconnect",), after=3), device("steady")]
+    )
+    try:
+        seen = await collect(out, lambda items: sum(isinstance(i, Connected) and i.device_id == "flaky" for i in items) >= 4)
+    finally:
+        await stop(task)
+    flaky = [i for i in seen if getattr(i, "device_id", None) == "flaky" and not isinstance(i, Chunk)]
+    kinds = [type(e).__name__ for e in flaky]
+    # connected, then for every drop: disconnected, (reconnect) connected, gap on the first chunk after.
+    assert kinds[:4] == ["Connected", "Disconnected", "Connected", "Gap"]
+    assert kinds.count("Disconnected") >= 3
+    gaps = [e for e in flaky if isinstance(e, Gap)]
+    assert all(g.cause == "reconnect" and g.t_end > g.t_start for g in gaps)
+    # The driver keeps counting across reconnects, so the gap is measured in samples: none were lost
+    # on the device side, the stream simply paused.
+    assert all(g.missing is None for g in gaps)
+    assert all(d.retry_in_s and d.retry_in_s > 0 for d in flaky if isinstance(d, Disconnected))
+    # The steady device never stopped: its chunks are contiguous and it connected once.
+    steady = [i for i in seen if isinstance(i, Chunk) and i.device_id == "steady"]
+    assert len(steady) > 10
+    assert all(b.seq == a.next_seq for a, b in zip(steady, steady[1:]))
+    assert sup.status["steady"].connects == 1
+    assert sup.status["flaky"].disconnects >= 3
+
+
+async def test_sequence_jump_is_a_gap_with_the_missing_sample_count():
+    _, out, task = await run_with([device("lossy", sessions=("skip",), after=2, chunk=5)])
+    try:
+        seen = await collect(out, lambda items: any(isinstance(i, Gap) for i in items))
+    finally:
+        await stop(task)
+    gap = next(i for i in seen if isinstance(i, Gap))
+    assert gap.cause == "sequence"
+    assert gap.missing == 15
+    assert gap.stream == "ramp"
+
+
+async def test_silent_device_is_declared_stalled_and_reconnected():
+    sup, out, task = await run_with([device("quiet", sessions=("stall", "forever"), after=6)])
+    try:
+        seen = await collect(out, lambda items: sum(isinstance(i, Connected) for i in items) >= 2)
+    finally:
+        await stop(task)
+    drop = next(i for i in seen if isinstance(i, Disconnected))
+    assert "DeviceStalled" in drop.reason
+    assert sup.status["quiet"].connects == 2
+
+
+async def test_driver_bug_is_contained_and_retried():
+    sup, out, task = await run_with([device("buggy", sessions=("crash", "forever"), after=2), device("fine")])
+    try:
+        seen = await collect(out, lambda items: sum(isinstance(i, Connected) and i.device_id == "buggy" for i in items) >= 2)
+    finally:
+        await stop(task)
+    drop = next(i for i in seen if isinstance(i, Disconnected))
+    assert "driver error KeyError" in drop.reason
+    fine = sup.status["fine"]
+    assert (fine.connects, fine.disconnects) == (1, 0)
+    assert fine.streams["ramp"].samples > 0
+
+
+async def test_refused_connections_back_off_exponentially_then_connect():
+    sup, out, task = await run_with([device("shy", refuse_connects=3)])
+    try:
+        seen = await collect(out, lambda items: any(isinstance(i, Connected) for i in items))
+    finally:
+        await stop(task)
+    assert sup.status["shy"].connects == 1
+    assert sup.devices[0]._backoff.attempt == 3  # three refusals, three growing delays
+
+
+async def test_missing_driver_library_is_unavailable_with_its_extra_while_others_run():
+    broken = DeviceSpec("vendor-band", MISSING_LIBRARY, ScriptedOptions())
+    sup, out, task = await run_with([broken, device("ok")])
+    try:
+        await collect(out, lambda items: sum(isinstance(i, Chunk) for i in items) >= 5)
+    finally:
+        await stop(task)
+    status = sup.status["vendor-band"]
+    assert status.state is DeviceState.UNAVAILABLE
+    assert "vr-edge-agent[vendor]" in status.detail
+    assert sup.status["ok"].connects == 1
+    assert sup.status["ok"].state is DeviceState.STOPPED  # ran until we stopped it
+
+
+async def test_recording_that_ends_is_finished_not_retried():
+    sup, out, task = await run_with([device("tape", sessions=("end",), after=3)])
+    await asyncio.wait_for(task, 10)
+    assert sup.status["tape"].state is DeviceState.FINISHED
+    assert sup.all_done()
+
+
+async def test_slow_consumer_never_blocks_the_driver():
+    # Nobody reads the queue: the device keeps streaming, the oldest readings are dropped and counted.
+    sup, out, task = await run_with([device("fast", chunk=1)], capacity=16)
+    try:
+        await until(lambda: sup.status["fast"].streams.get("ramp") is not None and sup.status["fast"].streams["ramp"].samples > 60)
+    finally:
+        await stop(task)
+    assert len(out) == 16
+    assert out.dropped >= 60 - 16
