@@ -17,6 +17,7 @@ class DeviceState(enum.StrEnum):
     STREAMING = "streaming"
     BACKOFF = "backoff"  # waiting before the next reconnect
     UNAVAILABLE = "unavailable"  # its driver's library is missing
+    MISCONFIGURED = "misconfigured"  # the driver found a setting it cannot work with
     FINISHED = "finished"  # a recording that has played to its end
     STOPPED = "stopped"
 

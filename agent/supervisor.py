@@ -23,7 +23,7 @@ from agent.backoff import Backoff
 from agent.clock import Clock
 from agent.continuity import Cadence, GapTracker
 from agent.driver import DriverContext, DriverOptions, DriverPlugin
-from agent.errors import DeviceError, DeviceStalled, DriverUnavailable
+from agent.errors import ConfigError, DeviceError, DeviceStalled, DriverUnavailable
 from agent.events import Connected, DeviceEvent, Disconnected, Gap, Quality
 from agent.queues import BoundedQueue
 from agent.status import DeviceState, DeviceStatus
@@ -112,6 +112,11 @@ class DeviceSupervisor:
                     self.status.state = DeviceState.FINISHED
                     self.log.info("device_finished")
                     return
+                except ConfigError as exc:  # retrying cannot fix a setting: say so and stop this device
+                    self.status.state = DeviceState.MISCONFIGURED
+                    self.status.detail = str(exc)
+                    self.log.error("device_misconfigured", error=str(exc))
+                    return
                 except (DeviceError, TimeoutError) as exc:
                     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 except Exception as exc:  # a driver bug must not take the other devices down
@@ -128,7 +133,7 @@ class DeviceSupervisor:
                 self.status.detail = reason
                 await self.clock.sleep(delay)
         finally:
-            if self.status.state not in (DeviceState.FINISHED, DeviceState.UNAVAILABLE):
+            if self.status.state not in (DeviceState.FINISHED, DeviceState.UNAVAILABLE, DeviceState.MISCONFIGURED):
                 self.status.state = DeviceState.STOPPED
 
     async def _session(self, driver: Any) -> None:
@@ -221,7 +226,8 @@ class Supervisor:
 
     def all_done(self) -> bool:
         """Every device has finished its recording or cannot run at all."""
-        return all(d.status.state in (DeviceState.FINISHED, DeviceState.UNAVAILABLE) for d in self.devices)
+        ended = (DeviceState.FINISHED, DeviceState.UNAVAILABLE, DeviceState.MISCONFIGURED)
+        return all(d.status.state in ended for d in self.devices)
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:

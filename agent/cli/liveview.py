@@ -28,7 +28,7 @@ def render(agent: Agent, *, colour: bool) -> list[str]:
     lines = [
         f"edge-agent  up {uptime:7.1f} s   config {agent.config.source}   "
         f"queue {len(q)}/{q.capacity} dropped {q.dropped}",
-        f"{'device':<14} {'state':<11} {'stream':<6} {'rate Hz':>13} {'last value':<30} {'gaps':>4} {'drops':>5}",
+        f"{'device':<14} {'state':<11} {'stream':<6} {'rate Hz':>13} {'last value':<30} {'gaps':>4} {'disc':>5}",
     ]
     for status in agent.supervisor.status.values():
         lines.extend(_device_rows(status, colour))

@@ -13,7 +13,9 @@ import click
 
 from agent import __version__
 from agent.cli.drivers_cmd import drivers
+from agent.cli.ingest import command as ingest
 from agent.cli.run import run
+from agent.cli.vr_tail import vr_tail
 
 SIMULATORS_GROUP = "edge_agent.simulators"
 
@@ -50,3 +52,5 @@ def simulate() -> None:
 
 main.add_command(run)
 main.add_command(drivers)
+main.add_command(ingest)
+main.add_command(vr_tail)

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from agent.outbox.kinds import RecordKind
 from agent.outbox.options import OutboxOptions
@@ -46,7 +46,7 @@ class AsyncOutbox:
         await self._run(self._outbox.close)
         self._executor.shutdown(wait=True)
 
-    async def __aenter__(self) -> AsyncOutbox:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -189,9 +189,7 @@ class Outbox:
         if not rows:
             return 0
         with self._transaction():
-            before = self._db.total_changes
-            self._db.executemany("DELETE FROM records WHERE seq = ?", rows)
-            return self._db.total_changes - before
+            return self._db.executemany("DELETE FROM records WHERE seq = ?", rows).rowcount  # triggers not counted
 
     def expire(self, now: float | None = None) -> int:
         with self._transaction():

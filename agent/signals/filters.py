@@ -14,7 +14,9 @@ import numpy.typing as npt
 from scipy import signal as sps
 
 
-def butter_sos(order: int, fs: float, *, low_hz: float | None = None, high_hz: float | None = None) -> np.ndarray | None:
+def butter_sos(
+    order: int, fs: float, *, low_hz: float | None = None, high_hz: float | None = None
+) -> np.ndarray | None:
     """Butterworth SOS for a high-pass (``low_hz``), low-pass (``high_hz``) or band-pass (both).
 
     Returns None when no edge is below Nyquist (e.g. a 3 Hz low-pass on a
@@ -81,10 +83,53 @@ class FirFilter:
         return y
 
 
-def moving_average(size: int) -> FirFilter:
-    """Causal boxcar of ``size`` samples; its output lags a centred boxcar by ``(size - 1) // 2``."""
-    size = max(1, int(size))
-    return FirFilter(np.full(size, 1.0 / size))
+class MovingAverage:
+    """Causal boxcar of ``size`` samples from a running sum: O(1) per sample, no scipy call.
+
+    The running sum is accumulated sequentially (``np.cumsum``), so outputs
+    are bit-identical however the input is split. Its output lags a centred
+    boxcar by ``(size - 1) // 2`` samples. Primed as if the first sample had
+    always been there (NeuroKit2 pads edges the same way).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, int(size))
+        self._hist: np.ndarray | None = None  # the last ``size`` running sums
+
+    def reset(self) -> None:
+        self._hist = None
+
+    def __call__(self, x: npt.ArrayLike) -> np.ndarray:
+        a = np.asarray(x, dtype=np.float64).reshape(-1)
+        n, size = a.shape[0], self.size
+        if n == 0:
+            return a.copy()
+        if self._hist is None:
+            self._hist = -a[0] * np.arange(size - 1, -1, -1, dtype=np.float64)
+        sums = np.empty(size + n)
+        sums[:size] = self._hist
+        sums[size - 1 :] = np.cumsum(np.concatenate((self._hist[-1:], a)))
+        self._hist = sums[-size:].copy()
+        return (sums[size:] - sums[:n]) / size
+
+
+def moving_average(size: int) -> MovingAverage:
+    return MovingAverage(size)
+
+
+class Difference:
+    """``(x[n] - x[n - lag]) * scale``; ``lag`` 2 and scale 0.5 is ``np.gradient`` lagged by one sample."""
+
+    def __init__(self, lag: int, scale: float = 1.0) -> None:
+        self._delay = Delay(lag)
+        self.scale = scale
+
+    def reset(self) -> None:
+        self._delay.reset()
+
+    def __call__(self, x: npt.ArrayLike) -> np.ndarray:
+        a = np.asarray(x, dtype=np.float64).reshape(-1)
+        return (a - self._delay(a)) * self.scale
 
 
 class Delay:
@@ -128,3 +173,25 @@ class Ema:
             self._zi = sps.lfilter_zi(self._b, self._a) * a[0]
         y, self._zi = sps.lfilter(self._b, self._a, a, zi=self._zi)
         return y
+
+
+def causal_ma(a: np.ndarray, size: int) -> np.ndarray:
+    """Causal boxcar means of ``a``: output ``k`` is the mean of ``a[k : k + size]``.
+
+    The result is ``size - 1`` samples shorter than ``a`` and its last value
+    belongs to the last input sample. Used on one block plus its history,
+    where short cumulative sums stay exact enough (relative error ~1e-15).
+    """
+    if size <= 1:
+        return a
+    cs = np.cumsum(a)
+    out = cs[size - 1 :].copy()
+    out[1:] -= cs[: cs.shape[0] - size]
+    out /= size
+    return out
+
+
+def tail(a: np.ndarray, n: int, lag: int = 0) -> np.ndarray:
+    """The ``n`` values of ``a`` that end ``lag`` samples before its last value."""
+    end = a.shape[0] - lag
+    return a[end - n : end]

@@ -51,6 +51,10 @@ class RegionPeakPicker:
         self._len_n = 0
         self.too_long = 0
 
+    def set_last_peak(self, index: int) -> None:
+        """Pretend a beat sat at ``index``, so none is accepted within ``min_delay`` of it."""
+        self._last_peak = index
+
     def process(self, s: np.ndarray, above: np.ndarray) -> list[int]:
         """Feed the next aligned block; returns absolute indices of newly confirmed peaks."""
         start = self.signal.total

@@ -93,6 +93,12 @@ class TimedRing:
     def __init__(self, capacity: int, width: int = 1) -> None:
         self._ring = Ring(capacity, width + 1)
         self.width = width
+        self._clears = 0
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the contents do (a push or a clear): half of a cache key."""
+        return (self._clears, self._ring.total)
 
     def __len__(self) -> int:
         return len(self._ring)
@@ -103,6 +109,7 @@ class TimedRing:
 
     def clear(self) -> None:
         self._ring.clear()
+        self._clears += 1
 
     def push(self, t: npt.ArrayLike, values: npt.ArrayLike) -> None:
         t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
@@ -126,7 +133,36 @@ class TimedRing:
             base + int(np.searchsorted(t, t_end, side="right")),
         )
 
+    def stable_until(self, t_start: float, t_end: float) -> float:
+        """The window end at which ``(t_start + d, t_end + d]`` first holds other rows, if nothing is pushed.
+
+        Its oldest row leaves at ``t_end + (t_oldest - t_start)``; the first row after it enters at
+        its own time. The other half of a cache key: results for any window end below this are equal.
+        """
+        t = self._ring.last()[:, 0]
+        i0 = int(np.searchsorted(t, t_start, side="right"))
+        i1 = int(np.searchsorted(t, t_end, side="right"))
+        leave = t_end + (float(t[i0]) - t_start) if i0 < i1 else np.inf
+        enter = float(t[i1]) if i1 < t.shape[0] else np.inf
+        return min(leave, enter)
+
     def last_t(self) -> float | None:
         if not len(self._ring):
             return None
         return float(self._ring.last(1)[0, 0])
+
+
+class WindowCache:
+    """Remembers one result until its inputs change (a new ``version``) or time reaches ``until``."""
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._t = np.inf
+        self._until = -np.inf
+        self.value: object = None
+
+    def hit(self, key: object, t: float) -> bool:
+        return key == self._key and self._t <= t < self._until
+
+    def store(self, key: object, t: float, until: float, value: object) -> None:
+        self._key, self._t, self._until, self.value = key, t, until, value

@@ -78,7 +78,7 @@ class Calibration(_Record):
 
 
 class PainRatingEntry(_Record):
-    at_s: float  # seconds since the session started
+    at_s: float  # seconds since the session started (negative: rated before it started)
     score: float = pydantic.Field(ge=0, le=10)
     phase: Literal["before", "during", "after"]
 

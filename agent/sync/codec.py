@@ -122,7 +122,7 @@ def _unpack(payload: bytes) -> dict[str, Any]:
         raise ProtocolError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
     try:
         m = msgpack.unpackb(payload, raw=False, strict_map_key=True)
-    except Exception as exc:  # msgpack raises several unrelated types for bad bytes
+    except Exception as exc:  # noqa: BLE001 - msgpack raises several unrelated types for bad bytes
         raise ProtocolError(f"payload is not msgpack: {type(exc).__name__}: {exc}") from None
     if not isinstance(m, dict):
         raise ProtocolError(f"payload is a msgpack {type(m).__name__}, not a map")

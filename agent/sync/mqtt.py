@@ -32,6 +32,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from agent.errors import SyncError
 from agent.queues import BoundedQueue, Overflow
+from agent.sync.tls import ClosingSSLContext
 
 # CONNACK reason codes that mean "your credentials or identity are wrong", not "try again soon"
 _AUTH_CODES = {0x85, 0x86, 0x87, 0x8A, 0x8C}
@@ -39,6 +40,10 @@ _AUTH_CODES = {0x85, 0x86, 0x87, 0x8A, 0x8C}
 
 class SyncAuthError(SyncError):
     """The broker refused who we are: bad password, rejected certificate, untrusted broker certificate."""
+
+
+class PublishRefused(SyncError):
+    """The broker answered a publish with a failure reason (an ACL or quota): keep the record, back off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,9 @@ class MqttLink:
                 f"no CONNACK from {self.where} within {p.connect_timeout_s:g} s"
                 f"{self._tls_hint()}{self._last_error_suffix()}"
             ) from None
+        except SyncError:  # a refusing CONNACK; SyncError is an OSError, so it must come first
+            self.close()
+            raise
         except ssl.SSLCertVerificationError as exc:
             self.close()
             raise SyncAuthError(f"TLS to {self.where}: the broker's certificate is not trusted by the pinned CA "
@@ -216,6 +224,8 @@ class MqttLink:
     def close(self) -> None:
         """Drop the socket at once, with no DISCONNECT (the Will stays armed)."""
         self._closed = True
+        if isinstance(self.params.tls, ClosingSSLContext):
+            self.params.tls.close_wrapped()
         self._unregister()
         if self._sock is not None:
             with contextlib.suppress(OSError):
@@ -233,8 +243,10 @@ class MqttLink:
         if fut is None or fut.done():
             return
         if reason.is_failure:
-            cls = SyncAuthError if reason.value in _AUTH_CODES else SyncError
-            fut.set_exception(cls(f"broker {self.where} refused the connection: {reason} (CONNACK 0x{reason.value:02X})"))
+            auth = reason.value in _AUTH_CODES
+            hint = "; check the username and password file, or the client certificate" if auth else ""
+            cls = SyncAuthError if auth else SyncError
+            fut.set_exception(cls(f"broker {self.where} refused the connection: {reason} (CONNACK 0x{reason.value:02X}){hint}"))
             return
         self.session_present = bool(flags.session_present)
         if props is not None and hasattr(props, "ReceiveMaximum"):
@@ -253,7 +265,7 @@ class MqttLink:
         if fut is None or fut.done():
             return
         if reason.is_failure:
-            fut.set_exception(SyncError(f"broker {self.where} refused a publish: {reason} (PUBACK 0x{reason.value:02X})"))
+            fut.set_exception(PublishRefused(f"broker {self.where} refused a publish: {reason} (PUBACK 0x{reason.value:02X})"))
         else:
             fut.set_result(None)
 

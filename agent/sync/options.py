@@ -9,12 +9,13 @@ when a connection is made and never logged.
 from __future__ import annotations
 
 import re
-import ssl
 import stat
 from pathlib import Path
 from typing import Annotated
 
 import pydantic
+
+from agent.sync.tls import ClosingSSLContext, client_context
 
 _TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -66,12 +67,8 @@ class TlsOptions(pydantic.BaseModel):
             raise ValueError("tls.cert_file and tls.key_file must be given together")
         return self
 
-    def context(self) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(self.ca_file))
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        if self.cert_file is not None and self.key_file is not None:
-            ctx.load_cert_chain(str(self.cert_file), str(self.key_file))
-        return ctx
+    def context(self) -> ClosingSSLContext:
+        return client_context(self.ca_file, self.cert_file, self.key_file)
 
 
 class BrokerOptions(pydantic.BaseModel):
@@ -84,7 +81,7 @@ class BrokerOptions(pydantic.BaseModel):
     username: str | None = None
     password_file: SecretFile | None = None
     tls: TlsOptions | None = None
-    keepalive_s: int = pydantic.Field(default=30, ge=5, le=65535)
+    keepalive_s: int = pydantic.Field(default=30, ge=1, le=65535)
     connect_timeout_s: float = pydantic.Field(default=10.0, gt=0)  # TLS with a refused client cert never CONNACKs
     session_expiry_s: int = pydantic.Field(default=7 * 86400, ge=1)  # > 0, or the broker drops the session at disconnect
     backoff_initial_s: float = pydantic.Field(default=1.0, gt=0)

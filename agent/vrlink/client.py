@@ -94,10 +94,15 @@ class VrLinkClient:
         self, client: str, capabilities: Iterable[str], token: str | None, heartbeat: bool, timeout_s: float
     ) -> Self:
         try:
-            hello = Hello(versions=list(SUPPORTED_VERSIONS), client=client, capabilities=list(capabilities), token=token)
-            await self.send(hello)
+            hello = Hello(
+                versions=list(SUPPORTED_VERSIONS), client=client, capabilities=list(capabilities), token=token
+            )
+            with contextlib.suppress(ConnectionError):  # a refused peer may still read why
+                await self.send(hello)
             async with asyncio.timeout(timeout_s):
                 first = await self.recv()
+            if first is None:
+                raise ConnectionResetError("the agent closed the link before the welcome")
             if isinstance(first, ErrorMessage):
                 raise HandshakeRefused(first)
             if not isinstance(first, Welcome):

@@ -34,11 +34,13 @@ class Mailbox:
         self._lanes = (self.control, self.adaptation, self.status, self.heartbeat)
         self._wake = asyncio.Event()
         self._closed = False
+        self.idle = False  # the writer is waiting and every lane is empty
 
     def put(self, lane: BoundedQueue[Outgoing], item: Outgoing) -> bool:
         if self._closed:
             return False
         accepted = lane.put(item)
+        self.idle = False
         self._wake.set()
         return accepted
 
@@ -54,7 +56,11 @@ class Mailbox:
             if batch or self._closed:
                 return batch
             self._wake.clear()
-            await self._wake.wait()
+            self.idle = True
+            try:
+                await self._wake.wait()
+            finally:
+                self.idle = False
 
     @property
     def dropped_adaptations(self) -> int:

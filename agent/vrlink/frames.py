@@ -34,9 +34,11 @@ class FrameError(ProtocolError):
 
 def encode_frame(message: Mapping[str, Any], max_frame_bytes: int = DEFAULT_MAX_FRAME) -> bytes:
     """One frame for ``message``; ValueError if it would exceed the frame limit (a bug in the sender)."""
-    payload = msgpack.packb(message, use_bin_type=True)
+    payload: bytes = msgpack.packb(message, use_bin_type=True)
     if len(payload) > max_frame_bytes:
-        raise ValueError(f"{message.get('type')!r} frame of {len(payload)} bytes exceeds the {max_frame_bytes}-byte limit")
+        raise ValueError(
+            f"{message.get('type')!r} frame of {len(payload)} bytes exceeds the {max_frame_bytes}-byte limit"
+        )
     return HEADER.pack(len(payload)) + payload
 
 
@@ -81,7 +83,9 @@ class FrameDecoder:
                 self.failed = True
                 self.errors += 1
                 out.append(
-                    FrameError("frame_too_large", f"length {n} exceeds the {self.max_frame_bytes}-byte limit", fatal=True)
+                    FrameError(
+                        "frame_too_large", f"length {n} exceeds the {self.max_frame_bytes}-byte limit", fatal=True
+                    )
                 )
                 buf.clear()
                 return out

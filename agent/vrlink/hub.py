@@ -15,13 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from agent.adaptation import Adaptation
 from agent.clock import Clock
 from agent.queues import BoundedQueue, Overflow
-from agent.vrlink.fanout import Mailbox, Outgoing
+from agent.vrlink.fanout import Outgoing
 from agent.vrlink.frames import encode_frame
+from agent.vrlink.latency import LatencyHistogram
 from agent.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart, Status, adaptation_to_wire
 from agent.vrlink.options import VrLinkOptions
 
@@ -52,7 +51,7 @@ class Hub:
         self._latest_adaptation: tuple[dict[str, Any], float] | None = None  # wire map, agent time published
         self._latest_status: Outgoing | None = None
         self._last_seq: int | None = None
-        self._send_latency_ns: collections.deque[int] = collections.deque(maxlen=4096)
+        self.send_latency = LatencyHistogram()
         self._dropped_by_gone_clients = 0
         self._next_client = 0
 
@@ -66,13 +65,14 @@ class Hub:
         if self._last_seq is not None and a.seq <= self._last_seq:
             raise ValueError(f"adaptation seq must increase: got {a.seq} after {self._last_seq}")
         self._last_seq = a.seq
+        started = time.perf_counter_ns()  # the latency figure counts encoding too
         wire = adaptation_to_wire(a)
-        item = Outgoing("adaptation", encode_frame(wire, self.options.max_frame_bytes))
+        item = Outgoing("adaptation", encode_frame(wire, self.options.max_frame_bytes), started)
         self._latest_adaptation = (wire, self.clock.now())
         self.counters["published.adaptation"] += 1
         for link in self.links:
             if link.wants_adaptation:
-                link.mailbox.put(link.mailbox.adaptation, item)
+                link.offer(link.mailbox.adaptation, item)
 
     def publish_status(self, status: Status | Mapping[str, Any]) -> None:
         if not isinstance(status, Status):
@@ -83,12 +83,12 @@ class Hub:
         self.counters["published.status"] += 1
         for link in self.links:
             if link.wants_status:
-                link.mailbox.put(link.mailbox.status, item)
+                link.offer(link.mailbox.status, item)
 
     def heartbeat(self) -> None:
         item = Outgoing("heartbeat", encode_frame({"type": "heartbeat", "t": self.clock.now()}))
         for link in self.links:
-            link.mailbox.put(link.mailbox.heartbeat, item)
+            link.offer(link.mailbox.heartbeat, item)
 
     def catch_up(self, link: ClientLink) -> None:
         """A new client gets the current status, and the latest adaptation if it has not expired."""
@@ -113,7 +113,7 @@ class Hub:
     def record_sent(self, item: Outgoing) -> None:
         self.counters[f"sent.{item.kind}"] += 1
         if item.kind == "adaptation":
-            self._send_latency_ns.append(time.perf_counter_ns() - item.queued_ns)
+            self.send_latency.add(time.perf_counter_ns() - item.queued_ns)
 
     # -- apps -> agent -----------------------------------------------------------
 
@@ -125,17 +125,6 @@ class Hub:
 
     # -- figures -------------------------------------------------------------------
 
-    def send_latency_ms(self) -> dict[str, float | int]:
-        """Publish-to-written latency of recent adaptation frames (all clients)."""
-        if not self._send_latency_ns:
-            return {"n": 0}
-        ms = np.fromiter(self._send_latency_ns, dtype=np.float64) / 1e6
-        p50, p99 = np.percentile(ms, [50, 99])
-        return {"n": int(ms.size), "p50": float(p50), "p99": float(p99), "max": float(ms.max())}
-
-    def reset_send_latency(self) -> None:
-        self._send_latency_ns.clear()
-
     def stats(self) -> dict[str, Any]:
         dropped = self._dropped_by_gone_clients + sum(link.mailbox.dropped_adaptations for link in self.links)
         return {
@@ -143,5 +132,5 @@ class Hub:
             "adaptations_dropped": dropped,
             "counters": dict(sorted(self.counters.items())),
             "events": self.events.stats(),
-            "send_latency_ms": self.send_latency_ms(),
+            "send_latency_ms": self.send_latency.summary_ms(),
         }

@@ -185,7 +185,11 @@ def adaptation_to_wire(a: Adaptation) -> dict[str, Any]:
         "level": a.level.value,
         "distress": float(a.distress),
         "confidence": float(a.confidence),
-        "suggestions": {"intensity": float(s.intensity), "pace": s.pace.value, "breathing_guide": bool(s.breathing_guide)},
+        "suggestions": {
+            "intensity": float(s.intensity),
+            "pace": s.pace.value,
+            "breathing_guide": bool(s.breathing_guide),
+        },
         "reasons": list(a.reasons),
         "ttl_s": float(a.ttl_s),
     }

@@ -97,5 +97,5 @@ class VrLinkOptions(_Options):
             try:
                 return int(v, 8)
             except ValueError:
-                raise ValueError(f"socket_mode must be an octal mode such as 0o660 or \"0660\", got {v!r}") from None
+                raise ValueError(f'socket_mode must be an octal mode such as 0o660 or "0660", got {v!r}') from None
         return v

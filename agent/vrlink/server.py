@@ -101,7 +101,10 @@ class VrLinkServer:
         self.hub.publish_adaptation(adaptation)
 
     def publish_status(self, status: Status | Mapping[str, Any]) -> None:
-        """Send a status snapshot (a Status, or a mapping with its fields); never waits."""
+        """Send a status snapshot (a Status, or a mapping with its fields); never waits.
+
+        A malformed mapping raises pydantic.ValidationError: that is a bug in the caller, not in an app.
+        """
         self.hub.publish_status(status)
 
     async def events(self) -> AsyncIterator[AppEvent]:
@@ -162,7 +165,9 @@ class VrLinkServer:
     def _bind_unix(self) -> socket.socket:
         path = self.options.socket_path
         if len(os.fsencode(path)) > _SUN_PATH_MAX:
-            raise ConfigError(f"vrlink.socket_path: {path} is longer than {_SUN_PATH_MAX} bytes", field="vrlink.socket_path")
+            raise ConfigError(
+                f"vrlink.socket_path: {path} is longer than {_SUN_PATH_MAX} bytes", field="vrlink.socket_path"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_socket(path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.clock import DeviceClock
-
 from drivers.ble.hrs import RR_UNITS_PER_S
 
 MIN_RR_S = 0.2  # 300 bpm
@@ -54,8 +53,10 @@ class BeatTimeline:
 
     @staticmethod
     def _new_clock() -> DeviceClock:
-        # A bucket holds a few batches; the offset is the minimum over the window.
-        return DeviceClock(tick_hz=RR_UNITS_PER_S, window_s=120.0, bucket_s=4.0, jump_s=1.0)
+        # The newest beat of a batch is anywhere up to one interval before the strap sent it,
+        # so batch minima are too noisy to fit a drift on; a strap crystal's tens of ppm
+        # add only milliseconds over the window, so the offset is the window's minimum.
+        return DeviceClock(tick_hz=RR_UNITS_PER_S, window_s=60.0, bucket_s=2.0, jump_s=1.0, max_drift_ppm=0.0)
 
     def break_continuity(self) -> None:
         """Beats were lost (contact lost, link dropped): re-anchor on the next batch."""

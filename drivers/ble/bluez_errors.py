@@ -61,6 +61,10 @@ def translate(exc: BaseException, target: str, doing: str) -> DeviceError:
         return DeviceNotFound(message)
     if isinstance(exc, BleakBluetoothNotAvailableError):
         return DeviceError(f"{target}: Bluetooth is not available ({exc})")
-    if isinstance(exc, EOFError | ConnectionError) or "disconnected" in str(exc).lower() or "not connected" in str(exc).lower():
+    if (
+        isinstance(exc, EOFError | ConnectionError)
+        or "disconnected" in str(exc).lower()
+        or "not connected" in str(exc).lower()
+    ):
         return DeviceDisconnected(message)
     return DeviceError(message)

@@ -15,7 +15,6 @@ import numpy as np
 from agent.errors import ProtocolError
 from agent.events import Quality
 from agent.stream import Chunk, Modality, StreamSpec
-
 from drivers.ble.beats import BeatTimeline
 from drivers.ble.hrs import Contact, decode_heart_rate
 

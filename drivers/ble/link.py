@@ -10,6 +10,7 @@ the drop is raised as :class:`~agent.errors.DeviceDisconnected`.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from agent.backoff import Backoff
 from agent.driver import DriverContext
 from agent.errors import DeviceDisconnected, DeviceError, DeviceNotFound
 from agent.queues import BoundedQueue, Overflow
-
 from drivers.ble.bluez_errors import is_transient, needs_rescan, translate
 from drivers.ble.options import BleOptions
 
+DISCONNECT_TIMEOUT_S = 5.0  # real seconds: BlueZ's pace, not the agent clock's
 QUEUE_CAPACITY = 1024  # ~45 s of H10 ECG+ACC frames; the oldest go first if the consumer stalls
 
 
@@ -70,14 +71,18 @@ class BleLink:
                     if d.address.upper() == o.address or (o.name is not None and d.name == o.name):
                         return d
             if o.address is not None:
-                found = await BleakScanner.find_device_by_address(o.address, timeout=o.scan_timeout_s, bluez=self._bluez)
+                found = await BleakScanner.find_device_by_address(
+                    o.address, timeout=o.scan_timeout_s, bluez=self._bluez
+                )
             else:
                 assert o.name is not None
                 found = await BleakScanner.find_device_by_name(o.name, timeout=o.scan_timeout_s, bluez=self._bluez)
         except Exception as exc:
             raise translate(exc, o.target, "scanning") from exc
         if found is None:
-            raise DeviceNotFound(f"{o.target}: not found in {o.scan_timeout_s:g} s of scanning (out of range, off, or paired to a phone?)")
+            raise DeviceNotFound(
+                f"{o.target}: not found in {o.scan_timeout_s:g} s of scanning (out of range, off, or paired to a phone?)"
+            )
         return found
 
     async def connect(self) -> None:
@@ -100,7 +105,12 @@ class BleLink:
                     self._device = None
                 delay = backoff.next_delay()
                 self.transient_retries += 1
-                self.log.info("ble.connect.retry", error=f"{type(exc).__name__}: {exc}", attempt=attempt, retry_in_s=round(delay, 2))
+                self.log.info(
+                    "ble.connect.retry",
+                    error=f"{type(exc).__name__}: {exc}",
+                    attempt=attempt,
+                    retry_in_s=round(delay, 2),
+                )
                 await self.clock.sleep(delay)
                 continue
             self.client = client
@@ -117,9 +127,9 @@ class BleLink:
         if client is None:
             return
         try:
-            async with self.clock.timeout(5.0 * self.clock.speed):  # real seconds: BlueZ's pace, not ours
+            async with asyncio.timeout(DISCONNECT_TIMEOUT_S):
                 await client.disconnect()
-        except Exception as exc:  # leaving anyway; the next connect starts clean
+        except Exception as exc:  # noqa: BLE001 - leaving anyway; the next connect starts clean
             self.log.info("ble.disconnect.failed", error=f"{type(exc).__name__}: {exc}")
 
     def _require(self) -> BleakClient:

@@ -17,11 +17,22 @@ class BleOptions(DriverOptions):
 
     address: str | None = pydantic.Field(None, description="Bluetooth address, e.g. A0:9E:1A:12:34:56")
     name: str | None = pydantic.Field(None, min_length=1, description="advertised name, e.g. 'Polar H10 12345678'")
-    adapter: str | None = pydantic.Field(None, pattern=r"^hci[0-9]+$", description="BlueZ adapter; default: the first powered one")
-    scan_timeout_s: float = pydantic.Field(10.0, gt=0, description="how long to look for the strap before DeviceNotFound")
+    adapter: str | None = pydantic.Field(
+        None, pattern=r"^hci[0-9]+$", description="BlueZ adapter; default: the first powered one"
+    )
+    scan_timeout_s: float = pydantic.Field(
+        10.0, gt=0, description="how long to look for the strap before DeviceNotFound"
+    )
     connect_timeout_s: float = pydantic.Field(20.0, gt=0, description="limit for one connection attempt")
-    connect_attempts: int = pydantic.Field(3, ge=1, le=10, description="attempts on BlueZ's transient errors before giving up")
-    stall_timeout_s: float = pydantic.Field(5.0, gt=0, description="silence before resubscribing; twice that and the link is stalled")
+    connect_attempts: int = pydantic.Field(
+        3, ge=1, le=10, description="attempts on BlueZ's transient errors before giving up"
+    )
+    # Resubscribe after this much silence; twice it and the link is stalled (DeviceStalled, the
+    # supervisor reconnects). Keep 2x under the supervisor's stall deadline so resubscribing gets its chance.
+    stall_timeout_s: float = pydantic.Field(
+        2.5, gt=0, description="silence before resubscribing; twice that and the link is stalled"
+    )
+    battery_poll_s: float = pydantic.Field(300.0, gt=0, description="how often to read the battery level")
 
     @pydantic.field_validator("address")
     @classmethod
@@ -45,7 +56,7 @@ class BleOptions(DriverOptions):
 
 
 class HeartRateOptions(BleOptions):
-    battery_poll_s: float = pydantic.Field(300.0, gt=0, description="how often to read the battery level")
+    """A standard heart-rate strap: everything it needs is common to BLE straps."""
 
 
 class PolarH10Options(BleOptions):
@@ -55,11 +66,10 @@ class PolarH10Options(BleOptions):
     acc_range_g: Literal[2, 4, 8] = 8
     heart_rate: bool = pydantic.Field(True, description="also stream heart rate and RR from the Heart Rate Service")
     min_mtu: int = pydantic.Field(232, ge=23, le=517, description="ATT MTU a 73-sample ECG frame needs")
-    stall_timeout_s: float = pydantic.Field(3.0, gt=0)
-    battery_poll_s: float = pydantic.Field(300.0, gt=0)
+    stall_timeout_s: float = pydantic.Field(1.2, gt=0)  # frames come every 0.18-0.56 s
 
     @pydantic.model_validator(mode="after")
-    def _something(self) -> PolarH10Options:
+    def _streams_chosen(self) -> PolarH10Options:
         if not (self.ecg or self.acc or self.heart_rate):
             raise ValueError("enable at least one of 'ecg', 'acc', 'heart_rate'")
         return self

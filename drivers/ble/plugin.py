@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from agent.driver import DriverPlugin
-
 from drivers.ble.options import HeartRateOptions, PolarH10Options
 
 HEART_RATE = DriverPlugin(

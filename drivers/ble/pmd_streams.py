@@ -19,7 +19,6 @@ import numpy as np
 from agent.clock import DeviceClock
 from agent.errors import ProtocolError
 from agent.stream import Chunk, Modality, StreamSpec
-
 from drivers.ble.pmd import Measurement, decode_frame
 
 ECG_SPEC = StreamSpec("ecg", Modality.ECG, ("ecg",), "uV", 130.0)

@@ -11,7 +11,9 @@ from drivers.lsl.netconfig import apply_network_scope
 
 SCOPE = apply_network_scope()
 
-import pylsl  # noqa: E402  (must come after the scope is applied)
-from pylsl.util import LostError  # noqa: E402
+# These imports must come after the scope is applied.
+import pylsl
+from pylsl.util import LostError
+from pylsl.util import TimeoutError as LslTimeout  # not the builtin: a RuntimeError
 
-__all__ = ["SCOPE", "LostError", "pylsl"]
+__all__ = ["SCOPE", "LostError", "LslTimeout", "pylsl"]

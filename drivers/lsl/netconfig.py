@@ -8,7 +8,8 @@ by :mod:`drivers.lsl.lib` before it imports pylsl: it writes the loopback
 configuration below to a private file and points ``LSLAPICFG`` at it.
 
 A technician who wants the LAN sets ``LSLAPICFG`` to their own file (in the
-service's environment file); that choice is kept, never overwritten. This is
+service's environment file); that choice is kept, never overwritten, and it
+must exist (liblsl would otherwise fall back to the search above). This is
 the agent's only write to ``os.environ``, and child processes (``edge-agent
 simulate lsl``) inherit it on purpose, so they join the same network.
 """
@@ -21,9 +22,13 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.errors import ConfigError
+
 ENV_VAR = "LSLAPICFG"
 
-# Checked with strace to send only to 127.0.0.1 (sensor-protocols.md §5).
+# Checked with strace to send only to 127.0.0.1 (sensor-protocols.md §5, and again
+# for this driver). liblsl still binds its sockets on 0.0.0.0 (it has no bind-address
+# setting), so a deployment should also firewall ports 16571-16604 from the LAN.
 # ``[log] level = -2``: liblsl prints errors only, to stderr, which is where
 # the agent's own log lines go (the journal under systemd).
 LOOPBACK_CONFIG = """\
@@ -77,11 +82,19 @@ def write_loopback_config(directory: Path) -> Path:
 
 
 def choose_scope(environ: Mapping[str, str]) -> NetworkScope:
-    """The technician's ``LSLAPICFG`` if set, else a freshly written loopback file."""
+    """The technician's ``LSLAPICFG`` if set, else a freshly written loopback file.
+
+    An ``LSLAPICFG`` that already names the agent's own file was inherited
+    from an agent process (a simulator it started): still the loopback default.
+    """
     chosen = environ.get(ENV_VAR)
-    if chosen:
+    own = private_dir(environ) / "lsl_api.cfg"
+    if chosen and Path(chosen) != own:
+        if not os.access(chosen, os.R_OK) or not Path(chosen).is_file():
+            # liblsl would log this and fall back to ./lsl_api.cfg: exactly the stray file to avoid.
+            raise ConfigError(f"{ENV_VAR}={chosen} is not a readable file", source=ENV_VAR)
         return NetworkScope(Path(chosen), "environment")
-    return NetworkScope(write_loopback_config(private_dir(environ)), "agent")
+    return NetworkScope(write_loopback_config(own.parent), "agent")
 
 
 def apply_network_scope(environ: MutableMapping[str, str] = os.environ) -> NetworkScope:

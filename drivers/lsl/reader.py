@@ -98,7 +98,11 @@ class InletReader:
         try:
             while not self._stop.is_set():
                 view, lsl_t = self._inlet.pull_chunk(
-                    timeout=self._wait_s, max_samples=self._max_samples, dest_obj=self._buf, min_samples=1, as_numpy=True
+                    timeout=self._wait_s,
+                    max_samples=self._max_samples,
+                    dest_obj=self._buf,
+                    min_samples=1,
+                    as_numpy=True,
                 )
                 n = len(lsl_t)
                 if n == 0:
@@ -111,11 +115,12 @@ class InletReader:
                     x *= scale
                 lsl_t = np.array(lsl_t, dtype=np.float64)
                 t = to_agent_time(lsl_t, lsl_now=lsl_now, agent_now=agent_now, clock=self._clock)
-                seq = self._timeline.place(lsl_t)
-                self._send(Chunk(self._device_id, spec, seq, t, x, device_t=lsl_t))
+                for start, stop, seq in self._timeline.place(lsl_t):
+                    run = slice(start, stop)
+                    self._send(Chunk(self._device_id, spec, seq, t[run], x[run], device_t=lsl_t[run]))
         except LostError as exc:
             self._send(StreamLost(str(exc) or "stream lost"))
-        except Exception as exc:  # reported to the driver, which raises it as a DeviceError
+        except Exception as exc:  # noqa: BLE001  (a thread must report, not die silently: the driver raises it)
             self._send(ReaderFailed(exc))
         finally:
             # Destroying an inlet joins liblsl's own threads: do it here, never on the loop.

@@ -31,21 +31,36 @@ class Timeline:
         """The stream was lost and re-opened: the next chunk starts after a gap."""
         self._broken = True
 
-    def place(self, lsl_t: np.ndarray) -> int:
-        """The seq of the first of these timestamps; advances past the last."""
+    def place(self, lsl_t: np.ndarray) -> list[tuple[int, int, int]]:
+        """Cut one pull's timestamps into runs without holes: ``(start, stop, seq)`` each.
+
+        A pull is normally one run; it holds two when liblsl recovered the
+        stream between samples that were both still buffered.
+        """
+        n = int(lsl_t.size)
+        if n == 0:
+            return []
+        cuts: list[int] = []
+        if self.rate_hz is not None and n > 1:
+            cuts = (np.flatnonzero(np.diff(lsl_t) - 1.0 / self.rate_hz > self.jump_s) + 1).tolist()
+        runs = []
+        for start, stop in zip([0, *cuts], [*cuts, n]):
+            seq = self._seq_at(float(lsl_t[start]))
+            runs.append((start, stop, seq))
+            self.next_seq = seq + (stop - start)
+            self._next_t = float(lsl_t[stop - 1]) + (1.0 / self.rate_hz if self.rate_hz else 0.0)
+        return runs
+
+    def _seq_at(self, t: float) -> int:
         seq = self.next_seq
-        if self._next_t is not None and lsl_t.size:
-            late = float(lsl_t[0]) - self._next_t
+        if self._next_t is not None:
+            late = t - self._next_t
             if self._broken or (self.rate_hz is not None and late > self.jump_s):
                 missing = max(1, round(late * self.rate_hz)) if self.rate_hz and late > 0 else 1
                 seq += missing
                 self.gaps += 1
                 self.missing += missing
         self._broken = False
-        if lsl_t.size:
-            self.next_seq = seq + int(lsl_t.size)
-            step = 1.0 / self.rate_hz if self.rate_hz else 0.0
-            self._next_t = float(lsl_t[-1]) + step
         return seq
 
 

@@ -4,6 +4,12 @@ Connecting resolves the path, detects the format and loads the selected
 streams in a worker thread (parsing a large CSV must not stall other
 devices). ``chunks()`` then plays them on the agent clock; a finished
 recording ends the iterator unless ``loop`` is set.
+
+The supervisor keeps one driver instance for a device's life and enters it
+again after a drop (a stall, when a recording goes silent for longer than
+the stall limit). The loaded recording and its :class:`Playback` are kept
+across such reconnects, so the recording's timeline runs on like a real
+device's: seq keeps counting and what fell due while disconnected is a gap.
 """
 
 from __future__ import annotations
@@ -14,13 +20,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import ClassVar, Self
 
-from agent.clock import Clock
 from agent.datasets import data_root
-from agent.driver import DriverContext, Discovered
+from agent.driver import Discovered, DriverContext
 from agent.errors import ConfigError
 from agent.stream import Chunk
 from drivers.replay.formats import find_recordings, open_recording
-from drivers.replay.playback import Slice, play, samples_in
+from drivers.replay.playback import Playback, Slice, samples_in
 from drivers.replay.plugin import ReplayOptions
 from drivers.replay.recording import Track
 
@@ -36,20 +41,23 @@ class ReplayDriver:
     def __init__(self, options: ReplayOptions, context: DriverContext) -> None:
         self._options = options
         self._context = context
-        self._tracks: list[Track] | None = None
         self.path = resolve(options.path)
-
-    @property
-    def clock(self) -> Clock:
-        return self._context.clock
+        self._playback: Playback | None = None
+        self._connected = False
 
     @property
     def tracks(self) -> list[Track]:
-        if self._tracks is None:
+        if self._playback is None:
             raise RuntimeError("the replay driver is not connected; use 'async with'")
-        return self._tracks
+        return list(self._playback.tracks)
 
     async def __aenter__(self) -> Self:
+        if self._playback is None:
+            self._playback = await self._load()
+        self._connected = True
+        return self
+
+    async def _load(self) -> Playback:
         opts = self._options
         tracks = await asyncio.to_thread(open_recording, self.path, opts.format, opts.streams)
         part = Slice(opts.start_s, opts.duration_s)
@@ -59,28 +67,28 @@ class ReplayDriver:
                 source=str(self.path),
                 field="start_s",
             )
-        self._tracks = tracks
         self._context.log.info(
             "replay.loaded",
             path=str(self.path),
             streams={t.name: len(t) for t in tracks},
             duration_s=round(max(t.end_s() for t in tracks), 3),
         )
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._tracks = None
-
-    def chunks(self) -> AsyncIterator[Chunk]:
-        opts = self._options
-        return play(
-            self.tracks,
+        return Playback(
+            tracks,
             device_id=self._context.device_id,
-            clock=self.clock,
+            clock=self._context.clock,
             speed=None if opts.speed == "max" else float(opts.speed),
-            part=Slice(opts.start_s, opts.duration_s),
+            part=part,
             loop=opts.loop,
         )
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._connected = False
+
+    def chunks(self) -> AsyncIterator[Chunk]:
+        if self._playback is None or not self._connected:
+            raise RuntimeError("the replay driver is not connected; use 'async with'")
+        return self._playback.chunks()
 
     @classmethod
     async def discover(cls, timeout_s: float) -> list[Discovered]:

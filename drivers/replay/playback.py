@@ -10,6 +10,12 @@ playback began; in real-time mode each chunk is released when its last
 sample is due. At ``speed=None`` ("max") nothing waits: timestamps follow
 the recording's own timeline from ``start`` and the loop only yields to the
 event loop between chunks.
+
+A :class:`Playback` outlives one ``chunks()`` iteration, as a device
+outlives one connection: iterating again resumes the same timeline. In
+real time the recording kept running meanwhile, so what fell due while
+nobody listened is skipped and shows as a seq gap, as it would from a live
+device; at "max" playback resumes at the next unplayed sample.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from agent.stream import Chunk
 from drivers.replay.recording import Track
 
 CHUNK_S = 0.25
+_BLOCK_WINDOWS = 64  # windows scheduled at once: 16 s of recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,83 +58,125 @@ def samples_in(tracks: Sequence[Track], part: Slice) -> int:
     return sum(hi - lo for lo, hi in map(part.bounds, tracks))
 
 
-async def play(
-    tracks: Sequence[Track],
-    *,
-    device_id: str,
-    clock: Clock,
-    speed: float | None,
-    part: Slice = Slice(),
-    loop: bool = False,
-) -> AsyncIterator[Chunk]:
-    """Chunks of ``tracks`` on ``clock`` (``speed`` None: as fast as consumed)."""
-    span_s = part.end_s(tracks) - part.start_s
-    bounds = [part.bounds(t) for t in tracks]
-    first_seq = [t.seq_at(lo) if lo < hi else 0 for t, (lo, hi) in zip(tracks, bounds, strict=True)]
-    seq_base = [0] * len(tracks)
-    start = clock.now()
-    while True:
-        async for chunk in _one_pass(tracks, bounds, first_seq, seq_base, device_id, clock, speed, start, part.start_s):
-            yield chunk
-        if not loop or span_s <= 0:
-            return
-        # The next pass continues each stream's seq and the timeline without a gap.
-        for i, (t, (lo, hi)) in enumerate(zip(tracks, bounds, strict=True)):
+class Playback:
+    """The play position in a set of tracks, on one timeline (``speed`` None: "max")."""
+
+    def __init__(
+        self,
+        tracks: Sequence[Track],
+        *,
+        device_id: str,
+        clock: Clock,
+        speed: float | None,
+        part: Slice = Slice(),
+        loop: bool = False,
+    ) -> None:
+        self.tracks = tracks
+        self.device_id = device_id
+        self.clock = clock
+        self.speed = speed
+        self.part = part
+        self.loop = loop
+        self.span_s = part.end_s(tracks) - part.start_s
+        self.bounds = [part.bounds(t) for t in tracks]
+        self._first_seq = [t.seq_at(lo) if lo < hi else 0 for t, (lo, hi) in zip(tracks, self.bounds, strict=True)]
+        self._seq_base = [0] * len(tracks)
+        self._pos = [lo for lo, _ in self.bounds]  # next sample to deliver, per track
+        self._start: float | None = None  # clock time of the current pass's recording start
+        self.passes = 0
+
+    @property
+    def _pace(self) -> float:
+        return self.speed or 1.0
+
+    async def chunks(self) -> AsyncIterator[Chunk]:
+        """Chunks from the current position on; ends with the recording unless looping."""
+        if self._start is None:
+            self._start = self.clock.now()
+        elif self.speed is not None:
+            self._catch_up(self.clock.now())
+        while True:
+            async for chunk in self._rest_of_pass():
+                yield chunk
+            if not self.loop or self.span_s <= 0:
+                return
+            self._next_pass()
+
+    def _next_pass(self) -> None:
+        """Continue each stream's seq and the timeline without a gap."""
+        assert self._start is not None
+        for i, (t, (lo, hi)) in enumerate(zip(self.tracks, self.bounds, strict=True)):
             if hi > lo:
-                seq_base[i] += t.seq_at(hi - 1) - first_seq[i] + 1
-        start += span_s / (speed or 1.0)
+                self._seq_base[i] += t.seq_at(hi - 1) - self._first_seq[i] + 1
+            self._pos[i] = lo
+        self._start += self.span_s / self._pace
+        self.passes += 1
 
+    def _catch_up(self, now: float) -> None:
+        """Skip what fell due while nobody listened."""
+        assert self._start is not None
+        while self.loop and self.span_s > 0 and (now - self._start) * self._pace >= self.span_s:
+            self._next_pass()
+        due = self.part.start_s + (now - self._start) * self._pace
+        for i, (track, (_, hi)) in enumerate(zip(self.tracks, self.bounds, strict=True)):
+            self._pos[i] = max(self._pos[i], min(hi, track.index_at(due)))
 
-async def _one_pass(
-    tracks: Sequence[Track],
-    bounds: Sequence[tuple[int, int]],
-    first_seq: Sequence[int],
-    seq_base: Sequence[int],
-    device_id: str,
-    clock: Clock,
-    speed: float | None,
-    start: float,
-    origin_s: float,
-) -> AsyncIterator[Chunk]:
-    pos = [lo for lo, _ in bounds]
-    pace = speed or 1.0
-    while True:
-        active = [i for i, (_, hi) in enumerate(bounds) if pos[i] < hi]
-        if not active:
-            return
-        next_off = min(tracks[i].offset(pos[i]) for i in active)
-        window_end = origin_s + (math.floor((next_off - origin_s) / CHUNK_S) + 1) * CHUNK_S
-        batch: list[tuple[float, int, Chunk]] = []
-        for i in active:
-            track = tracks[i]
-            stop = min(bounds[i][1], track.index_at(window_end))
-            if track.offset(pos[i]) == next_off:
-                stop = max(stop, pos[i] + 1)  # float rounding must never stall playback
-            while pos[i] < stop:
-                lo, hi = pos[i], _unbroken(track, pos[i], stop)
-                pos[i] = hi
-                offsets = track.offsets(lo, hi)
+    async def _rest_of_pass(self) -> AsyncIterator[Chunk]:
+        assert self._start is not None
+        tracks, bounds, origin_s, start = self.tracks, self.bounds, self.part.start_s, self._start
+        scheduled = list(self._pos)
+        while True:
+            active = [i for i, (_, hi) in enumerate(bounds) if scheduled[i] < hi]
+            if not active:
+                return
+            # Schedule a block of windows at a time, from the window of the
+            # earliest pending sample (so long gaps cost nothing).
+            next_off = min(tracks[i].offset(scheduled[i]) for i in active)
+            first_window = math.floor((next_off - origin_s) / CHUNK_S)
+            edges = origin_s + np.arange(first_window + 1, first_window + _BLOCK_WINDOWS + 1) * CHUNK_S
+            pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # lo, hi, last offset, track
+            stamps: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}  # track -> (first index, t, device_t)
+            for i in active:
+                track, lo = tracks[i], scheduled[i]
+                cuts = np.clip(track.indices_at(edges), lo, bounds[i][1])
+                if track.offset(lo) == next_off:
+                    cuts[-1] = max(int(cuts[-1]), lo + 1)  # float rounding must never stall playback
+                stop = int(cuts[-1])
+                if track.seq is not None and stop - lo > 1:  # a chunk never hides a gap: cut at seq jumps
+                    cuts = np.concatenate((cuts, lo + 1 + np.flatnonzero(np.diff(track.seq[lo:stop]) != 1)))
+                cuts = np.unique(np.concatenate(([lo], cuts)))
+                if cuts.shape[0] > 1:
+                    his = cuts[1:]
+                    pieces.append((cuts[:-1], his, track.offsets_of(his - 1), np.full(his.shape[0], i)))
+                    offsets = track.offsets(lo, stop)
+                    stamps[i] = (
+                        lo,
+                        _readonly(start + (offsets - origin_s) / self._pace),
+                        _readonly(track.device_origin + offsets),
+                    )
+                scheduled[i] = stop
+            los, his, lasts, which = (np.concatenate(p) for p in zip(*pieces, strict=True))
+            for k in np.lexsort((which, lasts)).tolist():
+                i, lo, hi = int(which[k]), int(los[k]), int(his[k])
+                track = tracks[i]
+                base, t, device_t = stamps[i]
                 chunk = Chunk(
-                    device_id=device_id,
+                    device_id=self.device_id,
                     spec=track.spec,
-                    seq=seq_base[i] + track.seq_at(lo) - first_seq[i],
-                    t=start + (offsets - origin_s) / pace,
+                    seq=self._seq_base[i] + track.seq_at(lo) - self._first_seq[i],
+                    t=t[lo - base : hi - base],
                     x=track.x[lo:hi],
-                    device_t=track.device_origin + offsets,
+                    device_t=device_t[lo - base : hi - base],
                 )
-                batch.append((float(offsets[-1]), i, chunk))
-        batch.sort(key=lambda b: (b[0], b[1]))
-        for _, _, chunk in batch:
-            if speed is None:
-                await asyncio.sleep(0)
-            else:
-                await clock.sleep_until(float(chunk.t[-1]))
-            yield chunk
+                if self.speed is None:
+                    await asyncio.sleep(0)
+                else:
+                    await self.clock.sleep_until(float(chunk.t[-1]))
+                self._pos[i] = hi  # delivered: a later iteration resumes after it
+                yield chunk
 
 
-def _unbroken(track: Track, lo: int, hi: int) -> int:
-    """End of the run from ``lo`` (before ``hi``) whose seq has no jump."""
-    if track.seq is None or hi - lo < 2:
-        return hi
-    jumps = np.flatnonzero(np.diff(track.seq[lo:hi]) != 1)
-    return lo + int(jumps[0]) + 1 if jumps.size else hi
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """Read-only, so each chunk's slice of it is shared rather than copied."""
+    a.setflags(write=False)
+    return a

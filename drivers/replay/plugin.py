@@ -11,7 +11,9 @@ from agent.driver import DriverOptions, DriverPlugin
 
 Positive = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False)]
-FormatName = Literal["auto", "wesad-npz", "e4-folder", "muse-csv", "rr-intervals", "eegmat-npz", "biosignal-csv"]
+FormatName = Literal[
+    "auto", "wesad-npz", "e4-folder", "muse-csv", "rr-intervals", "eegmat-npz", "biosignal-csv", "opensignals-txt"
+]
 
 
 class ReplayOptions(DriverOptions):
@@ -50,7 +52,7 @@ class ReplayOptions(DriverOptions):
 
 REPLAY = DriverPlugin(
     name="replay",
-    summary="plays real recordings (WESAD, Stress-Predict E4, Muse, EEGMAT, RR series, NeuroKit CSVs) as live streams",
+    summary="plays real recordings (WESAD, Stress-Predict E4, Muse, EEGMAT, RR series, NeuroKit CSVs, BITalino) as live streams",
     options=ReplayOptions,
     target="drivers.replay.driver:ReplayDriver",
     extra=None,

@@ -34,7 +34,7 @@ class RecordingUnreadable(DeviceError, ValueError):
 
 def frozen(a: npt.ArrayLike, dtype: type) -> np.ndarray:
     """A C-contiguous read-only copy-if-needed, so chunks can be views of it."""
-    arr = np.ascontiguousarray(a, dtype=dtype)
+    arr: np.ndarray = np.ascontiguousarray(a, dtype=dtype)
     if arr.flags.writeable:
         arr = arr.copy() if arr.base is not None else arr
         arr.setflags(write=False)
@@ -107,14 +107,29 @@ class Track:
         assert self.spec.rate_hz is not None
         return self.start_s + i / self.spec.rate_hz
 
+    def offsets_of(self, idx: np.ndarray) -> np.ndarray:
+        """Recording offsets (s) of the samples at indices ``idx``."""
+        if self.times_s is not None:
+            picked: np.ndarray = self.times_s[idx]
+            return picked
+        assert self.spec.rate_hz is not None
+        return self.start_s + idx / self.spec.rate_hz
+
     def index_at(self, offset_s: float) -> int:
         """Index of the first sample at or after ``offset_s`` (``len`` if none)."""
-        n = len(self)
         if self.times_s is not None:
             return int(np.searchsorted(self.times_s, offset_s, side="left"))
         assert self.spec.rate_hz is not None
         i = math.ceil((offset_s - self.start_s) * self.spec.rate_hz - _EDGE_EPS)
-        return min(max(i, 0), n)
+        return min(max(i, 0), len(self))
+
+    def indices_at(self, offsets_s: np.ndarray) -> np.ndarray:
+        """:meth:`index_at` of many offsets at once."""
+        if self.times_s is not None:
+            return np.searchsorted(self.times_s, offsets_s, side="left").astype(np.int64)
+        assert self.spec.rate_hz is not None
+        i = np.ceil((offsets_s - self.start_s) * self.spec.rate_hz - _EDGE_EPS).astype(np.int64)
+        return np.clip(i, 0, len(self))
 
     def seq_at(self, i: int) -> int:
         return int(self.seq[i]) if self.seq is not None else i

@@ -15,6 +15,7 @@ ECG's R-peaks are the same beats whichever device asks and whenever.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +42,19 @@ class _Block:
 
 
 class CardiacModel:
-    """Beat times and breathing phase of the simulated person, as functions of scenario time."""
+    """Beat times and breathing phase of the simulated person, as functions of scenario time.
+
+    Use :meth:`for_scenario`: the model integrates from time zero (about a
+    millisecond per minute of scenario), and sharing it means a device that
+    reconnects hours into a session, or the ECG beside the strap, does not
+    integrate again. Sharing changes no output: the model is a pure function
+    of its scenario.
+    """
+
+    @staticmethod
+    @functools.lru_cache(maxsize=8)
+    def for_scenario(scenario: Scenario) -> CardiacModel:
+        return CardiacModel(scenario)
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario

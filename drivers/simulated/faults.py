@@ -20,7 +20,9 @@ class Window:
 class FaultSchedule:
     """The fault windows of one device: the explicit list plus repeated disconnects."""
 
-    def __init__(self, windows: list[Window], disconnect_every_s: float | None = None, disconnect_for_s: float = 0.0) -> None:
+    def __init__(
+        self, windows: list[Window], disconnect_every_s: float | None = None, disconnect_for_s: float = 0.0
+    ) -> None:
         self._windows = sorted(windows, key=lambda w: w.start)
         self._every = disconnect_every_s
         self._for = disconnect_for_s

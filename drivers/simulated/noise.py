@@ -36,8 +36,10 @@ def _knot_block(seed: int, stream: str, block: int) -> np.ndarray:
 def knot_values(seed: int, stream: str, knots: npt.ArrayLike) -> np.ndarray:
     """Standard normal values at non-negative integer knot indices."""
     idx = np.asarray(knots, dtype=np.int64)
+    if idx.size == 0:
+        return np.empty(idx.shape)
     blocks = idx // KNOTS_PER_BLOCK
-    first, last = int(blocks.min(initial=0)), int(blocks.max(initial=0))
+    first, last = int(blocks.min()), int(blocks.max())
     if first == last:
         return _knot_block(seed, stream, first)[idx - first * KNOTS_PER_BLOCK]
     out = np.empty(idx.shape, dtype=np.float64)
@@ -51,13 +53,17 @@ def smooth_noise(seed: int, stream: str, s: npt.ArrayLike, knot_s: float) -> np.
     """A smooth random function of time: normal knots every ``knot_s``, cosine-interpolated."""
     pos = np.maximum(np.asarray(s, dtype=np.float64), 0.0) / knot_s
     j = np.floor(pos).astype(np.int64)
+    if j.size == 0:
+        return np.empty(j.shape)
     w = 0.5 - 0.5 * np.cos(np.pi * (pos - j))
-    lo, hi = j.min(initial=0), j.max(initial=0) + 1
+    lo, hi = int(j.min()), int(j.max()) + 1
     v = knot_values(seed, stream, np.arange(lo, hi + 1))
     return v[j - lo] * (1.0 - w) + v[j + 1 - lo] * w
 
 
-def poisson_times(seed: int, stream: str, block: int, block_s: float, rate_per_s: float) -> tuple[np.ndarray, np.random.Generator]:
+def poisson_times(
+    seed: int, stream: str, block: int, block_s: float, rate_per_s: float
+) -> tuple[np.ndarray, np.random.Generator]:
     """Sorted event times of a homogeneous Poisson process inside one block of time.
 
     The generator is returned so the caller draws each event's marks (and a

@@ -11,6 +11,7 @@ first-order response so that it is continuous.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,9 +74,12 @@ class Scenario:
         s = np.asarray(s, dtype=np.float64)
         cycle = np.floor(np.maximum(s, 0.0) / self.cycle_s).astype(np.int64)
         since_onset = s - cycle * self.cycle_s - self.baseline_s
-        a = AROUSAL_REST + self._response(since_onset, cycle)
-        # The previous cycle's recovery may not have finished when this cycle starts.
-        a = a + np.where(cycle > 0, self._response(since_onset + self.cycle_s, np.maximum(cycle - 1, 0)), 0.0)
+        # Earlier cycles' recoveries may not have finished: add every cycle whose
+        # response is still above e-28 (below float precision) at this time.
+        back = np.arange(math.ceil((self.stressor_s + 28.0 * RECOVERY_TAU_S) / self.cycle_s) + 1)
+        cycles = cycle[..., None] - back
+        responses = self._response(since_onset[..., None] + back * self.cycle_s, np.maximum(cycles, 0))
+        a = AROUSAL_REST + np.where(cycles >= 0, responses, 0.0).sum(axis=-1)
         return np.clip(a, 0.0, 1.0)
 
     def _peak(self, cycle: np.ndarray) -> np.ndarray:

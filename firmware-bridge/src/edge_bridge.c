@@ -175,7 +175,7 @@ static void handle(eb_device *dev, const eb_frame *f) {
         send_error(dev, 0, EB_ERR_BAD_ARGUMENT, f->type, "missing token");
         return;
     }
-    uint8_t token = f->payload[0];
+    uint8_t token = eb_payload(f)[0];
     switch (f->type) {
     case EB_CMD_GET_HELLO:
         send_ack(dev, token, f->type);
@@ -200,7 +200,7 @@ static void handle(eb_device *dev, const eb_frame *f) {
             send_error(dev, token, EB_ERR_BAD_ARGUMENT, f->type, "SET_RATE takes token and uint32 mHz");
             break;
         }
-        uint32_t rate = eb_get_u32(f->payload + 1);
+        uint32_t rate = eb_get_u32(eb_payload(f) + 1);
         if (rate < dev->cfg.min_rate_mhz || rate > dev->cfg.max_rate_mhz) {
             send_error(dev, token, EB_ERR_BAD_ARGUMENT, rate, "rate out of range");
             break;
@@ -235,4 +235,8 @@ void eb_receive(eb_device *dev, const uint8_t *bytes, size_t n) {
 
 void eb_report_sensor_fault(eb_device *dev, uint8_t ch, const char *message) {
     send_error(dev, 0, EB_ERR_SENSOR, ch, message);
+}
+
+void eb_report_sensor_ok(eb_device *dev, uint8_t ch) {
+    send_error(dev, 0, EB_ERR_SENSOR_OK, ch, "sensor ok");
 }

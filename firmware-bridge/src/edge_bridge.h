@@ -71,8 +71,9 @@ void eb_receive(eb_device *dev, const uint8_t *bytes, size_t n);
 /* Take every sample that is due at now_tick; returns ticks until the next one
  * is due (0 if one is due now), or UINT32_MAX when not streaming. */
 uint32_t eb_poll(eb_device *dev, uint32_t now_tick);
-/* Report a sensor fault on channel ch (e.g. electrodes off), as an ERROR frame. */
+/* Report a sensor fault on channel ch (e.g. electrodes off), and its end. */
 void eb_report_sensor_fault(eb_device *dev, uint8_t ch, const char *message);
+void eb_report_sensor_ok(eb_device *dev, uint8_t ch);
 
 #ifdef __cplusplus
 }

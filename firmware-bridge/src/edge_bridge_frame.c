@@ -4,10 +4,11 @@
 uint16_t eb_crc16_update(uint16_t crc, const uint8_t *data, size_t len) {
     /* Bitwise rather than a 512-byte table: small frames, small MCUs. */
     for (size_t i = 0; i < len; i++) {
-        crc ^= (uint16_t)((uint16_t)data[i] << 8);
+        uint32_t c = crc ^ ((uint32_t)data[i] << 8);
         for (int b = 0; b < 8; b++) {
-            crc = (crc & 0x8000u) ? (uint16_t)((crc << 1) ^ 0x1021u) : (uint16_t)(crc << 1);
+            c = (c & 0x8000u) ? ((c << 1) ^ 0x1021u) : (c << 1);
         }
+        crc = (uint16_t)(c & 0xFFFFu);
     }
     return crc;
 }
@@ -84,7 +85,6 @@ static eb_rx_result finish(eb_decoder *d) {
     if (eb_crc16(f->data, body) != eb_get_u16(f->data + body)) return EB_RX_BAD_CRC;
     f->version = f->data[0];
     f->type = f->data[1];
-    f->payload = f->data + 2;
     f->len = body - 2u;
     return f->version == EB_PROTO_VERSION ? EB_RX_FRAME : EB_RX_BAD_VERSION;
 }

@@ -41,7 +41,8 @@ extern "C" {
 #define EB_ERR_BAD_ARGUMENT 3u
 #define EB_ERR_UNSUPPORTED_VERSION 4u
 #define EB_ERR_OVERRUN 5u
-#define EB_ERR_SENSOR 6u
+#define EB_ERR_SENSOR 6u          /* a channel's sensor failed (detail = channel), e.g. electrodes off */
+#define EB_ERR_SENSOR_OK 7u       /* that fault cleared: not an error, a status in the same frame type */
 
 /* CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final xor. */
 uint16_t eb_crc16_update(uint16_t crc, const uint8_t *data, size_t len);
@@ -71,10 +72,12 @@ typedef enum {
 typedef struct {
     uint8_t version;
     uint8_t type;
-    const uint8_t *payload; /* points into data */
-    size_t len;             /* payload length */
+    size_t len;             /* payload length; the payload is data + 2 (see eb_payload) */
     uint8_t data[EB_MAX_FRAME];
 } eb_frame;
+
+/* No pointer inside eb_frame, so frames can be copied freely. */
+static inline const uint8_t *eb_payload(const eb_frame *f) { return f->data + 2; }
 
 /* Incremental decoder: feed bytes one at a time, whatever chunks they came in. */
 typedef struct {

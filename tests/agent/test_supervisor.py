@@ -136,3 +136,15 @@ async def test_slow_consumer_never_blocks_the_driver():
         await stop(task)
     assert len(out) == 16
     assert out.dropped >= 60 - 16
+
+
+async def test_setting_found_wrong_on_connect_stops_that_device_without_retrying():
+    sup, out, task = await run_with([device("typo", channel="w"), device("ok")])
+    try:
+        await collect(out, lambda items: sum(isinstance(i, Chunk) for i in items) >= 3)
+        await until(lambda: sup.status["typo"].state is DeviceState.MISCONFIGURED)
+    finally:
+        await stop(task)
+    typo = sup.status["typo"]
+    assert "does not exist on this device" in typo.detail
+    assert sup.devices[0]._backoff.attempt == 0  # no retry loop

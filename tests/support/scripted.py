@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from agent.driver import Discovered, DriverContext, DriverOptions, DriverPlugin
-from agent.errors import DeviceDisconnected, DeviceNotFound
+from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
 from agent.stream import Chunk, Modality, StreamSpec
 
 SPEC = StreamSpec("ramp", Modality.OTHER, ("v",), "1", 50.0)
@@ -26,6 +26,7 @@ class ScriptedOptions(DriverOptions):
     sessions: tuple[Literal["disconnect", "stall", "crash", "skip", "end", "forever"], ...] = ("forever",)
     after: int = 4
     refuse_connects: int = 0  # the first N connection attempts fail with DeviceNotFound
+    channel: str = "v"  # anything else is a setting only found wrong on connecting
 
 
 class ScriptedDriver:
@@ -44,6 +45,8 @@ class ScriptedDriver:
 
     async def __aenter__(self) -> ScriptedDriver:
         self.attempts += 1
+        if self.opts.channel != "v":
+            raise ConfigError(f"channel {self.opts.channel!r} does not exist on this device; it has: v")
         if self.attempts <= self.opts.refuse_connects:
             raise DeviceNotFound("not advertising")
         self.sessions += 1

@@ -7,26 +7,40 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from types import ModuleType
+from typing import Protocol
 
 from agent.errors import AgentError, ConfigError
-from drivers.replay.formats import biosignal, e4, eegmat, muse, rr, wesad
+from drivers.replay.formats import biosignal, e4, eegmat, muse, opensignals, rr, wesad
 from drivers.replay.formats.files import require
-from drivers.replay.formats.sniff import sniff
+from drivers.replay.formats.sniff import Sniff, sniff
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track
 
-FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (wesad, e4, muse, rr, eegmat, biosignal)}
+
+class Format(Protocol):
+    """What every format module provides."""
+
+    NAME: str
+    SUMMARY: str
+
+    def matches(self, s: Sniff) -> bool: ...
+
+    def load(self, path: Path, select: StreamSelection) -> list[Track]: ...
 
 
-def detect(path: Path) -> ModuleType:
+FORMATS: dict[str, Format] = {m.NAME: m for m in (wesad, e4, muse, rr, eegmat, biosignal, opensignals)}
+
+
+def detect(path: Path) -> Format:
     """The format of ``path``, from its name and its first bytes."""
     found = sniff(require(path))
     for fmt in FORMATS.values():
         if found.problem is None and fmt.matches(found):
             return fmt
     why = found.problem or "it matches none of the known formats"
-    raise RecordingUnreadable(path, f"cannot tell which recording format this is: {why} "
-                                    f"(known: {', '.join(FORMATS)}; set format= to force one)")
+    raise RecordingUnreadable(
+        path,
+        f"cannot tell which recording format this is: {why} (known: {', '.join(FORMATS)}; set format= to force one)",
+    )
 
 
 def open_recording(path: Path, format_name: str, streams: tuple[str, ...] | None) -> list[Track]:

@@ -97,15 +97,24 @@ def _rr_track(path: Path, start_s: float, origin: float) -> Track:
     beat_s, rr_s = data[:, 0], data[:, 1]
     check(path, bool(np.all(rr_s > 0)), "every interval must be > 0 s")
     check(path, bool(np.all(np.diff(beat_s) > 0)), "beat times must increase")
-    # A beat's interval should start at the previous beat; where it starts
-    # later, intervals are missing. Count how many would fit, at least one.
+    spec = StreamSpec("rr", Modality.RR, ("rr",), "s", None)
+    return Track(spec, rr_s, times_s=start_s + beat_s, seq=rr_seq(beat_s, rr_s), device_origin=origin)
+
+
+def rr_seq(beat_s: np.ndarray, rr_s: np.ndarray) -> np.ndarray | None:
+    """Beat indices for intervals that end at ``beat_s``; None when none are missing.
+
+    Each interval should start at the previous beat. Where it starts later
+    (by more than half a beat), intervals are missing: as many as would fit
+    in the untiled span at the current interval, at least one.
+    """
     untiled = (beat_s[1:] - rr_s[1:]) - beat_s[:-1]
     gap = untiled > 0.5 * rr_s[1:]
+    if not gap.any():
+        return None
     steps = np.ones(untiled.shape[0], dtype=np.int64)
     steps[gap] = 1 + np.maximum(1, np.rint(untiled[gap] / rr_s[1:][gap])).astype(np.int64)
-    seq = np.concatenate(([0], np.cumsum(steps))) if gap.any() else None
-    spec = StreamSpec("rr", Modality.RR, ("rr",), "s", None)
-    return Track(spec, rr_s, times_s=start_s + beat_s, seq=seq, device_origin=origin)
+    return np.concatenate(([0], np.cumsum(steps)))
 
 
 def _label_track(path: Path, participant: int, origin: float) -> Track | None:

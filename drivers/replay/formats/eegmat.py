@@ -35,9 +35,12 @@ def matches(s: Sniff) -> bool:
 def _physical(z: np.lib.npyio.NpzFile, path: Path, segment: str, width: int) -> np.ndarray:
     raw = member(z, path, segment)
     scale, offset = member(z, path, f"{segment}_scale"), member(z, path, f"{segment}_offset")
-    check(path, raw.ndim == 2 and raw.shape[1] == width and scale.shape == offset.shape == (width,),
-          f"{segment} has shape {raw.shape} with scale {scale.shape} and offset {offset.shape}; expected {width} channels")
-    return (raw * scale + offset).astype(np.float32)
+    check(
+        path,
+        raw.ndim == 2 and raw.shape[1] == width and scale.shape == offset.shape == (width,),
+        f"{segment} has shape {raw.shape} with scale {scale.shape} and offset {offset.shape}; expected {width} channels",
+    )
+    return np.asarray(raw * scale + offset, dtype=np.float32)
 
 
 def load(path: Path, select: StreamSelection) -> list[Track]:
@@ -45,8 +48,11 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
         fs = float(member(z, path, "fs"))
         channels = [str(c) for c in member(z, path, "channels")]
         units = [str(u) for u in member(z, path, "units")]
-        check(path, fs > 0 and len(channels) == len(units) and all(u in _TO_UV for u in units),
-              f"fs {fs}, channels {channels} and units {units} do not describe the columns")
+        check(
+            path,
+            fs > 0 and len(channels) == len(units) and all(u in _TO_UV for u in units),
+            f"fs {fs}, channels {channels} and units {units} do not describe the columns",
+        )
         is_ecg = np.array([c.upper() == "ECG" for c in channels])
         names = ("eeg", "ecg", "label") if is_ecg.any() else ("eeg", "label")
         wants = {name: select.wants(name) for name in names}
@@ -56,7 +62,9 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
     data = np.concatenate(segments) * np.asarray([_TO_UV[u] for u in units], dtype=np.float32)
     tracks = []
     if wants["eeg"]:
-        spec = StreamSpec("eeg", Modality.EEG, tuple(c for c, e in zip(channels, is_ecg, strict=True) if not e), "µV", fs)
+        spec = StreamSpec(
+            "eeg", Modality.EEG, tuple(c for c, e in zip(channels, is_ecg, strict=True) if not e), "µV", fs
+        )
         tracks.append(Track(spec, data[:, ~is_ecg]))
     if wants.get("ecg"):
         spec = StreamSpec("ecg", Modality.ECG, tuple(c for c, e in zip(channels, is_ecg, strict=True) if e), "µV", fs)

@@ -34,7 +34,9 @@ def npz(path: Path, keys: tuple[str, ...]) -> Iterator[np.lib.npyio.NpzFile]:
     with archive:
         absent = [k for k in keys if k not in archive.files]
         if absent:
-            raise RecordingUnreadable(path, f"the archive has no {', '.join(absent)} (it has {', '.join(archive.files)})")
+            raise RecordingUnreadable(
+                path, f"the archive has no {', '.join(absent)} (it has {', '.join(archive.files)})"
+            )
         yield archive
 
 

@@ -26,8 +26,11 @@ def matches(s: Sniff) -> bool:
 
 def load(path: Path, select: StreamSelection) -> list[Track]:
     columns = [c.strip() for c in lines(path, 1)[0].split(",")]
-    check(path, len(columns) >= 2 and columns[0] == "timestamps",
-          f"the header should be 'timestamps,' then channel names, got {','.join(columns)!r}")
+    check(
+        path,
+        len(columns) >= 2 and columns[0] == "timestamps",
+        f"the header should be 'timestamps,' then channel names, got {','.join(columns)!r}",
+    )
     if not select.wants("eeg"):
         return []
     data = table(path, skiprows=1, columns=len(columns))

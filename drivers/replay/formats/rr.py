@@ -30,11 +30,14 @@ def _intervals_ms(path: Path) -> np.ndarray:
     if path.suffix.lower() == ".npy":
         require(path)
         try:
-            a = np.load(path, allow_pickle=False)
+            a: np.ndarray = np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError) as exc:
             raise RecordingUnreadable(path, f"not a readable .npy array ({type(exc).__name__}: {exc})") from exc
-        check(path, a.ndim == 1 and np.issubdtype(a.dtype, np.number),
-              f"expected a 1-D numeric array of ms, got {a.dtype} {a.shape}")
+        check(
+            path,
+            a.ndim == 1 and np.issubdtype(a.dtype, np.number),
+            f"expected a 1-D numeric array of ms, got {a.dtype} {a.shape}",
+        )
         return a.astype(np.float64)
     return table(path, skiprows=0, columns=1)[:, 0]
 
@@ -43,7 +46,9 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
     if not select.wants("rr"):
         return []
     rr_ms = _intervals_ms(path)
-    check(path, bool(np.all(np.isfinite(rr_ms)) and np.all(rr_ms > 0)), "every interval must be a positive number of ms")
+    check(
+        path, bool(np.all(np.isfinite(rr_ms)) and np.all(rr_ms > 0)), "every interval must be a positive number of ms"
+    )
     rr_s = rr_ms / 1000.0
     spec = StreamSpec("rr", Modality.RR, ("rr",), "s", None)
     return [Track(spec, rr_s, times_s=np.cumsum(rr_s))]

@@ -49,8 +49,11 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
         if select.wants("bvp"):
             bvp = member(z, path, "bvp_64")
             ratio = bvp.shape[0] // n if n else 0
-            check(path, bvp.ndim == 1 and n > 0 and bvp.shape[0] == ratio * n,
-                  f"bvp_64 has {bvp.shape[0]} samples, not a whole multiple of the {n} labels")
+            check(
+                path,
+                bvp.ndim == 1 and n > 0 and bvp.shape[0] == ratio * n,
+                f"bvp_64 has {bvp.shape[0]} samples, not a whole multiple of the {n} labels",
+            )
             tracks.append(Track(StreamSpec("bvp", Modality.PPG, ("bvp",), "a.u.", fs * ratio), bvp))
         if select.wants("temp"):
             tracks.append(Track(StreamSpec("temp", Modality.TEMP, ("temp",), "°C", fs), column("temp")))

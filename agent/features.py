@@ -1,0 +1,217 @@
+"""The feature vector at a fixed tick, with availability and quality flags.
+
+``FeatureExtractor`` owns one streaming processor per stream (routed by the
+stream's modality), takes chunks and device events as they come, and at
+each tick (4 Hz by default) assembles a ``FeatureVector``: a fixed, ordered
+set of named features (``FEATURE_NAMES``, units in ``FEATURE_UNITS``), an
+availability flag per feature, and a quality report per modality group.
+An unavailable feature has value 0.0 and ``available`` False, so no NaN or
+infinity ever leaves this module. Training code calls the same extractor on
+recordings, so training and serving cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.events import DeviceEvent, Gap, Quality
+from agent.signals.cardiac import CardiacConfig, CardiacProcessor
+from agent.signals.eda import EdaConfig, EdaProcessor
+from agent.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
+from agent.signals.quality import QualityReport
+from agent.stream import Chunk, Modality
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    name: str
+    unit: str
+    group: str  # "cardiac", "eda" or "eeg": the quality report that vouches for it
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("hr_bpm", "bpm", "cardiac"),  # last 10 s: the fast path
+    FeatureSpec("mean_nn_ms", "ms", "cardiac"),
+    FeatureSpec("sdnn_ms", "ms", "cardiac"),
+    FeatureSpec("rmssd_ms", "ms", "cardiac"),
+    FeatureSpec("pnn50_pct", "%", "cardiac"),
+    FeatureSpec("lf_ms2", "ms^2", "cardiac"),
+    FeatureSpec("hf_ms2", "ms^2", "cardiac"),
+    FeatureSpec("lf_hf", "ratio", "cardiac"),
+    FeatureSpec("scl_us", "uS", "eda"),
+    FeatureSpec("scl_slope_us_per_min", "uS/min", "eda"),
+    FeatureSpec("scr_rate_per_min", "1/min", "eda"),
+    FeatureSpec("scr_amplitude_us", "uS", "eda"),
+    FeatureSpec("scr_rise_s", "s", "eda"),
+    FeatureSpec("scr_recent", "count", "eda"),  # SCR onsets in the last 10 s: the fast path
+    *(FeatureSpec(f"eeg_{band}_rel", "fraction", "eeg") for band in BAND_NAMES),
+    FeatureSpec("eeg_faa", "ln(uV^2/uV^2)", "eeg"),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}
+GROUPS: tuple[str, ...] = ("cardiac", "eda", "eeg")
+_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+# when two streams can feed a group, prefer the more precise one at equal quality
+_CARDIAC_RANK = {Modality.ECG: 0, Modality.RR: 1, Modality.PPG: 2}
+
+
+class FeatureConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tick_hz: float = Field(4.0, gt=0)
+    min_quality: float = Field(0.5, ge=0, le=1)  # below this a group is flagged not ok
+    cardiac: CardiacConfig = CardiacConfig()
+    eda: EdaConfig = EdaConfig()
+    eeg: EegConfig = EegConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureVector:
+    t: float
+    values: np.ndarray  # float32 (len(FEATURE_NAMES),), 0.0 where not available
+    available: np.ndarray  # bool, same shape
+    quality: dict[str, QualityReport]  # per group; index 0 and "no stream" when a group has none
+    sources: dict[str, tuple[str, str] | None]  # the (device, stream) each group came from
+    min_quality: float
+
+    def __getitem__(self, name: str) -> float | None:
+        i = _INDEX[name]
+        return float(self.values[i]) if self.available[i] else None
+
+    def group_ok(self, group: str) -> bool:
+        return self.quality[group].index >= self.min_quality
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Available features whose group's quality passes ``min_quality``: what may vote."""
+        ok = np.array([self.group_ok(f.group) for f in FEATURES])
+        return self.available & ok
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {name: self[name] for name in FEATURE_NAMES}
+
+
+Processor = CardiacProcessor | EdaProcessor | EegProcessor
+
+
+class FeatureExtractor:
+    """Chunks and device events in; a :class:`FeatureVector` per tick out."""
+
+    def __init__(self, config: FeatureConfig | None = None) -> None:
+        self.config = config or FeatureConfig()
+        self._streams: dict[tuple[str, str], tuple[str, Processor, Modality]] = {}
+        self.ignored: dict[tuple[str, str], str] = {}  # streams no processor takes, and why
+
+    @property
+    def tick_period_s(self) -> float:
+        return 1.0 / self.config.tick_hz
+
+    def _processor(self, chunk: Chunk) -> Processor | None:
+        key = chunk.stream_key
+        entry = self._streams.get(key)
+        if entry is not None:
+            return entry[1]
+        if key in self.ignored:
+            return None
+        spec, cfg = chunk.spec, self.config
+        proc: Processor
+        try:
+            if spec.modality in _CARDIAC_RANK:
+                proc, group = CardiacProcessor(spec.modality, spec.rate_hz, cfg.cardiac), "cardiac"
+            elif spec.modality is Modality.EDA and spec.rate_hz is not None:
+                proc, group = EdaProcessor(spec.rate_hz, cfg.eda), "eda"
+            elif spec.modality is Modality.EEG and spec.rate_hz is not None:
+                proc, group = EegProcessor(spec.rate_hz, spec.channels, cfg.eeg), "eeg"
+            else:
+                self.ignored[key] = f"no feature uses {spec.modality} at rate {spec.rate_hz}"
+                return None
+        except ValueError as e:
+            self.ignored[key] = str(e)
+            return None
+        self._streams[key] = (group, proc, spec.modality)
+        return proc
+
+    def push(self, chunk: Chunk) -> None:
+        proc = self._processor(chunk)
+        if proc is not None and len(chunk):
+            proc.push(chunk)
+
+    def event(self, ev: DeviceEvent) -> None:
+        if not isinstance(ev, Gap | Quality):
+            return  # (dis)connections show up as coverage; gaps and quality say more
+        targets = [p for (dev, name), (_, p, _) in self._streams.items() if dev == ev.device_id and name == ev.stream]
+        if not targets:  # a device-wide event (e.g. the strap is off): every stream of that device
+            targets = [p for (dev, _), (_, p, _) in self._streams.items() if dev == ev.device_id]
+        for p in targets:
+            if isinstance(ev, Gap):
+                p.gap(ev)
+            else:
+                p.device_quality(ev)
+
+    def tick(self, t: float) -> FeatureVector:
+        n = len(FEATURE_NAMES)
+        values = np.zeros(n, dtype=np.float32)
+        available = np.zeros(n, dtype=bool)
+        quality: dict[str, QualityReport] = {}
+        sources: dict[str, tuple[str, str] | None] = {}
+        for group in GROUPS:
+            best = self._best(group, t)
+            if best is None:
+                quality[group] = QualityReport(0.0, ("no stream",))
+                sources[group] = None
+                continue
+            key, proc, report = best
+            quality[group], sources[group] = report, key
+            for name, value in self._group_values(group, proc, t).items():
+                if value is not None and np.isfinite(value):
+                    i = _INDEX[name]
+                    values[i] = value
+                    available[i] = True
+        return FeatureVector(t, values, available, quality, sources, self.config.min_quality)
+
+    def _best(self, group: str, t: float) -> tuple[tuple[str, str], Processor, QualityReport] | None:
+        best = None
+        best_rank: tuple[float, int] | None = None
+        for key, (g, proc, modality) in self._streams.items():
+            if g != group:
+                continue
+            report = proc.report(t)
+            rank = (-round(report.index, 2), _CARDIAC_RANK.get(modality, 0))
+            if best_rank is None or rank < best_rank:
+                best, best_rank = (key, proc, report), rank
+        return best
+
+    @staticmethod
+    def _group_values(group: str, proc: Processor, t: float) -> dict[str, float | None]:
+        if isinstance(proc, CardiacProcessor):
+            h = proc.features(t)
+            return {
+                "hr_bpm": h.hr_bpm,
+                "mean_nn_ms": h.mean_nn_ms,
+                "sdnn_ms": h.sdnn_ms,
+                "rmssd_ms": h.rmssd_ms,
+                "pnn50_pct": h.pnn50_pct,
+                "lf_ms2": h.lf_ms2,
+                "hf_ms2": h.hf_ms2,
+                "lf_hf": h.lf_hf,
+            }
+        if isinstance(proc, EdaProcessor):
+            e = proc.features(t)
+            return {
+                "scl_us": e.scl_us,
+                "scl_slope_us_per_min": e.scl_slope_us_per_min,
+                "scr_rate_per_min": e.scr_rate_per_min,
+                "scr_amplitude_us": e.scr_amplitude_us,
+                "scr_rise_s": e.scr_rise_s,
+                "scr_recent": None if e.scr_recent is None else float(e.scr_recent),
+            }
+        f = proc.features(t)
+        out: dict[str, float | None] = {f"eeg_{b}_rel": None for b in BAND_NAMES}
+        if f.relative is not None:
+            out.update({f"eeg_{b}_rel": v for b, v in f.relative.items()})
+        out["eeg_faa"] = f.faa
+        return out

@@ -1,0 +1,27 @@
+"""Summaries of what happened, the only data that leaves the device (raw signals never do).
+
+- :mod:`records`: the schema (minute, session, health), shared with the backend consumer;
+- :mod:`minute` / :mod:`session`: pure aggregators, inputs in, finished records out;
+- :mod:`health`: the device health record;
+- :mod:`events`: the VR app's session events and pain ratings, as typed inputs.
+"""
+
+from agent.summaries.events import CalibrationFinished, PainRating, SessionEnded, SessionStarted, VrEvent
+from agent.summaries.minute import MinuteAggregator
+from agent.summaries.records import DeviceHealth, DeviceStatus, MinuteSummary, SessionSummary, SummaryRecord
+from agent.summaries.session import SessionAggregator
+
+__all__ = [
+    "CalibrationFinished",
+    "DeviceHealth",
+    "DeviceStatus",
+    "MinuteAggregator",
+    "MinuteSummary",
+    "PainRating",
+    "SessionAggregator",
+    "SessionEnded",
+    "SessionStarted",
+    "SessionSummary",
+    "SummaryRecord",
+    "VrEvent",
+]

@@ -1,0 +1,44 @@
+"""What the VR app tells the agent about a session (over the VR link), as typed records.
+
+``t`` is agent-clock time, like every other input of the summaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    t: float
+    session_id: str
+    scene: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    t: float
+    session_id: str
+    completed: bool  # False: stopped early (by the patient, the clinician or a fault)
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PainRating:
+    t: float
+    score: float  # 0–10 numeric rating scale
+    phase: Literal["before", "during", "after"]
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationFinished:
+    """The baseline stage finished its resting calibration, or reused a stored profile."""
+
+    t: float
+    source: Literal["fresh", "stored"]
+    ok: bool
+    duration_s: float = 0.0
+
+
+VrEvent = SessionStarted | SessionEnded | PainRating | CalibrationFinished

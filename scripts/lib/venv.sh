@@ -1,0 +1,29 @@
+# Sourced by the scripts in scripts/: find Python >= 3.11 and make the project's virtualenv.
+# EDGE_AGENT_VENV overrides where it lives (default: .venv in the repository).
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+venv="${EDGE_AGENT_VENV:-$repo_root/.venv}"
+
+find_python() {
+  for py in python3.13 python3.12 python3.11 python3; do
+    if command -v "$py" >/dev/null 2>&1 &&
+       "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$py"; return 0
+    fi
+  done
+  echo "edge-agent needs Python 3.11 or newer (with venv); install it, e.g. apt-get install python3 python3-venv" >&2
+  return 1
+}
+
+# ensure_venv EXTRAS: create the virtualenv if needed and install the project with those extras.
+ensure_venv() {
+  local extras="$1" py
+  if [ ! -x "$venv/bin/python" ]; then
+    py="$(find_python)"
+    echo "==> creating virtualenv $venv"
+    "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+  fi
+  echo "==> installing vr-edge-agent${extras:+[$extras]} into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$repo_root${extras:+[$extras]}"
+}

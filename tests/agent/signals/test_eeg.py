@@ -1,0 +1,90 @@
+"""EEG: Welch band powers against scipy on real Muse data, artifacts, asymmetry, split invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.signal import welch
+from signal_recordings import muse, split_points
+
+from agent.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
+
+FS = 256.0
+
+
+def run(x: np.ndarray, channels: tuple[str, ...], pieces: list[tuple[int, int]]) -> EegProcessor:
+    t = np.arange(x.shape[0]) / FS
+    p = EegProcessor(FS, channels)
+    for a, b in pieces:
+        p.push_samples(t[a:b], x[a:b], seq=a)
+    return p
+
+
+def chunks12(n: int) -> list[tuple[int, int]]:  # Muse sends 12 samples per chunk
+    return [(a, min(a + 12, n)) for a in range(0, n, 12)]
+
+
+def test_band_powers_equal_scipy_welch() -> None:
+    channels, x = muse()
+    x = x[: 30 * 256]
+    p = run(x, channels, chunks12(x.shape[0]))
+    f = p.features(30.0)
+    assert f.clean_channels == 4 and f.absolute_uv2 is not None
+    freq, psd = welch(x, fs=FS, window="hann", nperseg=512, noverlap=256, detrend="constant", axis=0)
+    for j, (lo, hi) in enumerate(EegConfig().bands):
+        m = (freq >= lo) & (freq < hi)
+        ref = np.trapezoid(psd[m], freq[m], axis=0)
+        np.testing.assert_allclose(f.absolute_uv2[:, j], ref, rtol=1e-9)
+    assert sum(f.relative.values()) == pytest.approx(1.0, abs=1e-9)
+    assert f.faa == pytest.approx(np.log(f.absolute_uv2[2, 2]) - np.log(f.absolute_uv2[1, 2]))
+
+
+def test_asymmetry_flips_when_sides_swap() -> None:
+    channels, x = muse()
+    x = x[: 20 * 256]
+    a = run(x, channels, chunks12(x.shape[0])).features(20.0).faa
+    b = run(x[:, [0, 2, 1, 3]], channels, chunks12(x.shape[0])).features(20.0).faa
+    assert a is not None and b == pytest.approx(-a)
+
+
+@pytest.mark.parametrize("kind", ["flat", "railed", "blink", "burst"])
+def test_artifacts_are_excluded_and_lower_quality(kind: str) -> None:
+    channels, x = muse()
+    x = x[: 40 * 256].copy()
+    clean = run(x, channels, chunks12(x.shape[0]))
+    bad = x.copy()
+    seg = slice(20 * 256, 30 * 256)
+    if kind == "flat":
+        bad[seg, 1] = bad[seg.start, 1]
+    elif kind == "railed":
+        hi = np.percentile(bad[seg, 1], 70)
+        bad[seg, 1] = np.minimum(bad[seg, 1], hi)
+    elif kind == "blink":
+        for start in range(seg.start, seg.stop, 256):  # a 150 µV, 0.3 s deflection on both frontal sites each second
+            bump = 150.0 * np.hanning(77)
+            bad[start : start + 77, 1] += bump
+            bad[start : start + 77, 2] += bump
+    else:
+        bad[seg, 3] += np.random.default_rng(5).normal(0, 200.0, seg.stop - seg.start)
+    dirty = run(bad, channels, chunks12(bad.shape[0]))
+    q_clean, q_dirty = clean.report(30.0), dirty.report(30.0)
+    assert q_dirty.index < q_clean.index
+    expected = {"flat": "flatline", "railed": "clipping", "blink": "noise", "burst": "noise"}[kind]
+    assert expected in q_dirty.reasons
+    # the features come from the clean segments: close to the clean recording's
+    fc, fd = clean.features(40.0), dirty.features(40.0)
+    for band in BAND_NAMES:
+        assert fd.relative[band] == pytest.approx(fc.relative[band], abs=0.05)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 2560), max_size=10))
+def test_same_output_however_the_stream_is_split(cuts: list[int]) -> None:
+    channels, x = muse()
+    x = x[:2560]
+    a = run(x, channels, [(0, 2560)]).features(10.0)
+    b = run(x, channels, split_points(2560, cuts)).features(10.0)
+    assert a.relative == b.relative and a.faa == b.faa
+    np.testing.assert_array_equal(a.absolute_uv2, b.absolute_uv2)
