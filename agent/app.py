@@ -1,6 +1,7 @@
-"""The running agent: wires drivers, supervisor and pipeline, and owns the
-lifecycle: start, stop on SIGTERM/SIGINT or after a set time, and shut down
-within a bounded grace period."""
+"""The running agent: wires drivers, supervisor, analysis, the VR link,
+summaries, outbox and sync, and owns the lifecycle: start, stop on
+SIGTERM/SIGINT or after a set time, and shut down within a bounded grace
+period, closing the books (last minute, open session) on the way out."""
 
 from __future__ import annotations
 
@@ -8,20 +9,39 @@ import asyncio
 import contextlib
 import random
 import signal
+import sqlite3
+import time
+from pathlib import Path
 
 import structlog
 
+from agent.analysis import Analysis, Decision
 from agent.clock import Clock
 from agent.config import AgentConfig
+from agent.errors import ConfigError
+from agent.features import FeatureExtractor
+from agent.outbox import AsyncOutbox, OutboxOptions
 from agent.pipeline import Pipeline
-from agent.queues import BoundedQueue, Overflow
+from agent.policy import InterimPolicy
+from agent.queues import BoundedQueue, Overflow, QueueClosed
+from agent.reporting import SummaryRecorder, health_devices, vr_status
+from agent.summaries.health import device_health
+from agent.summaries.records import SummaryRecord
 from agent.supervisor import Reading, Supervisor
+from agent.sync.worker import SyncWorker
+from agent.sync.writer import RecordWriter
+from agent.vrlink.server import VrLinkServer
 
 SHUTDOWN_GRACE_S = 2.0
 log = structlog.get_logger("edge_agent")
 
 
 class Agent:
+    """Owns the stages and their tasks; nothing downstream calls back upstream."""
+
+    STATUS_EVERY_S = 1.0
+    HEALTH_EVERY_S = 300.0
+
     def __init__(self, config: AgentConfig, clock: Clock, rng: random.Random | None = None) -> None:
         self.config = config
         self.clock = clock
@@ -31,25 +51,108 @@ class Agent:
         self.supervisor = Supervisor(
             config.devices, clock=clock, options=config.supervisor, out=self.readings, rng=rng
         )
-        self.pipeline = Pipeline(self.readings)
+        # Summaries are a few a minute; 256 covers hours of a stalled outbox writer.
+        self.records: BoundedQueue[SummaryRecord] = BoundedQueue("summaries", 256, Overflow.DROP_OLDEST)
+        self.recorder = SummaryRecorder(time.time() - clock.now(), self.records)
+        self.policy = InterimPolicy(config.top.policy)
+        self.analysis = Analysis(
+            FeatureExtractor(config.top.features),
+            self.policy,
+            on_decision=[self._publish, self.recorder.decision],
+            on_event=[self.recorder.device_event],
+        )
+        self.pipeline = Pipeline(self.readings, [self.analysis])
+        self.vrlink: VrLinkServer | None = None
+        self.outbox: AsyncOutbox | None = None
+        self.sync: SyncWorker | None = None
         self.started_at = clock.now()
+
+    def _publish(self, decision: Decision) -> None:
+        if self.vrlink is not None:
+            self.vrlink.publish_adaptation(decision.adaptation)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set or every device has finished (recordings played out)."""
-        async with asyncio.TaskGroup() as tg:
-            workers = [
-                tg.create_task(self.supervisor.run(), name="supervisor"),
-                tg.create_task(self.pipeline.run(), name="pipeline"),
-            ]
-            waiter = tg.create_task(stop.wait(), name="stop")
-            sup = workers[0]
-            await asyncio.wait([waiter, sup], return_when=asyncio.FIRST_COMPLETED)
-            # Devices are done (or we are stopping): let the pipeline drain what was queued.
-            self.readings.close()
-            if stop.is_set():
-                sup.cancel()
-                workers[1].cancel()
-            waiter.cancel()
+        top = self.config.top
+        async with contextlib.AsyncExitStack() as stack:
+            self.outbox = await stack.enter_async_context(await _open_outbox(top.outbox, top.agent.state_dir))
+            if top.vrlink.enabled:
+                top.agent.runtime_dir.mkdir(parents=True, exist_ok=True)
+                self.vrlink = await stack.enter_async_context(VrLinkServer(self.config.vrlink, self.clock))
+            async with asyncio.TaskGroup() as tg:
+                supervisor = tg.create_task(self.supervisor.run(), name="supervisor")
+                pipeline = tg.create_task(self.pipeline.run(), name="pipeline")
+                writer = tg.create_task(self._write_records(), name="summaries")
+                helpers = [
+                    tg.create_task(self._status_loop(), name="status"),
+                    tg.create_task(self._health_loop(), name="health"),
+                ]
+                if self.vrlink is not None:
+                    helpers.append(tg.create_task(self._app_events(), name="app-events"))
+                if top.sync is not None and top.sync.enabled:
+                    self.sync = SyncWorker(top.sync, self.outbox, self.clock)
+                    helpers.append(tg.create_task(self.sync.run(), name="sync"))
+                waiter = tg.create_task(stop.wait(), name="stop")
+                await asyncio.wait([waiter, supervisor], return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                supervisor.cancel()
+                # Let the pipeline finish what is queued, then close the books and store them.
+                self.readings.close()
+                if stop.is_set():
+                    pipeline.cancel()
+                await asyncio.wait([pipeline])
+                self.recorder.close(self.clock.now())
+                self.records.close()
+                await asyncio.wait([writer])
+                for task in helpers:
+                    task.cancel()
+
+    async def _write_records(self) -> None:
+        writer = RecordWriter(self.outbox, *_identity(self.config))  # type: ignore[arg-type]
+        while True:
+            try:
+                record = await self.records.get()
+            except QueueClosed:
+                return
+            await writer.write(record)
+
+    async def _status_loop(self) -> None:
+        while True:
+            if self.vrlink is not None:
+                self.vrlink.publish_status(
+                    vr_status(self.supervisor.status, self.analysis.latest, self.policy.calibration_progress)
+                )
+            await self.clock.sleep(self.STATUS_EVERY_S)
+
+    async def _health_loop(self) -> None:
+        while True:
+            await self.clock.sleep(self.HEALTH_EVERY_S)
+            stats = await self.outbox.stats() if self.outbox is not None else None
+            devices = health_devices(self.supervisor.status, self.clock.now())
+            self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats))
+
+    async def _app_events(self) -> None:
+        assert self.vrlink is not None
+        async for event in self.vrlink.events():
+            self.recorder.app_event(event)
+            log.info("app_event", type=event.message.type, client=event.client_id)
+
+
+def _identity(config: AgentConfig) -> tuple[str, str]:
+    sync = config.top.sync
+    return (sync.site, sync.device) if sync is not None else ("unprovisioned", "unprovisioned")
+
+
+async def _open_outbox(options: OutboxOptions, state_dir: Path) -> AsyncOutbox:
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        return await AsyncOutbox.open(options, state_dir)
+    except (OSError, sqlite3.Error) as exc:
+        path = options.resolve_path(state_dir)
+        raise ConfigError(
+            f"cannot open the outbox at {path}: {exc}; set [agent] state_dir or [outbox] path "
+            "to a writable place (the systemd unit's StateDirectory=)"
+        ) from exc
 
 
 async def run(agent: Agent, *, duration_s: float | None = None, stop: asyncio.Event | None = None) -> bool:

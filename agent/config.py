@@ -21,7 +21,12 @@ import pydantic
 
 from agent.driver import DriverPlugin, Registry
 from agent.errors import ConfigError, DriverUnavailable
+from agent.features import FeatureConfig
+from agent.outbox import OutboxOptions
+from agent.policy import PolicyOptions
 from agent.supervisor import DeviceSpec, SupervisorOptions
+from agent.sync.options import SyncOptions
+from agent.vrlink.options import VrLinkOptions
 
 DEFAULT_PATH = Path("/etc/edge-agent/agent.toml")
 ENV_VAR = "EDGE_AGENT_CONFIG"
@@ -52,15 +57,35 @@ class FileConfig(_Section):
 
     agent: AgentSection = AgentSection()
     supervisor: SupervisorOptions = SupervisorOptions()
+    features: FeatureConfig = FeatureConfig()
+    policy: PolicyOptions = PolicyOptions()
+    vrlink: VrLinkOptions = VrLinkOptions()
+    outbox: OutboxOptions = OutboxOptions()
+    sync: SyncOptions | None = None  # no [sync]: summaries wait in the outbox
     devices: dict[str, dict[str, Any]] = pydantic.Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class AgentConfig:
     source: str
-    agent: AgentSection
-    supervisor: SupervisorOptions
+    top: FileConfig
     devices: list[DeviceSpec]
+
+    @property
+    def agent(self) -> AgentSection:
+        return self.top.agent
+
+    @property
+    def supervisor(self) -> SupervisorOptions:
+        return self.top.supervisor
+
+    @property
+    def vrlink(self) -> VrLinkOptions:
+        """The VR link's options; its socket lives in the runtime directory unless set."""
+        v = self.top.vrlink
+        if "socket_path" in v.model_fields_set:
+            return v
+        return v.model_copy(update={"socket_path": self.top.agent.runtime_dir / "vr.sock"})
 
 
 def resolve_path(cli_path: Path | None) -> tuple[Path | None, bool]:
@@ -95,7 +120,7 @@ def load(cli_path: Path | None, registry: Registry, *, simulate: bool = False) -
     config = parse(text, source, registry)
     if simulate:
         sim = parse(embedded_default_text(), EMBEDDED, registry)
-        config = AgentConfig(config.source, config.agent, config.supervisor, sim.devices)
+        config = AgentConfig(config.source, config.top, sim.devices)
     return config
 
 
@@ -109,7 +134,7 @@ def parse(text: str, source: str, registry: Registry) -> AgentConfig:
     except pydantic.ValidationError as exc:
         raise _config_error(source, exc, FileConfig, prefix=()) from None
     devices = [_device(source, device_id, table, registry) for device_id, table in top.devices.items()]
-    return AgentConfig(source, top.agent, top.supervisor, [d for d in devices if d is not None])
+    return AgentConfig(source, top, [d for d in devices if d is not None])
 
 
 def _device(source: str, device_id: str, table: dict[str, Any], registry: Registry) -> DeviceSpec | None:

@@ -32,7 +32,22 @@ def render(agent: Agent, *, colour: bool) -> list[str]:
     ]
     for status in agent.supervisor.status.values():
         lines.extend(_device_rows(status, colour))
+    lines.append(_adaptation_row(agent))
     return lines
+
+
+def _adaptation_row(agent: Agent) -> str:
+    d = agent.analysis.latest
+    if d is None:
+        return "adaptation   (waiting for the first tick)"
+    a = d.adaptation
+    s = a.suggestions
+    clients = agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else "-"
+    return (
+        f"adaptation   #{a.seq} {a.level.value:<10} distress {a.distress:.2f}  confidence {a.confidence:.2f}  "
+        f"intensity {s.intensity:.1f} pace {s.pace.value} breathing {'on' if s.breathing_guide else 'off'}  "
+        f"→ {clients} VR client(s)\n             why: {'; '.join(a.reasons)}"
+    )
 
 
 def _device_rows(s: DeviceStatus, colour: bool) -> Iterable[str]:

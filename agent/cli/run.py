@@ -44,7 +44,11 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
     recent = logs.RecentLines() if view == "live" else None
     logs.configure(config.agent.log_level, config.agent.log_format, capture=recent)
     agent = Agent(config, Clock(speed))
-    clean = asyncio.run(_main(agent, view, recent, duration_s))
+    try:
+        clean = asyncio.run(_main(agent, view, recent, duration_s))
+    except ConfigError as exc:  # found only when starting (an unwritable state directory, say)
+        click.echo(f"edge-agent: configuration error\n{exc}", err=True)
+        sys.exit(EX_CONFIG)
     if not clean:
         sys.stderr.flush()
         os._exit(1)  # a driver ignored cancellation; do not hang the service manager

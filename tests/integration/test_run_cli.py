@@ -84,6 +84,9 @@ def test_run_for_shows_all_four_simulated_sensors_and_exits_zero():
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     final = out.strip().split("\n\n")[-1].splitlines()
+    adaptation = next(i for i, line in enumerate(final) if line.startswith("adaptation"))
+    assert "hold" in final[adaptation] and "calibrating baseline" in final[adaptation + 1]  # 4 s: still calibrating
+    final = final[:adaptation]
     rows = {line.split()[0]: line.split() for line in final[2:] if not line.startswith(" ")}
     assert set(rows) == set(SIM_DEVICES)
     streams = {line.split()[0] if line.startswith(" ") else line.split()[2] for line in final[2:]}

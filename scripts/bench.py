@@ -1,0 +1,183 @@
+"""scripts/bench: the agent's figures on this machine, against the design budgets.
+
+  agent     the agent on simulated sensors at real rates (chest strap RR, Polar ECG 130 Hz,
+            GSR 128 Hz, 8-channel EEG 256 Hz): CPU as % of one core, peak RSS, and the
+            latency from a tick's last chunk to its adaptation frame written to the VR socket
+  replay    a whole WESAD subject replayed as fast as possible through the full pipeline:
+            recorded seconds per wall second
+  signals, vrlink, sync, serial, ble
+            each part's own benchmark (see its module), run in a subprocess
+
+Usage: scripts/bench [--only NAME ...] [--seconds N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGETS = {"cpu_pct": 3.0, "rss_mb": 90.0, "latency_p99_ms": 5.0, "replay_factor": 500.0}
+
+AGENT_TOML = """
+[agent]
+state_dir = "{tmp}/state"
+runtime_dir = "{tmp}/run"
+log_level = "warning"
+[devices.chest-strap]
+driver = "sim-chest-strap"
+[devices.polar-ecg]
+driver = "sim-ecg"
+[devices.gsr-band]
+driver = "sim-gsr"
+rate_hz = 128
+[devices.eeg-headset]
+driver = "sim-eeg"
+channels = ["Fp1", "Fp2", "F3", "F4", "C3", "C4", "O1", "O2"]
+"""
+
+REPLAY_TOML = """
+[agent]
+state_dir = "{tmp}/state"
+runtime_dir = "{tmp}/run"
+log_level = "warning"
+[vrlink]
+enabled = false
+[devices.wesad]
+driver = "replay"
+path = "wesad-wrist/S5_wrist.npz"
+speed = "max"
+"""
+
+
+def _proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_agent(seconds: float) -> dict[str, object]:
+    """CPU and memory of the real agent process, measured from outside after a warm-up."""
+    warmup = 10.0
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp, "agent.toml")
+        cfg.write_text(AGENT_TOML.format(tmp=tmp))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agent", "run", "--config", str(cfg), "--for", str(seconds + warmup), "--view", "none"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(warmup)  # a benchmark, not a test: it measures a steady state over wall time
+        cpu0, t0 = _proc_cpu_s(proc.pid), time.monotonic()
+        hwm = 0.0
+        while proc.poll() is None and time.monotonic() - t0 < seconds - 0.5:
+            time.sleep(0.5)
+            hwm = max(hwm, _proc_hwm_mb(proc.pid))
+        cpu1, t1 = _proc_cpu_s(proc.pid), time.monotonic()
+        proc.wait(timeout=30)
+    return {"cpu_pct_of_one_core": round(100 * (cpu1 - cpu0) / (t1 - t0), 2), "peak_rss_mb": round(hwm, 1),
+            "seconds": seconds, "exit_code": proc.returncode}
+
+
+def bench_latency(seconds: float) -> dict[str, object]:
+    """Tick latency in-process, with a VR client connected so the frame is really written."""
+    from agent import config as agent_config
+    from agent.app import Agent, run
+    from agent.clock import Clock
+    from agent.driver import Registry
+    from agent.vrlink.client import VrLinkClient
+
+    async def main(tmp: str) -> list[float]:
+        cfg_path = Path(tmp, "agent.toml")
+        cfg_path.write_text(AGENT_TOML.format(tmp=tmp))
+        config = agent_config.load(cfg_path, Registry())
+        agent = Agent(config, Clock())
+        stop = asyncio.Event()
+        task = asyncio.create_task(run(agent, duration_s=seconds, stop=stop))
+        while not config.vrlink.socket_path.exists():
+            await asyncio.sleep(0.05)
+        async with await VrLinkClient.connect_unix(config.vrlink.socket_path):
+            await task
+        return list(agent.analysis.latencies_s)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lat = np.array(asyncio.run(main(tmp))) * 1000
+    return {"ticks": int(lat.size), "p50_ms": round(float(np.percentile(lat, 50)), 3),
+            "p99_ms": round(float(np.percentile(lat, 99)), 3), "max_ms": round(float(lat.max()), 3)}
+
+
+def bench_replay() -> dict[str, object]:
+    from agent import config as agent_config
+    from agent.app import Agent, run
+    from agent.clock import Clock
+    from agent.driver import Registry
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp, "agent.toml")
+        cfg.write_text(REPLAY_TOML.format(tmp=tmp))
+        agent = Agent(agent_config.load(cfg, Registry()), Clock())
+        started = time.perf_counter()
+        asyncio.run(run(agent))
+        wall = time.perf_counter() - started
+    recorded = max(agent.pipeline.recorded_s.values())
+    return {"recording": "wesad-wrist/S5_wrist.npz", "recorded_s": round(recorded, 1), "wall_s": round(wall, 2),
+            "speed_factor": round(recorded / wall, 1), "ticks": agent.analysis.ticks,
+            "dropped_readings": agent.readings.dropped}
+
+
+PARTS = {
+    "signals": [sys.executable, "tests/agent/signals/nk_reference.py"],
+    "vrlink": [sys.executable, "-m", "agent.vrlink.bench"],
+    "sync": [sys.executable, "-m", "agent.sync.bench", "--records", "3000", "--kills", "50", "--writes", "500"],
+    "serial": [sys.executable, "-m", "tests.drivers.bridge.bench_serial", "--seconds", "10"],
+    "ble": [sys.executable, "-m", "tests.drivers.ble.bench_ble", "--seconds", "20"],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", choices=["agent", "latency", "replay", *PARTS], help="run only these")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the real-rate agent run lasts")
+    parser.add_argument("--json", type=Path, help="also write all figures here")
+    args = parser.parse_args()
+    want = set(args.only or ["agent", "latency", "replay", *PARTS])
+    results: dict[str, object] = {}
+    if "agent" in want:
+        results["agent"] = bench_agent(args.seconds)
+    if "latency" in want:
+        results["latency"] = bench_latency(min(args.seconds, 30.0))
+    if "replay" in want:
+        results["replay"] = bench_replay()
+    for name, cmd in PARTS.items():
+        if name in want:
+            out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+            results[name] = out.stdout.strip() if out.returncode == 0 else f"failed: {out.stderr[-2000:]}"
+    print(json.dumps(results, indent=2, default=str))
+    if "agent" in results:
+        a = results["agent"]
+        print(f"\nbudgets: CPU {a['cpu_pct_of_one_core']} % (<= {BUDGETS['cpu_pct']}), "  # type: ignore[index]
+              f"RSS {a['peak_rss_mb']} MB (<= {BUDGETS['rss_mb']})")  # type: ignore[index]
+    if "latency" in results:
+        print(f"budgets: tick -> VR frame p99 {results['latency']['p99_ms']} ms (<= {BUDGETS['latency_p99_ms']})")  # type: ignore[index]
+    if "replay" in results:
+        print(f"budgets: replay {results['replay']['speed_factor']}x real time (>= {BUDGETS['replay_factor']})")  # type: ignore[index]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
