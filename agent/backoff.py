@@ -33,7 +33,7 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The delay before the next attempt; each call backs off further."""
-        base = min(self.max_s, self.initial_s * self.factor**self.attempt)
+        base = min(self.max_s, self.initial_s * self.factor ** min(self.attempt, 62))  # no float overflow after days down
         self.attempt += 1
         return base * (1 - self.jitter + 2 * self.jitter * self._rng.random())
 
