@@ -6,6 +6,7 @@ then, which is what the demo shows when its output is piped."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from collections.abc import Iterable
 from typing import TextIO
@@ -77,8 +78,9 @@ async def live(agent: Agent, recent: RecentLines, out: TextIO = sys.stdout, ever
     out.write("\x1b[?25l")  # hide the cursor while redrawing
     try:
         while True:
+            width = shutil.get_terminal_size().columns
             frame = render(agent, colour=True)
-            frame += ["", "recent:"] + [f"  {line[:150]}" for line in recent.lines]
+            frame += ["", "recent:"] + [f"  {line[: width - 3]}" for line in recent.lines]
             out.write("\x1b[H\x1b[J" + "\n".join(frame) + "\n")
             out.flush()
             await asyncio.sleep(every_s)
