@@ -89,12 +89,13 @@ async def test_a_stray_lsl_api_cfg_in_the_working_directory_changes_nothing(tmp_
     # ... whereas plain pylsl in the same place reads the stray file and vanishes into its session.
     control = unique("stray-obeyed")
     code = (
-        "import pylsl, sys, time; o = pylsl.StreamOutlet(pylsl.StreamInfo('c', 'EEG', 1, 256, 'float32', sys.argv[1]));"
-        "print('up', flush=True); time.sleep(30)"
+        "import pylsl, sys; o = pylsl.StreamOutlet(pylsl.StreamInfo('c', 'EEG', 1, 256, 'float32', sys.argv[1]));"
+        "print('up', flush=True); sys.stdin.read()"  # alive until the test closes stdin or kills it
     )
     env = _child_env(runtime, PYTHONPATH=str(REPO))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", code, control, cwd=stray, env=env, stdout=asyncio.subprocess.PIPE
+        sys.executable, "-c", code, control, cwd=stray, env=env, stdout=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE,
     )
     try:
         assert proc.stdout is not None
