@@ -22,8 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.signals.filters import causal_ma, tail
-from agent.signals.history import BlockHistory
-from agent.signals.peaks import RegionPeakPicker
+from agent.signals.block_detector import BlockPeakDetector
 
 
 class EcgPeakConfig(BaseModel):
@@ -39,12 +38,11 @@ class EcgPeakConfig(BaseModel):
     max_qrs_s: float = Field(1.0, gt=0)  # a longer "QRS" region is noise or lost contact
 
 
-class EcgPeakDetector:
+class EcgPeakDetector(BlockPeakDetector):
     """Contiguous blocks of one raw ECG channel in, R-peak times (agent clock, s) out."""
 
     def __init__(self, fs: float, config: EcgPeakConfig | None = None, max_block: int | None = None) -> None:
         cfg = config or EcgPeakConfig()
-        self.fs = fs
         self.config = cfg
         self._base = max(1, int(np.rint(cfg.baseline_s * fs)))
         self._power = int(fs / cfg.powerline_hz) if fs >= 100 else 2  # as NeuroKit2 chooses it
@@ -58,40 +56,17 @@ class EcgPeakDetector:
         self._clean_lag = 1 + self._lag_smooth + self._lag_average
         self.latency = lag_base + self._power - 1 + self._clean_lag
         depth = self._base + 2 * self._power + self._smooth + self._average + self._clean_lag + 4
-        max_block = max_block or int(np.ceil(2.0 * fs))
-        self.max_block = max_block
-        self._history = BlockHistory(depth + self.latency + int(np.ceil(cfg.max_qrs_s * fs)), max_block)
-        self._picker = RegionPeakPicker(
-            min_delay=int(np.rint(cfg.min_delay_s * fs)),
-            history=int(np.ceil(4.0 * fs)) + max_block,
-            min_len_weight=cfg.min_len_weight,
+        self._setup(
+            fs,
+            depth=depth,
             max_len=int(np.rint(cfg.max_qrs_s * fs)),
+            min_delay=int(np.rint(cfg.min_delay_s * fs)),
+            max_block=max_block,
+            min_len_weight=cfg.min_len_weight,
         )
         self.reset()
 
-    def reset(self) -> None:
-        self._history.reset()
-        self._picker.reset()
-        # aligned sample a is segment sample a - latency; NeuroKit2 keeps a beat only if it is
-        # more than min_delay after the first sample, as if a beat sat on sample 0
-        self._picker.set_last_peak(self.latency)
-
-    def process(self, t: np.ndarray, x: np.ndarray) -> list[float]:
-        """One contiguous block (float64, shape (n,)); returns the times of newly confirmed R peaks.
-
-        Results are exactly reproducible for the same blocks; callers that need the same
-        output however a stream was chunked feed fixed blocks (``BlockedStream``).
-        """
-        n = x.shape[0]
-        if n > self.max_block:
-            return [
-                p
-                for i in range(0, n, self.max_block)
-                for p in self.process(t[i : i + self.max_block], x[i : i + self.max_block])
-            ]
-        if n == 0:
-            return []
-        ext = self._history.extend(t, x)
+    def _block(self, ext: np.ndarray, n: int) -> list[int]:
         # high-pass: the signal minus its centred mean (linear phase, lag_base)
         hp = tail(ext, ext.shape[0] - self._base + 1, self._lag_base) - causal_ma(ext, self._base)
         clean = causal_ma(causal_ma(hp, self._power), self._power)  # NeuroKit2's filtfilt'ed 50 Hz boxcar
@@ -99,10 +74,4 @@ class EcgPeakDetector:
         smooth = causal_ma(grad, self._smooth)
         average = causal_ma(smooth, self._average)
         above = tail(smooth, n, self._lag_average) > self.config.threshold_weight * tail(average, n)
-        aligned = tail(clean, n, self._clean_lag)
-        peaks = self._picker.process(aligned, above)
-        return [self._time_of(p) for p in peaks]
-
-    def _time_of(self, aligned_index: int) -> float:
-        raw = aligned_index - self.latency
-        return self._history.time_of(raw, self._picker.refine(aligned_index), self.fs)
+        return self._picker.process(tail(clean, n, self._clean_lag), above)

@@ -17,8 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.signals.filters import causal_ma, tail
-from agent.signals.history import BlockHistory
-from agent.signals.peaks import RegionPeakPicker
+from agent.signals.block_detector import BlockPeakDetector
 
 
 class PpgPulseConfig(BaseModel):
@@ -34,12 +33,11 @@ class PpgPulseConfig(BaseModel):
     max_wave_s: float = Field(1.5, gt=0)
 
 
-class PpgPulseDetector:
+class PpgPulseDetector(BlockPeakDetector):
     """Contiguous blocks of one PPG channel in, systolic-peak times (agent clock, s) out."""
 
     def __init__(self, fs: float, config: PpgPulseConfig | None = None, max_block: int | None = None) -> None:
         cfg = config or PpgPulseConfig()
-        self.fs = fs
         self.config = cfg
         self._base = max(1, int(np.rint(cfg.baseline_s * fs)))
         self._low = max(1, int(np.rint(0.443 * fs / cfg.lowpass_hz)))  # boxcar -3 dB at 0.443 / length
@@ -51,35 +49,21 @@ class PpgPulseDetector:
         self._lag_beat = (self._beat - 1) // 2
         self.latency = self._lag_base + lag_low + self._lag_beat
         depth = self._base + self._low + self._beat + self._lag_beat + 4
-        max_block = max_block or int(np.ceil(2.0 * fs))
-        self.max_block = max_block
-        self._history = BlockHistory(depth + self.latency + int(np.ceil(cfg.max_wave_s * fs)), max_block)
-        self._picker = RegionPeakPicker(
-            min_delay=int(np.rint(cfg.min_delay_s * fs)),
-            history=int(np.ceil(4.0 * fs)) + max_block,
-            min_len=self._peak,
+        self._setup(
+            fs,
+            depth=depth,
             max_len=int(np.rint(cfg.max_wave_s * fs)),
+            min_delay=int(np.rint(cfg.min_delay_s * fs)),
+            max_block=max_block,
+            min_len=self._peak,
         )
         self.reset()
 
     def reset(self) -> None:
-        self._history.reset()
-        self._picker.reset()
-        self._picker.set_last_peak(self.latency)
+        super().reset()
         self._mean_sq: float | None = None
 
-    def process(self, t: np.ndarray, x: np.ndarray) -> list[float]:
-        """One contiguous block; returns the times of newly confirmed pulses (see EcgPeakDetector.process)."""
-        n = x.shape[0]
-        if n > self.max_block:
-            return [
-                p
-                for i in range(0, n, self.max_block)
-                for p in self.process(t[i : i + self.max_block], x[i : i + self.max_block])
-            ]
-        if n == 0:
-            return []
-        ext = self._history.extend(t, x)
+    def _block(self, ext: np.ndarray, n: int) -> list[int]:
         hp = tail(ext, ext.shape[0] - self._base + 1, self._lag_base) - causal_ma(ext, self._base)
         clean = causal_ma(hp, self._low)
         sq = np.square(np.maximum(clean, 0.0))
@@ -93,5 +77,4 @@ class PpgPulseDetector:
         ma_beat = causal_ma(sq, self._beat)
         threshold = tail(ma_beat, n) + self.config.beat_offset * self._mean_sq
         above = tail(ma_peak, n, self._lag_beat - self._lag_peak) > threshold
-        peaks = self._picker.process(tail(clean, n, self._lag_beat), above)
-        return [self._history.time_of(p - self.latency, self._picker.refine(p), self.fs) for p in peaks]
+        return self._picker.process(tail(clean, n, self._lag_beat), above)
