@@ -34,7 +34,6 @@ import structlog
 from agent.clock import Clock
 from agent.errors import ProtocolError, SyncError
 from agent.queues import QueueClosed
-from agent.backoff import Backoff
 from agent.sync.codec import decode_presence, decode_record
 from agent.sync.mqtt import ConnectParams, MqttLink, SyncAuthError
 from agent.sync.options import BrokerOptions, TopicId
@@ -185,12 +184,7 @@ class Ingest:
         self.stats = IngestStats()
         self.subscribed = asyncio.Event()
         self._clock = clock
-        self._backoff = Backoff(
-            options.broker.backoff_initial_s,
-            max(options.broker.backoff_max_s, options.broker.backoff_initial_s),
-            jitter=0.5,  # wide: a fleet must not reconnect in lockstep after a broker outage
-            rng=rng,
-        )
+        self._backoff = options.broker.new_backoff(rng)
 
     def _params(self) -> ConnectParams:
         b = self.options.broker

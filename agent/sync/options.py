@@ -8,12 +8,16 @@ when a connection is made and never logged.
 
 from __future__ import annotations
 
+import random
+
 import re
 import stat
 from pathlib import Path
 from typing import Annotated
 
 import pydantic
+
+from agent.backoff import Backoff
 
 from agent.sync.tls import ClosingSSLContext, client_context
 
@@ -86,6 +90,10 @@ class BrokerOptions(pydantic.BaseModel):
     session_expiry_s: int = pydantic.Field(default=7 * 86400, ge=1)  # > 0, or the broker drops the session at disconnect
     backoff_initial_s: float = pydantic.Field(default=1.0, gt=0)
     backoff_max_s: float = pydantic.Field(default=300.0, gt=0)
+
+    def new_backoff(self, rng: random.Random | None = None) -> Backoff:
+        """The reconnect backoff for this broker; wide jitter so a fleet does not reconnect in lockstep."""
+        return Backoff(self.backoff_initial_s, max(self.backoff_max_s, self.backoff_initial_s), jitter=0.5, rng=rng)
 
     @pydantic.model_validator(mode="after")
     def _password_needs_user(self) -> BrokerOptions:

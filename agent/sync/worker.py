@@ -33,7 +33,6 @@ from agent.clock import Clock
 from agent.errors import SyncError
 from agent.outbox.aio import AsyncOutbox
 from agent.outbox.store import Record
-from agent.backoff import Backoff
 from agent.sync.codec import CONTENT_TYPE, SCHEMA_VERSION, Presence, encode_presence
 from agent.sync.mqtt import ConnectParams, MqttLink, PublishRefused, SyncAuthError, Will
 from agent.sync.options import SyncOptions
@@ -92,12 +91,7 @@ class SyncWorker:
         self.status = SyncStatus(broker=f"{options.broker.host}:{options.broker.port}")
         self._outbox = outbox
         self._clock = clock
-        self._backoff = Backoff(
-            options.broker.backoff_initial_s,
-            max(options.broker.backoff_max_s, options.broker.backoff_initial_s),
-            jitter=0.5,  # wide: a fleet must not reconnect in lockstep after a broker outage
-            rng=rng,
-        )
+        self._backoff = options.broker.new_backoff(rng)
         self._on_delivered = on_delivered
         self._acked: set[int] = set()  # PUBACKed, delete not yet committed: never re-send these
         self._flusher: asyncio.Task[None] | None = None
