@@ -86,6 +86,7 @@ class DeviceClock:
         self._offset: float | None = None
         self._drift = 0.0
         self._suspects = 0
+        self._last_stamp: tuple[float, float] | None = None  # (device s, agent s) of the last stamped sample
         self.resets = 0
         self.rejected = 0
 
@@ -144,6 +145,30 @@ class DeviceClock:
         d = np.asarray(device_s, dtype=np.float64).reshape(-1)
         if d.size:
             self.observe(float(d[-1]), agent_s)
+
+    def stamp(self, device_s: npt.ArrayLike, arrival_s: float, *, slew: float = 0.05) -> np.ndarray:
+        """Observe a batch that arrived at ``arrival_s`` and give its samples agent times.
+
+        The times increase (given arrivals that do) and are never after the
+        arrival. The estimate moves
+        earlier whenever a less-delayed batch shows the offset was smaller;
+        rather than jumping back in time, the stamps then run at most ``slew``
+        slower than the device until they meet the estimate (as NTP slews).
+        """
+        d = np.asarray(device_s, dtype=np.float64).reshape(-1)
+        if d.size == 0:
+            return d
+        resets = self.resets
+        self.observe(float(d[-1]), arrival_s)
+        t = self.to_agent(d)
+        t = t - max(0.0, float(t[-1]) - arrival_s)  # shift, not clip: keep the device's own spacing
+        if self._last_stamp is not None and self.resets == resets and d[0] > self._last_stamp[0]:
+            last_d, last_t = self._last_stamp
+            # the slowest rate that still ends by the arrival, if the estimate moved that far
+            rate = min(1.0 - slew, max(0.0, arrival_s - last_t) / (float(d[-1]) - last_d))
+            t = np.maximum(t, last_t + (d - last_d) * rate)
+        self._last_stamp = (float(d[-1]), float(t[-1]))
+        return t
 
     def to_agent(self, device_s: npt.ArrayLike) -> np.ndarray:
         d = np.asarray(device_s, dtype=np.float64)

@@ -89,9 +89,8 @@ class PmdStreams:
         state.last_ts_ns = frame.timestamp_ns
         last_s = frame.timestamp_ns / 1e9
         device_t = last_s - dt * np.arange(n - 1, -1, -1, dtype=np.float64)
-        self.clock.observe(last_s, arrival)
-        # A sample cannot have been taken after the frame carrying it arrived.
-        t = np.minimum(self.clock.to_agent(device_t), arrival)
+        # Increasing, and never after the frame carrying it arrived.
+        t = self.clock.stamp(device_t, arrival)
         x = frame.samples.astype(np.float32) * np.float32(state.scale)
         chunk = Chunk(self.device_id, state.spec, state.next_seq + missing, t, x, device_t=device_t)
         state.next_seq = chunk.next_seq

@@ -262,8 +262,7 @@ class BridgeDriver:
         base = dclock.unwrap([s.tick for s in group])
         device_s = np.concatenate([b + s.dt / self.hello.tick_hz for b, s in zip(base, group, strict=True)])
         raw = np.concatenate([s.raw for s in group])
-        dclock.observe(float(device_s[-1]), self._arrival)
-        t = dclock.to_agent(device_s)
+        t = dclock.stamp(device_s, self._arrival)
         self.counters["samples"] += len(t)
         return [
             Chunk(self.ctx.device_id, spec, seq, t, raw[:, i] * ch.scale, device_t=device_s)

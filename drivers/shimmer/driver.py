@@ -208,8 +208,7 @@ class ShimmerDriver:
             seqs[i] = s
             self._last_u, self._last_seq = u, s
         self._next_seq = int(seqs[-1]) + 1
-        self._dclock.observe(float(device_s[-1]), t_arrival)
-        t = self._dclock.to_agent(device_s)
+        t = self._dclock.stamp(device_s, t_arrival)
         gsr_us, is_open = gsr_to_microsiemens(dec.values(packets, p.CH_GSR), self.opts.gsr_range)
         ppg_mv = dec.values(packets, p.CH_PPG_A13) * (3000.0 / 4095) if self.opts.ppg else None
         out: list[Chunk | Quality] = []

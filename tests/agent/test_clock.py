@@ -112,3 +112,23 @@ async def test_clock_speed_scales_sleeps_and_timeouts():
 def test_clock_rejects_nonpositive_speed():
     with pytest.raises(ValueError):
         Clock(speed=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), batch=st.integers(1, 80), delay_mean_s=st.floats(0.001, 0.2))
+def test_stamps_increase_and_never_follow_arrival_while_the_estimate_moves(seed, batch, delay_mean_s):
+    # Early on, every less-delayed batch moves the offset estimate earlier: stamps must not go back.
+    rng = np.random.default_rng(seed)
+    device = 5000.0 + np.arange(0, 60, 1 / 128)
+    clock = DeviceClock()
+    last = arrival = -np.inf
+    for i in range(0, device.size - batch, batch):
+        d = device[i : i + batch]
+        # a link delivers in order: a batch cannot arrive before the one sent ahead of it
+        arrival = max(arrival + 1e-6, 100.0 + (d[-1] - 5000.0) + rng.exponential(delay_mean_s))
+        t = clock.stamp(d, arrival)
+        assert t[0] > last and np.all(np.diff(t) > 0)
+        assert t[-1] <= arrival
+        last = t[-1]
+    # ... and they still converge on the minimum-delay mapping.
+    assert abs(last - (100.0 + device[i + batch - 1] - 5000.0)) < max(0.02, 3 * delay_mean_s)
