@@ -14,13 +14,19 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from agent.adaptation import Adaptation
 from agent.events import DeviceEvent
 from agent.features import FeatureExtractor, FeatureVector
-from agent.policy import InterimPolicy
 from agent.stream import Chunk
 from agent.supervisor import Reading
+
+
+class Policy(Protocol):
+    """Turns each tick's feature vector into an Adaptation (``agent.policy``; training records instead)."""
+
+    def update(self, fv: FeatureVector) -> Adaptation: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +39,7 @@ class Analysis:
     def __init__(
         self,
         extractor: FeatureExtractor,
-        policy: InterimPolicy,
+        policy: Policy,
         *,
         on_decision: list[Callable[[Decision], None]] | None = None,
         on_event: list[Callable[[DeviceEvent], None]] | None = None,

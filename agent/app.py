@@ -22,9 +22,12 @@ from agent.errors import ConfigError
 from agent.features import FeatureExtractor
 from agent.outbox import AsyncOutbox, OutboxOptions
 from agent.pipeline import Pipeline
-from agent.policy import InterimPolicy
+from agent.baseline import PatientBaseline, ProfileStore
+from agent.model.runtime import DistressModel
+from agent.policy import AdaptationPolicy
 from agent.queues import BoundedQueue, Overflow, QueueClosed
 from agent.reporting import SummaryRecorder, health_devices, vr_status
+from agent.service import ServiceLoop
 from agent.summaries.health import device_health
 from agent.summaries.records import SummaryRecord
 from agent.supervisor import Reading, Supervisor
@@ -54,7 +57,9 @@ class Agent:
         # Summaries are a few a minute; 256 covers hours of a stalled outbox writer.
         self.records: BoundedQueue[SummaryRecord] = BoundedQueue("summaries", 256, Overflow.DROP_OLDEST)
         self.recorder = SummaryRecorder(time.time() - clock.now(), self.records)
-        self.policy = InterimPolicy(config.top.policy)
+        self.model = DistressModel.load(config.top.model.dir)
+        self.baseline = PatientBaseline(config.top.baseline, ProfileStore(config.baseline_profile))
+        self.policy = AdaptationPolicy(self.model, self.baseline, config.top.policy)
         self.analysis = Analysis(
             FeatureExtractor(config.top.features),
             self.policy,
@@ -66,6 +71,7 @@ class Agent:
         self.outbox: AsyncOutbox | None = None
         self.sync: SyncWorker | None = None
         self.started_at = clock.now()
+        self.service = ServiceLoop(self)  # sd_notify and the status file; tests may swap in their own
 
     def _publish(self, decision: Decision) -> None:
         if self.vrlink is not None:
@@ -87,6 +93,7 @@ class Agent:
                     tg.create_task(self._status_loop(), name="status"),
                     tg.create_task(self._health_loop(), name="health"),
                 ]
+                helpers.append(tg.create_task(self.service.run(stop), name="service"))
                 if self.vrlink is not None:
                     helpers.append(tg.create_task(self._app_events(), name="app-events"))
                 if top.sync is not None and top.sync.enabled:
@@ -135,6 +142,8 @@ class Agent:
         assert self.vrlink is not None
         async for event in self.vrlink.events():
             self.recorder.app_event(event)
+            if event.message.type == "session_start":
+                self.baseline.begin_session()  # calibrate on the session's resting start
             log.info("app_event", type=event.message.type, client=event.client_id)
 
 

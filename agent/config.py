@@ -19,9 +19,11 @@ from typing import Any, Literal
 
 import pydantic
 
+from agent.baseline import BaselineOptions
 from agent.driver import DriverPlugin, Registry
 from agent.errors import ConfigError, DriverUnavailable
 from agent.features import FeatureConfig
+from agent.model import ModelOptions
 from agent.outbox import OutboxOptions
 from agent.policy import PolicyOptions
 from agent.supervisor import DeviceSpec, SupervisorOptions
@@ -58,6 +60,8 @@ class FileConfig(_Section):
     agent: AgentSection = AgentSection()
     supervisor: SupervisorOptions = SupervisorOptions()
     features: FeatureConfig = FeatureConfig()
+    baseline: BaselineOptions = BaselineOptions()
+    model: ModelOptions = ModelOptions()
     policy: PolicyOptions = PolicyOptions()
     vrlink: VrLinkOptions = VrLinkOptions()
     outbox: OutboxOptions = OutboxOptions()
@@ -78,6 +82,10 @@ class AgentConfig:
     @property
     def supervisor(self) -> SupervisorOptions:
         return self.top.supervisor
+
+    @property
+    def baseline_profile(self) -> Path:
+        return self.top.baseline.profile or self.top.agent.state_dir / "baseline.json"
 
     @property
     def vrlink(self) -> VrLinkOptions:

@@ -4,6 +4,7 @@
 
     AgentError
      ├── ConfigError (ValueError)            stop; exit 78 (EX_CONFIG), no restart loop
+     │    └── ModelError                     the distress model is missing or does not fit the features
      ├── DriverUnavailable (ImportError)     skip that driver, name the extra to install
      ├── DeviceError (OSError)               the supervisor retries with backoff
      │    ├── DeviceNotFound (LookupError)
@@ -32,6 +33,10 @@ class ConfigError(AgentError, ValueError):
         super().__init__(message)
         self.source = source
         self.field = field
+
+
+class ModelError(ConfigError):
+    """A model file is missing, unreadable, or was made for other features than this agent computes."""
 
 
 class DriverUnavailable(AgentError, ImportError):

@@ -1,51 +1,43 @@
-"""The interim adaptation policy: baseline-relative rules with quality gating,
-a fast path, hysteresis and a dwell time.
+"""The adaptation policy: two speeds, gating, hysteresis and rate limits around the model.
 
-This is the stand-in that turns feature vectors into Adaptations until the
-ONNX distress model (``models/``) replaces the scoring step; the gating,
-hysteresis and hold behaviour are what the model will sit behind too.
-
-- **Calibration**: the first ``calibration_s`` of usable data is the
-  patient's resting baseline (mean and spread per marker). Until it is done
-  the policy says *hold*: it has nothing to compare with, so it guesses
-  nothing.
-- **Gating**: a marker votes only if its feature is available and its
-  modality's quality passes; when nothing votes, the level is *hold*.
-- **Slow state**: distress is a logistic of the mean signed z-score of the
-  voting markers (heart rate up, RMSSD down, skin conductance up, SCR rate
-  up, alpha down).
-- **Fast path**: a fresh SCR or a heart-rate jump raises at least
-  *elevated* within a tick; only sustained evidence reaches *distressed*.
-- **No flicker**: levels rise at ``enter`` thresholds, fall only below
-  ``enter - release``, and must hold ``min_dwell_s`` before falling.
+- **Baseline**: features are normalised to the patient's resting profile
+  (:mod:`agent.baseline`). With no profile yet (first session, still
+  calibrating) the policy says *hold*: it has nothing to compare with.
+- **Gating**: only heads whose modality's quality passes vote
+  (:mod:`agent.model.runtime`); with none, the level is *hold*.
+- **Slow state**: the fused logit, smoothed with a time constant of
+  ``slow_tau_s`` of data time, is the distress estimate.
+- **Fast path**: a fresh SCR onset or heart rate well above baseline raises
+  *elevated* within a tick; only sustained slow evidence (``rise_after_s``
+  above the threshold) reaches *distressed*.
+- **No flicker**: a level falls only below ``threshold - release`` and after
+  ``min_dwell_s``; the suggested intensity moves at most
+  ``intensity_step_per_s`` per second.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pydantic
 
 from agent.adaptation import Adaptation, Level, Pace, Suggestions
-from agent.features import FEATURES, FeatureVector
+from agent.baseline import PatientBaseline
+from agent.features import FEATURE_NAMES, FeatureVector
+from agent.reasons import explain
 
-# (feature, direction under distress, how a reason names it)
-MARKERS: tuple[tuple[str, float, str], ...] = (
-    ("hr_bpm", +1.0, "heart rate"),
-    ("rmssd_ms", -1.0, "RMSSD"),
-    ("scl_us", +1.0, "skin conductance"),
-    ("scr_rate_per_min", +1.0, "SCR rate"),
-    ("eeg_alpha_rel", -1.0, "alpha"),
-)
-_GROUP = {f.name: f.group for f in FEATURES}
+if TYPE_CHECKING:  # the runtime imports onnxruntime; config loading needs only the options
+    from agent.model.runtime import DistressModel, Inference
+
 _ORDER = (Level.CALM, Level.ELEVATED, Level.DISTRESSED)
-_SUGGEST = {
+_TARGET = {  # what each level asks of the scene
     Level.CALM: Suggestions(),
-    Level.ELEVATED: Suggestions(intensity=0.8, pace=Pace.SLOWER),
+    Level.ELEVATED: Suggestions(intensity=0.75, pace=Pace.SLOWER),
     Level.DISTRESSED: Suggestions(intensity=0.5, pace=Pace.SLOWER, breathing_guide=True),
     Level.HOLD: Suggestions(),
 }
+_HR = FEATURE_NAMES.index("hr_bpm")
 
 
 class PolicyOptions(pydantic.BaseModel):
@@ -53,11 +45,15 @@ class PolicyOptions(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
-    calibration_s: float = pydantic.Field(120.0, ge=10, description="resting baseline at the start")
-    elevated_at: float = pydantic.Field(0.6, gt=0, lt=1)
-    distressed_at: float = pydantic.Field(0.8, gt=0, lt=1)
+    elevated_at: float = pydantic.Field(0.55, gt=0, lt=1)
+    distressed_at: float = pydantic.Field(0.7, gt=0, lt=1)
     release: float = pydantic.Field(0.1, ge=0, lt=0.5, description="hysteresis below each threshold")
+    slow_tau_s: float = pydantic.Field(20.0, ge=0, description="smoothing of the slow state (0: none)")
+    rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
+    fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
+    fast_scr: int = pydantic.Field(2, ge=1, description="this many SCR onsets in 10 s is a fast cue")
+    intensity_step_per_s: float = pydantic.Field(0.05, gt=0, description="the fastest the suggested intensity moves")
     ttl_s: float = pydantic.Field(5.0, gt=0, description="the app falls back to neutral after this")
 
     @pydantic.model_validator(mode="after")
@@ -67,94 +63,91 @@ class PolicyOptions(pydantic.BaseModel):
         return self
 
 
-@dataclass(slots=True)
-class _Baseline:
-    n: int = 0
-    mean: float = 0.0
-    m2: float = 0.0
+class AdaptationPolicy:
+    """Feature vectors in, one :class:`Adaptation` per tick out."""
 
-    def add(self, x: float) -> None:  # Welford: one pass, no history kept
-        self.n += 1
-        d = x - self.mean
-        self.mean += d / self.n
-        self.m2 += d * (x - self.mean)
-
-    def z(self, x: float) -> float:
-        sd = math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
-        sd = max(sd, 0.05 * abs(self.mean), 1e-6)  # a perfectly steady baseline must not make z explode
-        return (x - self.mean) / sd
-
-
-class InterimPolicy:
-    def __init__(self, options: PolicyOptions | None = None) -> None:
+    def __init__(self, model: DistressModel, baseline: PatientBaseline, options: PolicyOptions | None = None) -> None:
+        self.model = model
+        self.baseline = baseline
         self.options = options or PolicyOptions()
-        self._baseline = {name: _Baseline() for name, _, _ in MARKERS}
-        self._calibrated_s = 0.0
+        self.latest: Inference | None = None
+        self._logit: float | None = None  # the slow state
         self._last_t: float | None = None
         self._level = Level.HOLD
         self._since = 0.0
+        self._above_since: float | None = None  # when the slow state last crossed distressed_at
+        self._intensity = 1.0
         self._seq = 0
 
     @property
     def calibration_progress(self) -> float:
-        return min(1.0, self._calibrated_s / self.options.calibration_s)
+        return self.baseline.progress
 
     def update(self, fv: FeatureVector) -> Adaptation:
         dt = 0.0 if self._last_t is None else max(0.0, fv.t - self._last_t)
         self._last_t = fv.t
-        usable = {name: fv[name] for name, _, _ in MARKERS if self._usable(fv, name)}
-        if self.calibration_progress < 1.0:
-            if usable:
-                self._calibrated_s += dt
-                for name, value in usable.items():
-                    self._baseline[name].add(value)  # type: ignore[arg-type]
-            pct = round(100 * self.calibration_progress)
-            return self._emit(fv.t, Level.HOLD, 0.0, 0.0, (f"calibrating baseline ({pct}%)",))
-        votes = [(d * self._baseline[n].z(v), n, label) for n, d, label in MARKERS if (v := usable.get(n)) is not None and self._baseline[n].n]
-        if not votes:
-            return self._emit(fv.t, Level.HOLD, 0.0, 0.0, ("no trustworthy sensor",))
-        score = sum(v for v, _, _ in votes) / len(votes)
-        distress = 1.0 / (1.0 + math.exp(-(score - 1.0) * 1.5))
-        fast = (fv["scr_recent"] or 0.0) >= 1 and self._usable(fv, "scr_recent")
-        fast |= any(n == "hr_bpm" and v > 2.0 for v, n, _ in votes)
-        level = self._next_level(fv.t, distress, fast)
-        confidence = len(votes) / len(MARKERS)
-        return self._emit(fv.t, level, distress, confidence, self._reasons(votes, usable, fast))
+        self.baseline.observe(fv)
+        profile = self.baseline.profile
+        if profile is None:
+            return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [f"calibrating baseline ({self.baseline.progress:.0%})"])
+        z, _ = profile.normalise(fv.values, fv.usable)
+        inference = self.latest = self.model.infer(z, fv)
+        if inference is None:
+            self._logit = None  # evidence from before the gap is stale
+            return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, ["no trustworthy sensor"])
+        logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
+        self._smooth(logit, dt)
+        assert self._logit is not None
+        distress = 1.0 / (1.0 + math.exp(-self._logit))
+        fast = self._fast_cues(fv, z[_HR])
+        level = self._next_level(fv.t, distress, bool(fast))
+        names = dict(zip(FEATURE_NAMES, z.tolist(), strict=True))
+        towards = [c for c in inference.contributions() if (c[1] > 0) == (level is not Level.CALM)]
+        reasons = explain(towards, fv.as_dict(), profile, names) + fast
+        if self.baseline.calibrating:
+            reasons.append(f"refreshing baseline ({self.baseline.progress:.0%})")
+        return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])
 
-    @staticmethod
-    def _usable(fv: FeatureVector, name: str) -> bool:
-        return fv[name] is not None and fv.group_ok(_GROUP[name])
+    def _smooth(self, logit: float, dt: float) -> None:
+        tau = self.options.slow_tau_s
+        if self._logit is None or tau == 0:
+            self._logit = logit
+        else:
+            self._logit += (1.0 - math.exp(-dt / tau)) * (logit - self._logit)
+
+    def _fast_cues(self, fv: FeatureVector, hr_z: float) -> list[str]:
+        cues = []
+        scr = fv["scr_recent"]
+        if scr is not None and fv.group_ok("eda") and scr >= self.options.fast_scr:
+            cues.append("skin conductance response just now")
+        if fv["hr_bpm"] is not None and fv.group_ok("cardiac") and hr_z >= self.options.fast_hr_z:
+            cues.append("heart rate jumped")
+        return cues
 
     def _next_level(self, t: float, distress: float, fast: bool) -> Level:
         o = self.options
-        target = Level.DISTRESSED if distress >= o.distressed_at else Level.ELEVATED if distress >= o.elevated_at else Level.CALM
-        if fast and target is Level.CALM:
-            target = Level.ELEVATED  # caution within seconds; only sustained evidence goes further
+        if distress >= o.distressed_at:
+            self._above_since = t if self._above_since is None else self._above_since
+        else:
+            self._above_since = None
+        sustained = self._above_since is not None and t - self._above_since >= o.rise_after_s
+        target = Level.DISTRESSED if sustained else Level.ELEVATED if distress >= o.elevated_at or fast else Level.CALM
         current = self._level if self._level is not Level.HOLD else Level.CALM
         if _ORDER.index(target) < _ORDER.index(current):
             floor = o.distressed_at if current is Level.DISTRESSED else o.elevated_at
-            if distress > floor - o.release or fast or t - self._since < o.min_dwell_s:
+            if distress > floor - o.release or (fast and current is Level.ELEVATED) or t - self._since < o.min_dwell_s:
                 target = current
         return target
 
-    def _reasons(self, votes: list[tuple[float, str, str]], usable: dict[str, float | None], fast: bool) -> tuple[str, ...]:
-        out = []
-        for z, name, label in sorted(votes, key=lambda v: -abs(v[0]))[:3]:
-            base = self._baseline[name].mean
-            value = usable[name]
-            if value is None or abs(z) < 1.0 or base == 0:
-                continue
-            change = (value - base) / abs(base) * 100
-            out.append(f"{label} {change:+.0f}% vs baseline")
-        if fast:
-            out.append("phasic response (SCR or heart-rate jump)")
-        return tuple(out) or ("within baseline",)
-
-    def _emit(self, t: float, level: Level, distress: float, confidence: float, reasons: tuple[str, ...]) -> Adaptation:
+    def _emit(self, t: float, dt: float, level: Level, distress: float, confidence: float, reasons: list[str]) -> Adaptation:
         if level is not self._level:
             self._level, self._since = level, t
+        goal = _TARGET[level]
+        step = self.options.intensity_step_per_s * dt
+        self._intensity += max(-step, min(step, goal.intensity - self._intensity))
         self._seq += 1
         return Adaptation(
             seq=self._seq, t=t, level=level, distress=round(distress, 3), confidence=round(confidence, 3),
-            suggestions=_SUGGEST[level], reasons=reasons, ttl_s=self.options.ttl_s,
+            suggestions=Suggestions(round(self._intensity, 3), goal.pace, goal.breathing_guide),
+            reasons=tuple(reasons), ttl_s=self.options.ttl_s,
         )

@@ -12,9 +12,14 @@ from importlib import metadata
 import click
 
 from agent import __version__
+from agent.cli.check import check
 from agent.cli.drivers_cmd import drivers
 from agent.cli.ingest import command as ingest
+from agent.cli.provision import provision
+from agent.cli.replay import replay
 from agent.cli.run import run
+from agent.cli.scan import scan
+from agent.cli.status import status
 from agent.cli.vr_tail import vr_tail
 
 SIMULATORS_GROUP = "edge_agent.simulators"
@@ -54,3 +59,8 @@ main.add_command(run)
 main.add_command(drivers)
 main.add_command(ingest)
 main.add_command(vr_tail)
+main.add_command(replay)
+main.add_command(provision)
+main.add_command(scan)
+main.add_command(check)
+main.add_command(status)

@@ -55,6 +55,7 @@ class SyncStatus:
     published: int = 0
     delivered: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    last_delivery_at: float | None = None  # wall clock of the last PUBACKed record, for `edge-agent status`
 
 
 def connect_params(options: SyncOptions, *, will: Will | None, receive_maximum: int = 64) -> ConnectParams:
@@ -214,6 +215,7 @@ class SyncWorker:
             await self._outbox.delete(batch)
             self._acked -= batch
             self.status.delivered += len(batch)
+            self.status.last_delivery_at = time.time()
             if self._on_delivered is not None:
                 self._on_delivered(batch)
 

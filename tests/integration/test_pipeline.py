@@ -22,7 +22,7 @@ CONFIG = """
 state_dir = "{tmp}/state"
 runtime_dir = "{tmp}/run"
 log_level = "warning"
-[policy]
+[baseline]
 calibration_s = 20
 [devices.chest-strap]
 driver = "sim-chest-strap"

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from mqtt_broker import Broker, Pki
+from tests.support.mqtt_broker import Broker, Pki
 
 
 @pytest.fixture(scope="session")

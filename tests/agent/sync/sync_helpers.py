@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mqtt_broker import PASSWORD, USERNAME, Broker
+from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
 
 from agent.ingest import IngestOptions
 from agent.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pydantic
 import pytest
-from mqtt_broker import PASSWORD, Broker
+from tests.support.mqtt_broker import PASSWORD, Broker
 from sync_helpers import agent_options, minute, password_broker, session, tls_broker
 from test_sync_delivery import running, until
 
@@ -81,7 +81,7 @@ def test_options_reject_unknown_keys_and_bad_topic_ids() -> None:
 
 
 async def test_unreachable_broker_names_host_and_port(tmp_path: Path) -> None:
-    from mqtt_broker import free_port
+    from tests.support.mqtt_broker import free_port
 
     port = free_port()
     opts = BrokerOptions(host="127.0.0.1", port=port, backoff_initial_s=0.05, backoff_max_s=0.1)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from mqtt_broker import Broker
+from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, health, ingest_options, minute, password_broker, session, tls_broker
 
 from agent.clock import Clock

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import msgpack
-from mqtt_broker import Broker
+from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, ingest_options, minute, password_broker
 from test_sync_delivery import running, until
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mqtt_broker import Broker
+from tests.support.mqtt_broker import Broker
 
 from agent.sync.crashtest import crash_run
 

@@ -1,0 +1,44 @@
+"""The self-test's model step: the configured heads load, fit the features, and answer in time."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agent.errors import ModelError
+from agent.features import FEATURE_NAMES, GROUPS, FeatureVector
+from agent.selftest.step import Step
+from agent.signals.quality import QualityReport
+
+if TYPE_CHECKING:
+    from agent.selftest import Context
+
+RUNS = 200
+BUDGET_MS = 5.0  # the whole tick's budget; one inference must be a small part of it
+
+
+async def check_model(ctx: Context) -> list[Step]:
+    from agent.model.runtime import DistressModel  # onnxruntime: imported only when the check runs
+
+    where = ctx.config.top.model.dir or "the packaged model"
+    try:
+        model = DistressModel.load(ctx.config.top.model.dir)
+    except ModelError as exc:
+        return [Step("model", "fail", str(where), str(exc), "reinstall the agent, or set [model] dir to exported heads")]
+    n = len(FEATURE_NAMES)
+    clean = {g: QualityReport(1.0, ()) for g in GROUPS}
+    fv = FeatureVector(0.0, np.zeros(n, np.float32), np.ones(n, bool), clean, dict.fromkeys(GROUPS), 0.5)
+    z = np.zeros(n, np.float32)
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        model.infer(z, fv)
+        times.append(time.perf_counter() - started)
+    p99 = float(np.percentile(times, 99)) * 1000
+    figure = f"p99 {p99:.2f} ms"
+    detail = f"{model.version}: heads {', '.join(model.groups)}"
+    if p99 > BUDGET_MS:
+        return [Step("model", "warn", figure, detail, "the machine is overloaded or too slow for the 5 ms tick budget")]
+    return [Step("model", "pass", figure, detail)]

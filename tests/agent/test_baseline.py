@@ -1,0 +1,118 @@
+"""Calibration, the stored profile and normalisation (agent/baseline.py)."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import numpy as np
+import pytest
+
+from agent.baseline import (
+    FLOORS, NORMALISATION, Z_LIMIT, BaselineOptions, Calibration, PatientBaseline, Profile, ProfileStore,
+)
+from agent.errors import ConfigError
+from agent.features import FEATURE_NAMES
+from tests.agent.model.vectors import REST, STRESS, vector
+
+HR = FEATURE_NAMES.index("hr_bpm")
+
+
+def calibrated(seconds: float = 30.0, **kw: float) -> tuple[Calibration, list[float]]:
+    rng = np.random.default_rng(1)
+    cal = Calibration(BaselineOptions(calibration_s=seconds, min_samples=5, **kw))
+    hrs = []
+    t = 0.0
+    while not cal.done:
+        fv = vector(t, REST, jitter=0.05, rng=rng)
+        hrs.append(float(fv.values[HR]))
+        cal.add(fv)
+        t += 0.25
+    return cal, hrs
+
+
+def test_calibration_measures_mean_and_spread_of_the_resting_ticks():
+    cal, hrs = calibrated()
+    p = cal.profile()
+    assert p.mean[HR] == pytest.approx(np.mean(hrs), rel=1e-9)
+    assert p.sd[HR] == pytest.approx(np.std(hrs, ddof=1), rel=1e-6)
+    assert cal.seconds >= 30.0
+
+
+def test_calibration_clock_stops_while_no_modality_is_trustworthy():
+    cal = Calibration(BaselineOptions(calibration_s=10, min_samples=2))
+    for i in range(200):  # 50 s of ticks, all sensors poor
+        cal.add(vector(i * 0.25, REST, quality={"cardiac": 0.1, "eda": 0.1, "eeg": 0.1}))
+    assert cal.progress == 0.0 and not cal.done
+
+
+def test_a_feature_seen_too_rarely_gets_no_baseline_and_never_votes():
+    cal = Calibration(BaselineOptions(calibration_s=10, min_samples=20))
+    for i in range(60):
+        cal.add(vector(i * 0.25, {**REST, "lf_ms2": 900.0 if i < 5 else None}))
+    p = cal.profile()
+    lf = FEATURE_NAMES.index("lf_ms2")
+    assert not p.known[lf] and p.known[HR]
+    z, mask = p.normalise(vector(20.0, STRESS).values, np.ones(len(FEATURE_NAMES), bool))
+    assert not mask[lf] and z[lf] == 0.0
+
+
+def test_normalise_floors_the_spread_and_clips():
+    p = Profile(np.array(list(REST.values()), float), np.zeros(len(FEATURE_NAMES)))  # a perfectly steady rest
+    fv = vector(0.0, {**REST, "hr_bpm": 67.0})
+    z, _ = p.normalise(fv.values, fv.usable)
+    scale = max(FLOORS[HR], 0.1 * 65.0)
+    assert z[HR] == pytest.approx(2.0 / scale, rel=1e-6)  # 2 bpm is not ten standard deviations
+    z, _ = p.normalise(vector(0.0, {**REST, "hr_bpm": 500.0}).values, fv.usable)
+    assert z[HR] == Z_LIMIT
+    z, mask = p.normalise(fv.values, np.zeros(len(FEATURE_NAMES), bool))
+    assert not mask.any() and not z.any()
+
+
+def test_profile_store_round_trip_is_private_and_atomic(tmp_path):
+    cal, _ = calibrated()
+    store = ProfileStore(tmp_path / "state" / "baseline.json")
+    store.save(cal.profile())
+    assert stat.S_IMODE((tmp_path / "state" / "baseline.json").stat().st_mode) == 0o600
+    again = store.load()
+    assert again is not None
+    np.testing.assert_allclose(again.mean, cal.profile().mean, equal_nan=True)
+    assert list((tmp_path / "state").iterdir()) == [tmp_path / "state" / "baseline.json"]
+
+
+@pytest.mark.parametrize("content", ["{not json", json.dumps({"normalisation": "other/9", "features": {}})])
+def test_a_bad_stored_profile_is_a_config_error_naming_the_file_and_the_fix(tmp_path, content):
+    path = tmp_path / "baseline.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=r"baseline\.json.*delete it to calibrate afresh"):
+        ProfileStore(path).load()
+
+
+def test_stored_profile_is_used_at_once_and_a_new_calibration_is_blended_in(tmp_path):
+    store = ProfileStore(tmp_path / "baseline.json")
+    old = Profile(np.array(list(REST.values()), float), np.ones(len(FEATURE_NAMES)))
+    store.save(old)
+    options = BaselineOptions(calibration_s=10, min_samples=5, blend=0.25)
+    pb = PatientBaseline(options, store)
+    assert pb.profile is not None and pb.calibrating  # adapt from the first tick, calibrate meanwhile
+    t = 0.0
+    while pb.calibrating:
+        pb.observe(vector(t, {**REST, "hr_bpm": 73.0}))
+        t += 0.25
+    assert pb.profile.mean[HR] == pytest.approx(0.75 * 65.0 + 0.25 * 73.0)
+    saved = store.load()
+    assert saved is not None and saved.mean[HR] == pytest.approx(pb.profile.mean[HR]) and saved.sessions == 2
+    assert json.loads((tmp_path / "baseline.json").read_text())["normalisation"] == NORMALISATION
+    pb.begin_session()
+    assert pb.calibrating and pb.progress == 0.0
+
+
+def test_without_a_stored_profile_the_first_calibration_is_the_profile(tmp_path):
+    pb = PatientBaseline(BaselineOptions(calibration_s=10, min_samples=5), ProfileStore(tmp_path / "b.json"))
+    assert pb.profile is None
+    t = 0.0
+    while pb.calibrating:
+        pb.observe(vector(t, REST))
+        t += 0.25
+    assert pb.profile is not None and pb.profile.mean[HR] == pytest.approx(65.0)
+    assert (tmp_path / "b.json").exists()

@@ -1,0 +1,118 @@
+"""The adaptation policy: hold, gating, two speeds, hysteresis and rate limits (agent/policy.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.adaptation import Level
+from agent.baseline import BaselineOptions, PatientBaseline
+from agent.features import FEATURES
+from agent.model.runtime import DistressModel
+from agent.policy import AdaptationPolicy, PolicyOptions
+from tests.agent.model.test_runtime import write
+from tests.agent.model.vectors import REST, STRESS, vector
+
+TICK = 0.25
+
+
+def one_hot(group: str, feature: str, scale: float = 1.0) -> np.ndarray:
+    return np.array([scale if f.name == feature else 0.0 for f in FEATURES if f.group == group])
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> DistressModel:
+    """Distress = sigmoid of heart-rate and skin-conductance z (each head sees one feature)."""
+    write(tmp_path, "cardiac", coef=one_hot("cardiac", "hr_bpm"))
+    write(tmp_path, "eda", coef=one_hot("eda", "scl_us"))
+    return DistressModel.load(tmp_path)
+
+
+def policy(model: DistressModel, **options: float) -> AdaptationPolicy:
+    baseline = PatientBaseline(BaselineOptions(calibration_s=20, min_samples=5), store=None)
+    return AdaptationPolicy(model, baseline, PolicyOptions(**options))
+
+
+def run(p: AdaptationPolicy, start: float, seconds: float, values: dict, **kw: object) -> list:
+    n = round(seconds / TICK)
+    return [p.update(vector(start + i * TICK, values, **kw)) for i in range(n)]  # type: ignore[arg-type]
+
+
+def calibrate(p: AdaptationPolicy) -> float:
+    out = run(p, 0.0, 21.0, REST)
+    assert out[0].level is Level.HOLD and out[0].reasons == ("calibrating baseline (0%)",)
+    assert out[-1].level is not Level.HOLD
+    return 21.0
+
+
+def test_holds_until_calibrated_then_calm_at_rest(model):
+    p = policy(model)
+    t = calibrate(p)
+    rest = run(p, t, 30, REST)
+    assert {a.level for a in rest} == {Level.CALM}
+    assert rest[-1].suggestions.intensity == 1.0 and rest[-1].confidence == pytest.approx(1.0)
+
+
+def test_holds_when_no_modality_is_trustworthy(model):
+    p = policy(model)
+    t = calibrate(p)
+    out = run(p, t, 5, STRESS, quality={"cardiac": 0.3, "eda": 0.2})
+    assert {a.level for a in out} == {Level.HOLD}
+    assert out[-1].reasons == ("no trustworthy sensor",) and out[-1].distress == 0.0
+
+
+def test_a_poor_modality_does_not_vote(model):
+    p = policy(model)
+    t = calibrate(p)
+    # skin conductance "says" stress, but its quality is poor: heart rate at rest decides
+    out = run(p, t, 60, {**REST, "scl_us": 9.0}, quality={"eda": 0.2})
+    assert {a.level for a in out} == {Level.CALM}
+
+
+def test_sustained_stress_reaches_distressed_only_after_rise_after_s(model):
+    p = policy(model, rise_after_s=10, slow_tau_s=0)
+    t = calibrate(p)
+    out = run(p, t, 30, STRESS)
+    levels = [a.level for a in out]
+    first_distressed = levels.index(Level.DISTRESSED) * TICK
+    assert levels[0] is Level.ELEVATED  # caution at once
+    assert first_distressed == pytest.approx(10.0, abs=TICK)
+    last = out[-1]
+    assert last.suggestions.breathing_guide and any("heart rate +46% vs baseline" == r for r in last.reasons)
+    assert any(r.startswith("skin conductance +150%") for r in last.reasons)
+
+
+def test_fast_path_raises_caution_within_a_tick_but_never_distressed(model):
+    p = policy(model)
+    t = calibrate(p)
+    out = run(p, t, 5, {**REST, "scr_recent": 2.0})
+    assert out[0].level is Level.ELEVATED and "skin conductance response just now" in out[0].reasons
+    assert Level.DISTRESSED not in {a.level for a in out}
+
+
+def test_no_flicker_when_distress_hovers_around_a_threshold(model):
+    p = policy(model, slow_tau_s=0, min_dwell_s=15)
+    t = calibrate(p)
+    rng = np.random.default_rng(3)
+    levels, intensities = [], []
+    for i in range(round(120 / TICK)):  # heart rate wobbling around the elevated threshold
+        hr = 65.0 + 6.5 * (1 + 0.6 * np.sin(i / 3.0)) + rng.normal(0, 0.5)
+        a = p.update(vector(t + i * TICK, {**REST, "hr_bpm": hr, "scl_us": 2.0}))
+        levels.append(a.level)
+        intensities.append(a.suggestions.intensity)
+    changes = sum(1 for a, b in zip(levels, levels[1:], strict=False) if a is not b)
+    assert changes <= 2, levels
+    steps = np.abs(np.diff(intensities))
+    assert steps.max() <= 0.05 * TICK + 0.001  # never jumps (the emitted intensity is rounded to 3 decimals)
+
+
+def test_level_falls_only_after_dwell_and_below_the_release(model):
+    p = policy(model, slow_tau_s=0, min_dwell_s=15, rise_after_s=0)
+    t = calibrate(p)
+    run(p, t, 5, STRESS)
+    after = run(p, t + 5, 30, REST)
+    levels = [a.level for a in after]
+    assert levels[0] is Level.DISTRESSED
+    assert levels.index(Level.CALM) * TICK >= 15 - 5  # dwell counted from entering distressed
