@@ -18,6 +18,8 @@
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 import pydantic
@@ -71,6 +73,7 @@ class AdaptationPolicy:
         self.baseline = baseline
         self.options = options or PolicyOptions()
         self.latest: Inference | None = None
+        self.inference_s: deque[float] = deque(maxlen=10_000)  # per model call, for scripts/bench
         self._logit: float | None = None  # the slow state
         self._last_t: float | None = None
         self._level = Level.HOLD
@@ -91,7 +94,9 @@ class AdaptationPolicy:
         if profile is None:
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [f"calibrating baseline ({self.baseline.progress:.0%})"])
         z, _ = profile.normalise(fv.values, fv.usable)
+        started = time.perf_counter()
         inference = self.latest = self.model.infer(z, fv)
+        self.inference_s.append(time.perf_counter() - started)
         if inference is None:
             self._logit = None  # evidence from before the gap is stale
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, ["no trustworthy sensor"])

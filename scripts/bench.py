@@ -1,8 +1,9 @@
 """scripts/bench: the agent's figures on this machine, against the design budgets.
 
   agent     the agent on simulated sensors at real rates (chest strap RR, Polar ECG 130 Hz,
-            GSR 128 Hz, 8-channel EEG 256 Hz): CPU as % of one core, peak RSS, and the
-            latency from a tick's last chunk to its adaptation frame written to the VR socket
+            GSR 128 Hz, 8-channel EEG 256 Hz): CPU as % of one core and peak RSS
+  latency   the same sensors in-process with a VR client: the whole tick latency (last chunk in ->
+            Adaptation frame written to the VR socket) and the model's inference latency
   replay    a whole WESAD subject replayed as fast as possible through the full pipeline:
             recorded seconds per wall second
   signals, vrlink, sync, serial, ble
@@ -33,6 +34,8 @@ AGENT_TOML = """
 state_dir = "{tmp}/state"
 runtime_dir = "{tmp}/run"
 log_level = "warning"
+[baseline]
+calibration_s = 10  # the steady state includes the model's inference
 [devices.chest-strap]
 driver = "sim-chest-strap"
 [devices.polar-ecg]
@@ -101,7 +104,7 @@ def bench_latency(seconds: float) -> dict[str, object]:
     from agent.driver import Registry
     from agent.vrlink.client import VrLinkClient
 
-    async def main(tmp: str) -> list[float]:
+    async def main(tmp: str) -> tuple[list[float], list[float]]:
         cfg_path = Path(tmp, "agent.toml")
         cfg_path.write_text(AGENT_TOML.format(tmp=tmp))
         config = agent_config.load(cfg_path, Registry())
@@ -112,12 +115,15 @@ def bench_latency(seconds: float) -> dict[str, object]:
             await asyncio.sleep(0.05)
         async with await VrLinkClient.connect_unix(config.vrlink.socket_path):
             await task
-        return list(agent.analysis.latencies_s)
+        return list(agent.analysis.latencies_s), list(agent.policy.inference_s)
 
     with tempfile.TemporaryDirectory() as tmp:
-        lat = np.array(asyncio.run(main(tmp))) * 1000
+        ticks, inference = asyncio.run(main(tmp))
+    lat, inf = np.array(ticks) * 1000, np.array(inference) * 1e6
     return {"ticks": int(lat.size), "p50_ms": round(float(np.percentile(lat, 50)), 3),
-            "p99_ms": round(float(np.percentile(lat, 99)), 3), "max_ms": round(float(lat.max()), 3)}
+            "p99_ms": round(float(np.percentile(lat, 99)), 3), "max_ms": round(float(lat.max()), 3),
+            "inference_calls": int(inf.size), "inference_p50_us": round(float(np.percentile(inf, 50)), 1),
+            "inference_p99_us": round(float(np.percentile(inf, 99)), 1)}
 
 
 def bench_replay() -> dict[str, object]:
