@@ -63,24 +63,29 @@ class Profile:
     sd: np.ndarray
     sessions: int = 1
     updated: float = field(default_factory=time.time)
+    # derived once: normalising runs every tick
+    known: np.ndarray = field(init=False, repr=False)
+    _center: np.ndarray = field(init=False, repr=False)
+    _scale: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.known = np.isfinite(self.mean)
+        self._center = np.nan_to_num(self.mean)
+        sd = np.nan_to_num(self.sd, nan=0.0)
+        self._scale = np.maximum.reduce([sd, RELATIVE_FLOOR * np.abs(self._center), FLOORS])
 
     @classmethod
     def empty(cls) -> Profile:
         n = len(FEATURE_NAMES)
         return cls(np.full(n, np.nan), np.full(n, np.nan), sessions=0)
 
-    @property
-    def known(self) -> np.ndarray:
-        return np.isfinite(self.mean)
-
     def scale(self) -> np.ndarray:
-        sd = np.nan_to_num(self.sd, nan=0.0)
-        return np.maximum.reduce([sd, RELATIVE_FLOOR * np.abs(np.nan_to_num(self.mean)), FLOORS])
+        return self._scale
 
     def normalise(self, values: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, mask): z is 0 wherever the feature is unusable or has no baseline."""
         mask = usable & self.known
-        diff = (values.astype(np.float64) - np.nan_to_num(self.mean)) / self.scale()
+        diff = (values - self._center) / self._scale
         z = np.where(mask, np.clip(diff, -Z_LIMIT, Z_LIMIT), 0.0).astype(np.float32)
         return z, mask
 
@@ -114,14 +119,13 @@ class Profile:
                 f"expected {NORMALISATION!r}); delete it to calibrate afresh",
                 source=str(source), field="profile",
             )
-        p = cls.empty()
+        mean, sd = np.full(len(FEATURE_NAMES), np.nan), np.full(len(FEATURE_NAMES), np.nan)
         for i, name in enumerate(FEATURE_NAMES):
             entry = features.get(name)
             if isinstance(entry, dict):
-                p.mean[i], p.sd[i] = float(entry["mean"]), float(entry["sd"])
-        p.sessions = int(data.get("sessions", 1))  # type: ignore[call-overload]
-        p.updated = float(data.get("updated", 0.0))  # type: ignore[arg-type]
-        return p
+                mean[i], sd[i] = float(entry["mean"]), float(entry["sd"])
+        sessions = int(data.get("sessions", 1))  # type: ignore[call-overload]
+        return cls(mean, sd, sessions, float(data.get("updated", 0.0)))  # type: ignore[arg-type]
 
 
 class Calibration:

@@ -106,9 +106,8 @@ class AdaptationPolicy:
         distress = 1.0 / (1.0 + math.exp(-self._logit))
         fast = self._fast_cues(fv, z[_HR])
         level = self._next_level(fv.t, distress, bool(fast))
-        names = dict(zip(FEATURE_NAMES, z.tolist(), strict=True))
         towards = [c for c in inference.contributions() if (c[1] > 0) == (level is not Level.CALM)]
-        reasons = explain(towards, fv.as_dict(), profile, names) + fast
+        reasons = explain(towards, fv, profile, z) + fast
         if self.baseline.calibrating:
             reasons.append(f"refreshing baseline ({self.baseline.progress:.0%})")
         return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])

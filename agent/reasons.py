@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from agent.baseline import Profile
-from agent.features import FEATURE_NAMES, FEATURE_UNITS
+from agent.features import FEATURE_NAMES, FEATURE_UNITS, FeatureVector
 
 _INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
 # feature -> (what a person calls it, how to tell its change: "pct", "ratio" or "diff")
@@ -45,15 +47,16 @@ def phrase(name: str, value: float, baseline: float) -> str:
     return f"{label} {value - baseline:+.2g} {unit} vs baseline"
 
 
-def explain(contributions: list[tuple[str, float]], values: dict[str, float | None], profile: Profile,
-            z: dict[str, float], limit: int = 3) -> list[str]:
+def explain(contributions: list[tuple[str, float]], fv: FeatureVector, profile: Profile,
+            z: np.ndarray, limit: int = 3) -> list[str]:
     """The features pushing hardest towards the decision's side, told against the baseline."""
     out = []
     for name, _ in contributions:
-        value = values.get(name)
-        if value is None or abs(z.get(name, 0.0)) < MIN_Z:
+        i = _INDEX[name]
+        value = fv[name]
+        if value is None or abs(float(z[i])) < MIN_Z:
             continue
-        base = float(profile.mean[_INDEX[name]])
+        base = float(profile.mean[i])
         if not math.isfinite(base):
             continue
         out.append(phrase(name, value, base))

@@ -130,7 +130,7 @@ class DistressModel:
         results = tuple(
             HeadResult(
                 group=head.group, probability=p, logit=lg, vote=w / total,
-                contributions={f: float(c) for f, c in zip(head.meta.features, contrib, strict=True)},
+                contributions=dict(zip(head.meta.features, contrib.tolist(), strict=True)),
             )
             for head, w, p, lg, contrib in runs
         )
