@@ -63,6 +63,9 @@ class FeatureConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     tick_hz: float = Field(4.0, gt=0)
+    # window features, quality and the choice of stream are refreshed once per this much data time;
+    # hr_bpm and scr_recent every tick (0: everything every tick)
+    slow_update_s: float = Field(1.0, ge=0)
     min_quality: float = Field(0.5, ge=0, le=1)  # below this a group is flagged not ok
     cardiac: CardiacConfig = CardiacConfig()
     eda: EdaConfig = EdaConfig()
@@ -98,6 +101,18 @@ class FeatureVector:
 Processor = CardiacProcessor | EdaProcessor | EegProcessor
 
 
+@dataclass(frozen=True, slots=True)
+class _SlowState:
+    """The part of a tick that is refreshed once per ``slow_update_s`` cell."""
+
+    cell: float
+    values: np.ndarray
+    available: np.ndarray
+    quality: dict[str, QualityReport]
+    sources: dict[str, tuple[str, str] | None]
+    chosen: dict[str, Processor]
+
+
 class FeatureExtractor:
     """Chunks and device events in; a :class:`FeatureVector` per tick out."""
 
@@ -105,6 +120,7 @@ class FeatureExtractor:
         self.config = config or FeatureConfig()
         self._streams: dict[tuple[str, str], tuple[str, Processor, Modality]] = {}
         self.ignored: dict[tuple[str, str], str] = {}  # streams no processor takes, and why
+        self._slow: _SlowState | None = None
 
     @property
     def tick_period_s(self) -> float:
@@ -133,6 +149,7 @@ class FeatureExtractor:
             self.ignored[key] = str(e)
             return None
         self._streams[key] = (group, proc, spec.modality)
+        self._slow = None  # a new stream may be the best of its group from the next tick
         return proc
 
     def push(self, chunk: Chunk) -> None:
@@ -146,6 +163,8 @@ class FeatureExtractor:
         targets = [p for (dev, name), (_, p, _) in self._streams.items() if dev == ev.device_id and name == ev.stream]
         if not targets:  # a device-wide event (e.g. the strap is off): every stream of that device
             targets = [p for (dev, _), (_, p, _) in self._streams.items() if dev == ev.device_id]
+        if targets:
+            self._slow = None  # quality changes at once, not at the next cell
         for p in targets:
             if isinstance(ev, Gap):
                 p.gap(ev)
@@ -153,11 +172,37 @@ class FeatureExtractor:
                 p.device_quality(ev)
 
     def tick(self, t: float) -> FeatureVector:
+        slow = self._slow_state(t)
+        values = slow.values.copy()
+        available = slow.available.copy()
+        # the fast path: a change of heart rate or a new SCR shows at the next tick
+        cardiac, eda = slow.chosen.get("cardiac"), slow.chosen.get("eda")
+        if isinstance(cardiac, CardiacProcessor):
+            self._set(values, available, "hr_bpm", cardiac.heart_rate(t))
+        if isinstance(eda, EdaProcessor) and available[_INDEX["scl_us"]]:
+            self._set(values, available, "scr_recent", float(eda.recent_scrs(t)))
+        return FeatureVector(t, values, available, dict(slow.quality), dict(slow.sources), self.config.min_quality)
+
+    def _slow_state(self, t: float) -> _SlowState:
+        """Everything but the fast path, recomputed when ``t`` enters a new ``slow_update_s`` cell.
+
+        The window features change little within a second (HRV over 60 s and 300 s,
+        SCL over 60 s, EEG over 60 s of 1 s segments), and recomputing them, the
+        quality reports and the choice of stream at every tick was most of the cost
+        of replaying a recording. The cell is a function of data time alone, so the
+        output stays the same however the input is chunked. Device events and new
+        streams start a new cell at once, so a strap coming off shows at the next tick.
+        """
+        step = self.config.slow_update_s
+        cell = float(np.floor(t / step)) if step > 0 else t
+        if self._slow is not None and self._slow.cell == cell:
+            return self._slow
         n = len(FEATURE_NAMES)
         values = np.zeros(n, dtype=np.float32)
         available = np.zeros(n, dtype=bool)
         quality: dict[str, QualityReport] = {}
         sources: dict[str, tuple[str, str] | None] = {}
+        chosen: dict[str, Processor] = {}
         for group in GROUPS:
             best = self._best(group, t)
             if best is None:
@@ -165,13 +210,21 @@ class FeatureExtractor:
                 sources[group] = None
                 continue
             key, proc, report = best
-            quality[group], sources[group] = report, key
+            quality[group], sources[group], chosen[group] = report, key, proc
             for name, value in self._group_values(group, proc, t).items():
-                if value is not None and np.isfinite(value):
-                    i = _INDEX[name]
-                    values[i] = value
-                    available[i] = True
-        return FeatureVector(t, values, available, quality, sources, self.config.min_quality)
+                self._set(values, available, name, value)
+        self._slow = _SlowState(cell, values, available, quality, sources, chosen)
+        return self._slow
+
+    @staticmethod
+    def _set(values: np.ndarray, available: np.ndarray, name: str, value: float | None) -> None:
+        i = _INDEX[name]
+        if value is not None and np.isfinite(value):
+            values[i] = value
+            available[i] = True
+        else:
+            values[i] = 0.0
+            available[i] = False
 
     def _best(self, group: str, t: float) -> tuple[tuple[str, str], Processor, QualityReport] | None:
         best = None

@@ -16,7 +16,14 @@ class BlockPeakDetector:
     max_block: int
 
     def _setup(
-        self, fs: float, *, depth: int, max_len: int, min_delay: int, max_block: int | None, min_len: int | None = None,
+        self,
+        fs: float,
+        *,
+        depth: int,
+        max_len: int,
+        min_delay: int,
+        max_block: int | None,
+        min_len: int | None = None,
         min_len_weight: float | None = None,
     ) -> None:
         self.fs = fs

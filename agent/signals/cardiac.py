@@ -107,6 +107,10 @@ class CardiacProcessor:
     def features(self, t: float) -> HrvFeatures:
         return self.hrv.features(t)
 
+    def heart_rate(self, t: float) -> float | None:
+        """``features(t).hr_bpm`` alone, for the per-tick fast path."""
+        return self.hrv.heart_rate(t)
+
     def report(self, t: float) -> QualityReport:
         ratio, judged = self.beats.artifact_ratio(t - self.quality.window_s, t)
         return self.quality.report(t, ratio if judged >= 3 else None)

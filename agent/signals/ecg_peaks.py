@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.signals.filters import causal_ma, tail
 from agent.signals.block_detector import BlockPeakDetector
+from agent.signals.filters import causal_ma, tail
 
 
 class EcgPeakConfig(BaseModel):

@@ -19,7 +19,10 @@ recording, which a stream cannot know) from the lowest point of the last
 ``max_rise_s``, confirmed once the signal falls back by half the threshold
 or ``drop_fraction`` of the rise, and kept if the rise took between
 ``min_rise_s`` and ``max_rise_s``. A slow tonic drift never falls back,
-so it is never counted.
+so it is never counted. NeuroKit2 finds one SCR more on
+bio_eventrelated_100hz: a 0.011 µS rise whose prominence comes from the
+valley its zero-phase high-pass digs *before* a large response; a causal
+detector cannot see it and we do not count it (docs/signals.md).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.events import Gap, Quality
-from agent.signals.filters import SosFilter, butter_sos
+from agent.signals.butterworth import butter_sos
+from agent.signals.filters import SosFilter
 from agent.signals.quality import BlockChecker, QualityReport, StreamQuality, eda_noisy
 from agent.signals.ring import Ring, TimedRing, WindowCache
 from agent.signals.segments import BlockedStream
@@ -213,6 +217,14 @@ class EdaProcessor:
             )
             self._cache.store(key, t, until, self._compute(t))
         return self._cache.value  # type: ignore[return-value]
+
+    def recent_scrs(self, t: float) -> int:
+        """``features(t).scr_recent`` alone (SCR onsets in the last ``recent_s``), for the per-tick fast path."""
+        newest = self._series.last_t()
+        if newest is not None and newest < t:
+            t = newest
+        _, v = self.events.window(t - self.config.recent_s, t)  # an onset that recent has its peak after it
+        return int(np.count_nonzero(v[:, 0] > t - self.config.recent_s)) if v.shape[0] else 0
 
     def _next_recent_change(self, t: float) -> float:
         """When the oldest SCR onset counted as recent stops counting."""

@@ -1,47 +1,67 @@
 """Causal streaming filters whose state carries across chunks.
 
-scipy's ``sosfilt``/``lfilter`` with an explicit state compute each output
-sample with the same arithmetic whatever the chunking, so every filter here
-gives bit-identical output however a stream is split. Filters start in the
-steady state for the first sample they see (the causal twin of NeuroKit2's
-edge padding), so a signal with a DC offset does not ring at start-up.
+Every filter here computes each output sample with the same arithmetic
+whatever the chunking, so it gives bit-identical output however a stream is
+split. Filters start in the steady state for the first sample they see (the
+causal twin of NeuroKit2's edge padding), so a signal with a DC offset does
+not ring at start-up. No scipy: ``import scipy.signal`` alone costs ~60 MB
+resident, most of the agent's 90 MB budget (docs/signals.md, "Memory").
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import signal as sps
 
 
-def butter_sos(
-    order: int, fs: float, *, low_hz: float | None = None, high_hz: float | None = None
-) -> np.ndarray | None:
-    """Butterworth SOS for a high-pass (``low_hz``), low-pass (``high_hz``) or band-pass (both).
+def sos_steady_state(sos: np.ndarray) -> np.ndarray:
+    """Per-section states (sections, 2) for a unit step held forever: scipy's ``sosfilt_zi``.
 
-    Returns None when no edge is below Nyquist (e.g. a 3 Hz low-pass on a
-    4 Hz EDA stream): the caller then passes the signal through unfiltered.
+    In direct form II transposed a section with steady output ``y`` for a
+    constant input 1 holds ``z1 = b2 - a2 y`` and ``z0 = b1 + z1 - a1 y``;
+    each section's constant input is the previous sections' DC gain.
     """
-    nyq = fs / 2.0
-    low = low_hz if low_hz is not None and 0 < low_hz < nyq * 0.95 else None
-    high = high_hz if high_hz is not None and 0 < high_hz < nyq * 0.95 else None
-    if low is not None and high is not None:
-        return sps.butter(order, [low, high], btype="bandpass", output="sos", fs=fs)
-    if low is not None:
-        return sps.butter(order, low, btype="highpass", output="sos", fs=fs)
-    if high is not None:
-        return sps.butter(order, high, btype="lowpass", output="sos", fs=fs)
-    return None
+    zi = np.zeros((sos.shape[0], 2))
+    scale = 1.0
+    for s, (b0, b1, b2, a0, a1, a2) in enumerate(sos.tolist()):
+        b0, b1, b2, a1, a2 = b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0
+        gain = (b0 + b1 + b2) / (1.0 + a1 + a2)
+        z1 = b2 - a2 * gain
+        zi[s] = (scale * (b1 + z1 - a1 * gain), scale * z1)
+        scale *= gain
+    return zi
+
+
+def sos_block(sos: list[list[float]], zi: np.ndarray, x: list[float]) -> list[float]:
+    """Runs ``x`` through the cascade, sample by sample, updating ``zi`` (sections, 2) in place.
+
+    A Python loop, not scipy's ``sosfilt``: the edge memory budget rules out
+    scipy (~60 MB), and the blocks filtered here are short (EDA: 4 to 128
+    samples a second, at most 2 sections), so the loop costs microseconds.
+    The operations are sosfilt's (direct form II transposed), in its order.
+    """
+    for s, (b0, b1, b2, _, a1, a2) in enumerate(sos):
+        z0, z1 = float(zi[s, 0]), float(zi[s, 1])
+        y = [0.0] * len(x)
+        for i, xn in enumerate(x):
+            yn = b0 * xn + z0
+            z0 = b1 * xn - a1 * yn + z1
+            z1 = b2 * xn - a2 * yn
+            y[i] = yn
+        zi[s, 0], zi[s, 1] = z0, z1
+        x = y
+    return x
 
 
 class SosFilter:
-    """A causal IIR filter (second-order sections) over ``channels`` columns."""
+    """A causal IIR filter (second-order sections, ``a0`` = 1 as designed) over ``channels`` columns."""
 
     def __init__(self, sos: np.ndarray | None, channels: int = 1) -> None:
         self.sos = sos
         self.channels = channels
-        self._zi_unit = None if sos is None else sps.sosfilt_zi(sos)  # (sections, 2), for a unit step
-        self._zi: np.ndarray | None = None
+        self._coef = None if sos is None else (sos / sos[:, 3:4]).tolist()
+        self._zi_unit = None if sos is None else sos_steady_state(sos)  # for a unit step
+        self._zi: list[np.ndarray] | None = None  # one (sections, 2) state per channel
 
     def reset(self) -> None:
         self._zi = None
@@ -49,38 +69,16 @@ class SosFilter:
     def __call__(self, x: npt.ArrayLike) -> np.ndarray:
         """Filter a block (n,) or (n, channels) along axis 0; returns float64 of the same shape."""
         a = np.asarray(x, dtype=np.float64)
-        if self.sos is None or a.shape[0] == 0:
+        if self._coef is None or a.shape[0] == 0:
             return a.copy()
-        squeeze = a.ndim == 1
+        assert self._zi_unit is not None
         a2 = a.reshape(a.shape[0], -1)
-        if self._zi is None:
-            # steady state for a constant equal to the first sample: (sections, channels, 2)
-            self._zi = self._zi_unit[:, None, :] * a2[0][None, :, None]
-        y, self._zi = sps.sosfilt(self.sos, a2, axis=0, zi=self._zi.transpose(0, 2, 1))
-        self._zi = self._zi.transpose(0, 2, 1)
-        return y.reshape(-1) if squeeze else y
-
-
-class FirFilter:
-    """A causal FIR filter (``lfilter(b, 1)``) over one column, e.g. a moving average."""
-
-    def __init__(self, b: npt.ArrayLike) -> None:
-        self.b = np.asarray(b, dtype=np.float64)
-        self._zi: np.ndarray | None = None
-
-    def reset(self) -> None:
-        self._zi = None
-
-    def __call__(self, x: npt.ArrayLike) -> np.ndarray:
-        a = np.asarray(x, dtype=np.float64).reshape(-1)
-        if a.shape[0] == 0:
-            return a.copy()
-        if self.b.shape[0] == 1:
-            return a * self.b[0]
-        if self._zi is None:
-            self._zi = sps.lfilter_zi(self.b, [1.0]) * a[0]
-        y, self._zi = sps.lfilter(self.b, [1.0], a, zi=self._zi)
-        return y
+        if self._zi is None:  # steady state for a constant equal to the first sample
+            self._zi = [self._zi_unit * v for v in a2[0].tolist()]
+        y = np.empty_like(a2)
+        for c in range(a2.shape[1]):
+            y[:, c] = sos_block(self._coef, self._zi[c], a2[:, c].tolist())
+        return y.reshape(a.shape)
 
 
 class MovingAverage:
@@ -151,28 +149,6 @@ class Delay:
         joined = np.concatenate((self._hist, a))
         self._hist = joined[-self.n :].copy()
         return joined[: a.shape[0]]
-
-
-class Ema:
-    """Exponential moving average with time constant ``tau_s`` at ``fs`` (sequential, so split-exact)."""
-
-    def __init__(self, tau_s: float, fs: float) -> None:
-        alpha = 1.0 - np.exp(-1.0 / (tau_s * fs))
-        self._b = np.array([alpha])
-        self._a = np.array([1.0, alpha - 1.0])
-        self._zi: np.ndarray | None = None
-
-    def reset(self) -> None:
-        self._zi = None
-
-    def __call__(self, x: npt.ArrayLike) -> np.ndarray:
-        a = np.asarray(x, dtype=np.float64).reshape(-1)
-        if a.shape[0] == 0:
-            return a.copy()
-        if self._zi is None:
-            self._zi = sps.lfilter_zi(self._b, self._a) * a[0]
-        y, self._zi = sps.lfilter(self._b, self._a, a, zi=self._zi)
-        return y
 
 
 def causal_ma(a: np.ndarray, size: int) -> np.ndarray:

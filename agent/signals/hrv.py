@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.interpolate import make_interp_spline
 
 from agent.signals.beats import NN
 from agent.signals.ring import TimedRing, WindowCache
 from agent.signals.spectral import band_integral, welch_psd
+from agent.signals.spline import cubic_interpolate
 
 
 class HrvConfig(BaseModel):
@@ -65,11 +65,15 @@ class HrvFeatures:
 def time_domain(nn_s: np.ndarray, continuous: np.ndarray) -> tuple[float, float, float, float]:
     """MeanNN, SDNN, RMSSD (ms) and pNN50 (%) of one window; ``continuous[i]`` says nn[i] follows nn[i-1]."""
     nn = nn_s * 1000.0
-    diff = np.diff(nn)[continuous[1:]]
-    mean = float(np.mean(nn))
-    sdnn = float(np.std(nn, ddof=1)) if nn.shape[0] > 1 else 0.0
-    rmssd = float(np.sqrt(np.mean(diff * diff))) if diff.shape[0] else 0.0
-    pnn50 = 100.0 * float(np.count_nonzero(np.abs(diff) > 50.0)) / (diff.shape[0] + 1)
+    n = nn.shape[0]
+    diff = (nn[1:] - nn[:-1])[continuous[1:]]
+    k = diff.shape[0]
+    # sums and dot products rather than np.mean / np.std: this runs every second and their overhead dominated
+    mean = float(np.add.reduce(nn)) / n
+    dev = nn - mean
+    sdnn = float(np.sqrt(np.dot(dev, dev) / (n - 1))) if n > 1 else 0.0
+    rmssd = float(np.sqrt(np.dot(diff, diff) / k)) if k else 0.0
+    pnn50 = 100.0 * float(np.count_nonzero(np.abs(diff) > 50.0)) / (k + 1)
     return mean, sdnn, rmssd, pnn50
 
 
@@ -79,7 +83,7 @@ def band_powers(
     """Power (ms^2) in each band of an evenly resampled NN series, as NeuroKit2's ``hrv_frequency``."""
     # NeuroKit2's grid runs one step past the last beat; matching it keeps the Welch bins identical
     grid = np.arange(t_beat[0], t_beat[-1] + 1.0 / interp_hz, 1.0 / interp_hz)
-    series = make_interp_spline(t_beat, nn_s * 1000.0, k=3)(grid)  # not-a-knot cubic
+    series = cubic_interpolate(t_beat, nn_s * 1000.0, grid)  # not-a-knot cubic, as scipy's
     series = series - series.mean()
     nperseg = series.shape[0] // 2
     freq, psd = welch_psd(series, interp_hz, nperseg, 2 * nperseg)
@@ -96,12 +100,14 @@ class HrvProcessor:
         self._spectral_key: tuple[int, int] | None = None
         self._spectral: tuple[float | None, float | None] = (None, None)
         self._cache = WindowCache()
+        self._hr_cache = WindowCache()
 
     def reset(self) -> None:
         self._ring.clear()
         self._run += 1
         self._spectral_key = None
         self._cache = WindowCache()
+        self._hr_cache = WindowCache()
 
     def gap(self) -> None:
         """Beats are missing: the spectrum must not interpolate across this point."""
@@ -128,6 +134,21 @@ class HrvProcessor:
             self._cache.store(key, t, until, self._compute(t))
         return self._cache.value  # type: ignore[return-value]
 
+    def heart_rate(self, t: float) -> float | None:
+        """The fast path alone: heart rate over the ``hr_window_s`` ending at ``t`` (as in :meth:`features`)."""
+        key = self._ring.version
+        if not self._hr_cache.hit(key, t):
+            until = self._ring.stable_until(t - self.config.hr_window_s, t)
+            self._hr_cache.store(key, t, until, self._heart_rate(t))
+        return self._hr_cache.value  # type: ignore[return-value]
+
+    def _heart_rate(self, t: float) -> float | None:
+        cfg = self.config
+        ht, hv = self._ring.window(t - cfg.hr_window_s, t)
+        if ht.shape[0] >= 3 and float(hv[:, 0].sum()) >= cfg.min_coverage * cfg.hr_window_s:
+            return 60.0 / float(np.mean(hv[:, 0]))
+        return None
+
     def _spectral_bounds(self, t: float) -> tuple[int, int]:
         t_step = np.floor(t / self.config.spectral_step_s) * self.config.spectral_step_s
         return self._ring.window_bounds(t_step - self.config.spectral_window_s, t_step)
@@ -141,9 +162,7 @@ class HrvProcessor:
             cont[0] = False
             mean, sdnn, rmssd, pnn50 = time_domain(v[:, 0], cont)
             out.update(mean_nn_ms=mean, sdnn_ms=sdnn, rmssd_ms=rmssd, pnn50_pct=pnn50)
-        ht, hv = self._ring.window(t - cfg.hr_window_s, t)
-        if ht.shape[0] >= 3 and float(hv[:, 0].sum()) >= cfg.min_coverage * cfg.hr_window_s:
-            out["hr_bpm"] = 60.0 / float(np.mean(hv[:, 0]))
+        out["hr_bpm"] = self._heart_rate(t)
         lf, hf = self._spectrum(t)
         out.update(lf_ms2=lf, hf_ms2=hf, lf_hf=(lf / hf) if lf is not None and hf is not None and hf > 0 else None)
         return HrvFeatures(beats=int(tt.shape[0]), **out)

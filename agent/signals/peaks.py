@@ -12,8 +12,8 @@ gives the same beats however the stream is split.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import find_peaks
 
+from agent.signals.prominence import local_maxima, prominences
 from agent.signals.ring import Ring
 
 
@@ -92,10 +92,11 @@ class RegionPeakPicker:
             self.too_long += 1  # a region this long is noise or a lost contact, never one beat
             return None
         data = self.signal.span(beg, end)[:, 0]
-        locmax, props = find_peaks(data, prominence=(None, None))
+        locmax = local_maxima(data)
         if locmax.size == 0:
             return None
-        peak = beg + int(locmax[int(np.argmax(props["prominences"]))])
+        best = 0 if locmax.size == 1 else int(np.argmax(prominences(data, locmax)[0]))  # usually one maximum
+        peak = beg + int(locmax[best])
         if self._last_peak is not None and peak - self._last_peak <= self.min_delay:
             return None
         self._last_peak = peak

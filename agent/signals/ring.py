@@ -112,16 +112,18 @@ class TimedRing:
         self._clears += 1
 
     def push(self, t: npt.ArrayLike, values: npt.ArrayLike) -> None:
-        t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
-        v = np.asarray(values, dtype=np.float64).reshape(t.shape[0], self.width)
-        self._ring.push(np.hstack((t, v)))
+        t = np.asarray(t, dtype=np.float64).reshape(-1)
+        rows = np.empty((t.shape[0], self.width + 1))
+        rows[:, 0] = t
+        rows[:, 1:] = np.asarray(values, dtype=np.float64).reshape(t.shape[0], self.width)
+        self._ring.push(rows)
 
     def window(self, t_start: float, t_end: float) -> tuple[np.ndarray, np.ndarray]:
         """``(t, values)`` of rows with ``t_start < t <= t_end`` (views, oldest first)."""
         rows = self._ring.last()
         t = rows[:, 0]
-        i0 = int(np.searchsorted(t, t_start, side="right"))
-        i1 = int(np.searchsorted(t, t_end, side="right"))
+        i0 = int(t.searchsorted(t_start, side="right"))
+        i1 = int(t.searchsorted(t_end, side="right"))
         return t[i0:i1], rows[i0:i1, 1:]
 
     def window_bounds(self, t_start: float, t_end: float) -> tuple[int, int]:
@@ -129,8 +131,8 @@ class TimedRing:
         t = self._ring.last()[:, 0]
         base = self._ring.first_index
         return (
-            base + int(np.searchsorted(t, t_start, side="right")),
-            base + int(np.searchsorted(t, t_end, side="right")),
+            base + int(t.searchsorted(t_start, side="right")),
+            base + int(t.searchsorted(t_end, side="right")),
         )
 
     def stable_until(self, t_start: float, t_end: float) -> float:
@@ -140,8 +142,8 @@ class TimedRing:
         its own time. The other half of a cache key: results for any window end below this are equal.
         """
         t = self._ring.last()[:, 0]
-        i0 = int(np.searchsorted(t, t_start, side="right"))
-        i1 = int(np.searchsorted(t, t_end, side="right"))
+        i0 = int(t.searchsorted(t_start, side="right"))
+        i1 = int(t.searchsorted(t_end, side="right"))
         leave = t_end + (float(t[i0]) - t_start) if i0 < i1 else np.inf
         enter = float(t[i1]) if i1 < t.shape[0] else np.inf
         return min(leave, enter)

@@ -112,7 +112,7 @@ class Segmenter:
 class BlockedStream:
     """A :class:`Segmenter` that hands samples on in fixed blocks aligned to the segment start.
 
-    A scipy filter call costs tens of microseconds whatever its length, and
+    A numpy call costs microseconds whatever its length, and
     drivers deliver anything from 1 to 1,000 samples per chunk; processing
     whole blocks of ``block_s`` keeps the per-sample cost flat and makes the
     output independent of the chunking by construction. When a segment ends,

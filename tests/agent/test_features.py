@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.events import Gap, Quality
-from agent.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, FeatureExtractor
+from agent.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, FeatureConfig, FeatureExtractor
 from agent.stream import Chunk, Modality, StreamSpec
 
 sys.path.insert(0, str(Path(__file__).parent / "signals"))
@@ -46,9 +46,9 @@ def recording(seconds: int) -> list[tuple[StreamSpec, np.ndarray, np.ndarray]]:
     ]
 
 
-def replay(streams, chunk_s: list[float], seconds: int, events=()) -> list:
+def replay(streams, chunk_s: list[float], seconds: int, events=(), config: FeatureConfig | None = None) -> list:
     """Before each 4 Hz tick, deliver every sample taken by then, in chunks of the given lengths (cycled)."""
-    fx = FeatureExtractor()
+    fx = FeatureExtractor(config)
     cursors = [0] * len(streams)
     out = []
     k = 0
@@ -126,3 +126,24 @@ def test_device_events_reach_their_streams() -> None:
     assert at_21.quality["eda"].index == 0.0 and not at_21.group_ok("eda")
     assert at_21.quality["cardiac"].index > 0.5
     assert not at_21.usable[FEATURE_NAMES.index("scl_us")]
+
+
+def test_slow_features_refresh_once_per_cell_fast_ones_every_tick() -> None:
+    """slow_update_s = 1: equal to refreshing everything at every tick when a cell starts, and for
+    hr_bpm and scr_recent at every tick; in between, the window features hold."""
+    streams = recording(90)
+    every = replay(streams, [0.5], 90, config=FeatureConfig(slow_update_s=0.0))
+    cells = replay(streams, [0.5], 90, config=FeatureConfig(slow_update_s=1.0))
+    fast = [FEATURE_NAMES.index("hr_bpm"), FEATURE_NAMES.index("scr_recent")]
+    held = 0
+    for ve, vc in zip(every, cells, strict=True):
+        np.testing.assert_array_equal(ve.values[fast], vc.values[fast])
+        if vc.t % 1.0 == 0.0:
+            np.testing.assert_array_equal(ve.values, vc.values)
+            assert ve.quality == vc.quality and ve.sources == vc.sources
+            start = vc
+        elif vc.t > 1.0:
+            slow = [i for i in range(len(FEATURE_NAMES)) if i not in fast]
+            np.testing.assert_array_equal(vc.values[slow], start.values[slow])
+            held += int(not np.array_equal(ve.values[slow], vc.values[slow]))
+    assert held > 0  # the every-tick extractor did move in between: the cells really hold values

@@ -9,7 +9,8 @@ from scipy import signal as sps
 from signal_recordings import split_points
 
 from agent.events import Gap
-from agent.signals.filters import Delay, SosFilter, butter_sos, causal_ma, moving_average
+from agent.signals.butterworth import butter_sos
+from agent.signals.filters import Delay, SosFilter, causal_ma, moving_average
 from agent.signals.ring import Ring, TimedRing, WindowCache
 from agent.signals.segments import BlockedStream, Segmenter
 from agent.signals.spectral import band_integral, welch_psd

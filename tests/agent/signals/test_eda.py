@@ -25,23 +25,46 @@ def chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def test_scr_counts_agree_with_neurokit2() -> None:
-    """NeuroKit2 keeps SCRs of at least 10 % of the recording's largest; the same rule, in µS."""
-    eda = biosignal("bio_eventrelated_100hz.csv")["EDA"].to_numpy(dtype=np.float64)
+def neurokit2_scrs(eda: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """NeuroKit2's SCR peak times (s) and each one's rise (µS) in its own cleaned conductance, onset to peak."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, info = nk.eda_process(eda, sampling_rate=100)
-    ref = np.asarray(info["SCR_Peaks"]) / 100.0
+        signals, info = nk.eda_process(eda, sampling_rate=int(fs))
+    clean = signals["EDA_Clean"].to_numpy()
+    peaks = np.asarray(info["SCR_Peaks"], dtype=np.int64)
+    onsets = np.asarray(info["SCR_Onsets"], dtype=np.float64)
+    rise = np.array(
+        [clean[p] - clean[int(o)] if np.isfinite(o) else np.nan for p, o in zip(peaks, onsets, strict=True)]
+    )
+    return peaks / fs, rise
+
+
+def test_scr_counts_agree_with_neurokit2() -> None:
+    """Each side's rule applied to the other: the same 8 SCRs, one to one within 0.5 s.
+
+    NeuroKit2 keeps SCRs whose prominence on its zero-phase phasic signal is at least 10 % of
+    the recording's largest; we keep rises of the cleaned conductance of at least 0.03 µS.
+    NeuroKit2 reports 9. Its 6th (106.4 s) is a rise of 0.011 µS in NeuroKit2's own cleaned
+    signal, during a steady decline: its prominence comes from the valley that the zero-phase
+    0.05 Hz high-pass digs *before* the 3 µS response at 119 s (a filtfilt responds on both
+    sides of a step). No causal detector can see that valley, and no absolute criterion in the
+    literature's range (0.01 to 0.05 µS) keeps it: it is a filter artefact, not a response.
+    """
+    eda = biosignal("bio_eventrelated_100hz.csv")["EDA"].to_numpy(dtype=np.float64)
+    ref, ref_rise = neurokit2_scrs(eda, 100.0)
+    assert ref.size == 9
     everything = run(eda, 100.0, chunks(eda.size, 25)).scr_events(-1.0, 1e9)
     largest = max(e.amplitude_us for e in everything)
-    cfg = EdaConfig(scr_min_amplitude_us=0.1 * largest)
+    cfg = EdaConfig(scr_min_amplitude_us=0.1 * largest)  # NeuroKit2's relative rule, made absolute
     ours = np.array([e.t_peak for e in run(eda, 100.0, chunks(eda.size, 25), cfg).scr_events(-1.0, 1e9)])
-    assert abs(ours.size - ref.size) <= 1, (ours, ref)
-    # every SCR we report is one NeuroKit2 reports (peak within 0.5 s)
-    rate, extra = match_rate(ours, ref, 0.5)
-    assert rate == 1.0 and extra <= 1
-    # at the default absolute threshold (0.03 µS) we also see the smaller responses NeuroKit2 drops
-    assert len(everything) >= ref.size and match_rate(ref, np.array([e.t_peak for e in everything]), 0.5)[0] >= 8 / 9
+    kept = ref[ref_rise >= EdaConfig().scr_min_amplitude_us]  # our absolute rule on NeuroKit2's SCRs
+    assert ours.size == kept.size == 8, (ours, kept)
+    assert match_rate(kept, ours, 0.5) == (1.0, 0) and match_rate(ours, kept, 0.5) == (1.0, 0)
+    # the one left out is the artefact described above: a flat stretch just before a large response
+    (dropped,) = ref[ref_rise < EdaConfig().scr_min_amplitude_us]
+    assert 105.0 < dropped < 108.0 and any(0 < e.t_onset - dropped < 15 and e.amplitude_us > 1 for e in everything)
+    # at the default 0.03 µS we also report the smaller responses NeuroKit2's relative rule drops
+    assert len(everything) == 12 and match_rate(kept, np.array([e.t_peak for e in everything]), 0.5)[0] == 1.0
 
 
 def test_scr_shape_and_levels_are_plausible() -> None:
