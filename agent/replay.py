@@ -39,8 +39,8 @@ class TickWriter:
         self.out = out
         self.origin: float | None = None  # agent time of the recording's start
         self.has_label = False
-        self._label_t: list[np.ndarray] = []
-        self._label_x: list[np.ndarray] = []
+        self._labels: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (t, value) per label chunk, oldest first
+        self._label_now: float | None = None  # the label in force before the oldest kept chunk
         self._label_until = -np.inf
         self._pending: deque[Decision] = deque()
         self.lines = 0
@@ -52,8 +52,7 @@ class TickWriter:
             self.origin = float(reading.t[0])
         if reading.spec.name == LABEL_STREAM:
             self.has_label = True
-            self._label_t.append(reading.t)
-            self._label_x.append(reading.x[:, 0])
+            self._labels.append((reading.t, reading.x[:, 0]))
             self._label_until = float(reading.t[-1])
             while self._pending and self._pending[0].features.t <= self._label_until:
                 self._write(self._pending.popleft())
@@ -70,13 +69,15 @@ class TickWriter:
             self._write(self._pending.popleft())
 
     def _label(self, t: float) -> float | None:
-        if not self._label_t:
-            return None
-        if len(self._label_t) > 1:  # keep one array: lookups stay a single search
-            self._label_t, self._label_x = [np.concatenate(self._label_t)], [np.concatenate(self._label_x)]
-        times = self._label_t[0]
+        """The label in force at ``t``; ticks come in time order, so older label chunks are dropped."""
+        while len(self._labels) > 1 and self._labels[1][0][0] <= t:
+            times, values = self._labels.popleft()
+            self._label_now = float(values[-1])
+        if not self._labels:
+            return self._label_now
+        times, values = self._labels[0]
         i = int(np.searchsorted(times, t, side="right")) - 1
-        return float(self._label_x[0][i]) if i >= 0 else None
+        return float(values[i]) if i >= 0 else self._label_now
 
     def _write(self, d: Decision) -> None:
         a = d.adaptation

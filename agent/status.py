@@ -37,6 +37,7 @@ class StreamStatus:
     quality_ok: bool = True
     quality_reason: str = ""
     _window: deque[tuple[float, int]] = field(default_factory=deque)  # (chunk end t, samples)
+    _window_samples: int = 0  # the sum over _window, kept as chunks come and go (this runs per chunk)
 
     def update(self, chunk: Chunk, window_s: float = 5.0) -> None:
         n = len(chunk)
@@ -45,13 +46,14 @@ class StreamStatus:
         self.samples += n
         end = float(chunk.t[-1])
         self.last_t = end
-        self.last_values = tuple(float(v) for v in chunk.x[-1])
+        self.last_values = tuple(chunk.x[-1].tolist())
         self._window.append((end, n))
+        self._window_samples += n
         while self._window and end - self._window[0][0] > window_s:
-            self._window.popleft()
+            self._window_samples -= self._window.popleft()[1]
         span = end - self._window[0][0]
         if len(self._window) >= 2 and span > 0:
-            self.rate_hz = (sum(k for _, k in self._window) - self._window[0][1]) / span
+            self.rate_hz = (self._window_samples - self._window[0][1]) / span
 
 
 @dataclass(slots=True)
