@@ -68,19 +68,9 @@ fi
 lslcfg="$root/etc/edge-agent/lsl_api.cfg"
 if [ ! -e "$lslcfg" ]; then
   say "loopback-only LSL configuration at /etc/edge-agent/lsl_api.cfg"
-  install -D -m 0644 /dev/stdin "$lslcfg" <<'CFG'
-; liblsl for the edge agent: resolve and stream on this machine only.
-; To read an EEG headset streamed by another computer, see docs/operations.md.
-[ports]
-IPv6 = disable
-[multicast]
-ResolveScope = machine
-ListenAddress = 127.0.0.1
-[lab]
-KnownPeers = {127.0.0.1}
-[log]
-level = -2
-CFG
+  # the same text the LSL driver writes for itself: one source (drivers/lsl/netconfig.py)
+  PYTHONPATH="$src" "$python" -c 'from drivers.lsl.netconfig import LOOPBACK_CONFIG; print(LOOPBACK_CONFIG, end="")' \
+    | install -D -m 0644 /dev/stdin "$lslcfg"
 fi
 
 if [ "$live" = 1 ]; then
