@@ -23,7 +23,9 @@ from drivers.shimmer.emulator import FILE_HZ, ShimmerEmulator, load_signals, ppg
 from drivers.shimmer.gsr import gsr_to_microsiemens, microsiemens_to_gsr
 from drivers.shimmer.plugin import SHIMMER_GSR, ShimmerOptions
 
-START_TICK = p.TICK_WRAP - p.TICK_HZ // 2  # the 24-bit clock wraps half a second in
+# The 24-bit clock wraps 1.5 s after power-on: late enough that a loaded machine still starts
+# streaming before it, early enough that 2.5 s of streaming crosses it.
+START_TICK = p.TICK_WRAP - 3 * p.TICK_HZ // 2
 SIGNALS = load_signals()
 
 
@@ -92,7 +94,7 @@ async def take(driver: ShimmerDriver, n_gsr: int, timeout_s: float = 15.0) -> tu
 
 def expected(device_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What the band measured at each device time: GSR in µS (through its ADC) and PPG in mV."""
-    elapsed = np.round(device_t * p.TICK_HZ).astype(np.int64) - START_TICK
+    elapsed = (np.round(device_t * p.TICK_HZ).astype(np.int64) - START_TICK) % p.TICK_WRAP  # ticks since power-on
     idx = elapsed * FILE_HZ // p.TICK_HZ
     eda, ppg = SIGNALS
     gsr, _ = gsr_to_microsiemens(microsiemens_to_gsr(eda[idx % len(eda)]), 4)
@@ -119,11 +121,11 @@ async def test_streams_gsr_and_ppg_in_inquiry_order_across_the_wrap(band: Band) 
     async with driver:
         assert driver.inquiry is not None and driver.inquiry.channels == (p.CH_PPG_A13, p.CH_GSR)
         assert driver.battery_v == pytest.approx(2650 * 3.0 / 4095 * 1.988)
-        chunks, events = await take(driver, 160)
+        chunks, events = await take(driver, 320)
     seqs = check(chunks)
     np.testing.assert_array_equal(seqs, np.arange(len(seqs)))  # unbroken
     device_t = np.concatenate([c.device_t for c in chunks if c.spec.name == "gsr"])
-    assert device_t[-1] > 512.0  # the 24-bit tick count wrapped and was unwrapped
+    assert device_t[0] < 512.0 < device_t[-1]  # the 24-bit tick count wrapped mid-stream and was unwrapped
     assert events == []
     t = np.concatenate([c.t for c in chunks if c.spec.name == "gsr"])
     assert np.all(np.diff(t) > 0)
