@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from drivers.lsl.netconfig import LOOPBACK_CONFIG
+
 REPO = Path(__file__).resolve().parents[2]
 SYSTEMD = REPO / "systemd"
 EDGE_AGENT = Path(sys.executable).with_name("edge-agent")  # the venv's console script
@@ -79,7 +81,5 @@ def test_install_sh_into_a_temporary_root(tmp_path: Path) -> None:
     modes = {"etc/edge-agent": 0o755, "etc/edge-agent/credentials": 0o700, "var/lib/edge-agent": 0o750}
     for d, mode in modes.items():
         assert (root / d).is_dir() and (root / d).stat().st_mode & 0o777 == mode, d
-    from drivers.lsl.netconfig import LOOPBACK_CONFIG
-
     assert (root / "etc/edge-agent/lsl_api.cfg").read_text() == LOOPBACK_CONFIG  # the driver's own text
     assert "systemctl" not in r.stdout.replace("no systemctl", "")  # a temporary root is not the running system

@@ -14,8 +14,9 @@ from models.extract import extract
 from models.heads import fit_head
 from models.rows import settled, subject_rows
 from models.train import PROTOCOL, TRAIN_ON, prepare  # noqa: F401  (importable without side effects)
-from tests.agent.model.test_runtime import meta
 from models.export import write_head
+from tests.agent.model.test_runtime import meta
+from tests.agent.model.vectors import vector
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,6 @@ def test_exported_heads_load_in_the_runtime_and_score_like_training(eegmat_rows,
     model = DistressModel.load(tmp_path)
     r = rows[0]
     i = int(np.flatnonzero(r.scored & r.group_ok[:, GROUPS.index("eeg")])[0])
-    from tests.agent.model.vectors import vector
     q = dict(zip(GROUPS, r.quality[i].tolist(), strict=True))
     inf = model.infer(r.z[i], vector(0.0, {}, quality=q))
     assert inf is not None
