@@ -1,11 +1,11 @@
-"""The analysis stage: chunks and device events in, one decision per tick out.
+"""The live agent's side of the core: the supervisor's readings in, decisions to the sinks.
 
-Ticks follow the data's own clock (the newest sample time seen), not the
-wall clock, so replaying a recording as fast as possible gives exactly the
-decisions real time would. Each tick's feature vector goes to the policy,
-and the resulting :class:`Decision` to every sink, synchronously and in
-order; sinks must not block (the VR link writes without waiting, the
-summaries only enqueue).
+The core (:mod:`agent.core`) decides a tick once every live stream has
+delivered data past it. A stream that is late by more than
+``[features] lateness_s`` must not hold the others back, so the agent calls
+:meth:`Analysis.advance` with its clock once a tick period. Sinks run
+synchronously and in order, and must not block (the VR link writes without
+waiting, the summaries only enqueue).
 """
 
 from __future__ import annotations
@@ -13,70 +13,56 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
-from agent.adaptation import Adaptation
+from agent.core import Core, Decision
 from agent.events import DeviceEvent
-from agent.features import FeatureExtractor, FeatureVector
+from agent.session import SessionEvent
 from agent.stream import Chunk
 from agent.supervisor import Reading
 
-
-class Policy(Protocol):
-    """Turns each tick's feature vector into an Adaptation (``agent.policy``; training records instead)."""
-
-    def update(self, fv: FeatureVector) -> Adaptation: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    features: FeatureVector
-    adaptation: Adaptation
+__all__ = ["Analysis", "Decision"]
 
 
 class Analysis:
     def __init__(
         self,
-        extractor: FeatureExtractor,
-        policy: Policy,
+        core: Core,
         *,
         on_decision: list[Callable[[Decision], None]] | None = None,
         on_event: list[Callable[[DeviceEvent], None]] | None = None,
     ) -> None:
-        self.extractor = extractor
-        self.policy = policy
+        self.core = core
         self.on_decision = list(on_decision or [])
         self.on_event = list(on_event or [])
         self.latest: Decision | None = None
         self.ticks = 0
-        # Seconds from a tick's last chunk arriving here to every sink done (the VR frame written):
-        # the latency budget scripts/bench reports.
+        # Seconds from the reading that completed a tick arriving here to every sink done
+        # (the VR frame written): the latency budget scripts/bench reports.
         self.latencies_s: deque[float] = deque(maxlen=10_000)
-        self._next_tick: float | None = None
 
-    def feed(self, reading: Reading) -> None:
-        if not isinstance(reading, Chunk):
-            self.extractor.event(reading)
+    @property
+    def lateness_s(self) -> float:
+        return self.core.ticker.lateness_s
+
+    def feed(self, reading: Reading | SessionEvent) -> None:
+        arrived = time.perf_counter()
+        if not isinstance(reading, Chunk | SessionEvent):
             for sink in self.on_event:
                 sink(reading)
-            return
-        if not len(reading):
-            return
-        arrived = time.perf_counter()
-        self.extractor.push(reading)
-        newest = float(reading.t[-1])
-        period = self.extractor.tick_period_s
-        if self._next_tick is None or self._next_tick < newest - 10 * period:
-            self._next_tick = newest  # the first data, or after a long silence: do not replay every missed tick
-        while newest >= self._next_tick:
-            self._tick(self._next_tick)
-            self._next_tick += period
-            self.latencies_s.append(time.perf_counter() - arrived)
+        self._emit(self.core.feed(reading), arrived)
 
-    def _tick(self, t: float) -> None:
-        decision = Decision(features := self.extractor.tick(t), self.policy.update(features))
-        self.ticks += 1
-        self.latest = decision
-        for sink in self.on_decision:
-            sink(decision)
+    def advance(self, now: float) -> None:
+        """Decide the ticks that late streams have held back for longer than ``lateness_s``."""
+        self._emit(self.core.advance(now - self.lateness_s), time.perf_counter())
+
+    def finish(self) -> None:
+        """The readings have ended (every recording played out): decide what is left."""
+        self._emit(self.core.finish(), time.perf_counter())
+
+    def _emit(self, decisions: list[Decision], arrived: float) -> None:
+        for decision in decisions:
+            self.ticks += 1
+            self.latest = decision
+            for sink in self.on_decision:
+                sink(decision)
+            self.latencies_s.append(time.perf_counter() - arrived)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import structlog
 
-from agent.analysis import Analysis, Decision
+from agent.analysis import Analysis
+from agent.core import Core, Decision
 from agent.clock import Clock
 from agent.config import AgentConfig
 from agent.errors import ConfigError
@@ -26,6 +27,8 @@ from agent.baseline import PatientBaseline, ProfileStore
 from agent.model.runtime import DistressModel
 from agent.policy import AdaptationPolicy
 from agent.queues import BoundedQueue, Overflow, QueueClosed
+from agent.session import SessionEvent
+from agent.stream import Chunk
 from agent.reporting import SummaryRecorder, health_devices, vr_status
 from agent.service import ServiceLoop
 from agent.summaries.health import device_health
@@ -44,12 +47,16 @@ class Agent:
 
     STATUS_EVERY_S = 1.0
     HEALTH_EVERY_S = 300.0
+    PROFILE_EVERY_S = 5.0  # how soon a new baseline profile reaches the disk
+    PROFILE_RETRY_S = 60.0  # after a failed write (a full disk)
 
     def __init__(self, config: AgentConfig, clock: Clock, rng: random.Random | None = None) -> None:
         self.config = config
         self.clock = clock
-        self.readings: BoundedQueue[Reading] = BoundedQueue(
-            "readings", config.supervisor.queue_capacity, Overflow.DROP_OLDEST
+        # Under overload only data chunks are dropped (counted); device and session events always get through.
+        self.readings: BoundedQueue[Reading | SessionEvent] = BoundedQueue(
+            "readings", config.supervisor.queue_capacity, Overflow.DROP_OLDEST,
+            droppable=lambda r: isinstance(r, Chunk),
         )
         self.supervisor = Supervisor(
             config.devices, clock=clock, options=config.supervisor, out=self.readings, rng=rng
@@ -60,9 +67,9 @@ class Agent:
         self.model = DistressModel.load(config.top.model.dir)
         self.baseline = PatientBaseline(config.top.baseline, ProfileStore(config.baseline_profile))
         self.policy = AdaptationPolicy(self.model, self.baseline, config.top.policy)
+        self.core = Core(FeatureExtractor(config.top.features), self.policy)
         self.analysis = Analysis(
-            FeatureExtractor(config.top.features),
-            self.policy,
+            self.core,
             on_decision=[self._publish, self.recorder.decision],
             on_event=[self.recorder.device_event],
         )
@@ -92,6 +99,8 @@ class Agent:
                 helpers = [
                     tg.create_task(self._status_loop(), name="status"),
                     tg.create_task(self._health_loop(), name="health"),
+                    tg.create_task(self._lateness_loop(), name="lateness"),
+                    tg.create_task(self._profile_loop(), name="profile"),
                 ]
                 helpers.append(tg.create_task(self.service.run(stop), name="service"))
                 if self.vrlink is not None:
@@ -108,6 +117,9 @@ class Agent:
                 if stop.is_set():
                     pipeline.cancel()
                 await asyncio.wait([pipeline])
+                if not stop.is_set():
+                    self.analysis.finish()  # the recordings played out: decide the last ticks
+                self._save_profile_now()
                 self.recorder.close(self.clock.now())
                 self.records.close()
                 await asyncio.wait([writer])
@@ -138,13 +150,46 @@ class Agent:
             devices = health_devices(self.supervisor.status, self.clock.now())
             self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats))
 
+    async def _lateness_loop(self) -> None:
+        """A stream more than ``lateness_s`` behind must not hold every tick back."""
+        period = self.core.ticker.period
+        while True:
+            await self.clock.sleep(period)
+            self.analysis.advance(self.clock.now())
+
+    async def _profile_loop(self) -> None:
+        """Store a new baseline profile off the tick path; a full disk is logged once and retried."""
+        failing = False
+        while True:
+            await self.clock.sleep(self.PROFILE_RETRY_S if failing else self.PROFILE_EVERY_S)
+            try:
+                saved = await asyncio.to_thread(self.baseline.save_pending)
+            except OSError as exc:
+                if not failing:
+                    log.error("profile_save_failed", path=str(self.config.baseline_profile), error=str(exc),
+                              retry_in_s=self.PROFILE_RETRY_S)
+                failing = True
+                continue
+            if saved and failing:
+                log.info("profile_saved", path=str(self.config.baseline_profile))
+            failing = False
+
+    def _save_profile_now(self) -> None:
+        try:
+            self.baseline.save_pending()
+        except OSError as exc:
+            log.error("profile_save_failed", path=str(self.config.baseline_profile), error=str(exc))
+
     async def _app_events(self) -> None:
         assert self.vrlink is not None
         async for event in self.vrlink.events():
             self.recorder.app_event(event)
-            if event.message.type == "session_start":
-                self.baseline.begin_session()  # calibrate on the session's resting start
-            log.info("app_event", type=event.message.type, client=event.client_id)
+            kind = event.message.type
+            if kind in ("session_start", "session_end"):
+                # in time order with the readings: the core restarts calibration at its tick
+                session_id = str(getattr(event.message, "session_id", "") or "")
+                self.readings.put(SessionEvent(kind, self.clock.now(), session_id))
+            log.info("app_event", type=kind, client=event.client_id)
 
 
 def _identity(config: AgentConfig) -> tuple[str, str]:

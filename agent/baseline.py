@@ -212,6 +212,7 @@ class PatientBaseline:
     def __init__(self, options: BaselineOptions, store: ProfileStore | None) -> None:
         self.options = options
         self.store = store
+        self.unsaved: Profile | None = None  # a new profile not yet on disk
         stored = store.load() if store is not None and options.use_stored else None
         self.profile: Profile | None = stored
         self._calibration: Calibration | None = Calibration(options)
@@ -240,4 +241,17 @@ class PatientBaseline:
         self._calibration = None
         self.profile = fresh if self.profile is None else self.profile.blended(fresh, self.options.blend)
         if self.store is not None:
-            self.store.save(self.profile)
+            self.unsaved = self.profile  # written off the tick path (agent.app), never inside a tick
+
+    def save_pending(self) -> bool:
+        """Write the newest unsaved profile (blocking: run it in a thread). False if nothing was pending.
+
+        Raises OSError (a full disk, a read-only state directory); the profile stays pending for a retry.
+        """
+        profile = self.unsaved
+        if profile is None or self.store is None:
+            return False
+        self.store.save(profile)
+        if self.unsaved is profile:
+            self.unsaved = None
+        return True

@@ -67,6 +67,8 @@ class FeatureConfig(BaseModel):
     # hr_bpm and scr_recent every tick (0: everything every tick)
     slow_update_s: float = Field(1.0, ge=0)
     min_quality: float = Field(0.5, ge=0, le=1)  # below this a group is flagged not ok
+    # a tick waits at most this long (agent time) for a stream that is behind, then is decided without it
+    lateness_s: float = Field(2.0, gt=0, allow_inf_nan=False)
     cardiac: CardiacConfig = CardiacConfig()
     eda: EdaConfig = EdaConfig()
     eeg: EegConfig = EegConfig()
@@ -152,24 +154,35 @@ class FeatureExtractor:
         self._slow = None  # a new stream may be the best of its group from the next tick
         return proc
 
+    def accepts(self, chunk: Chunk) -> bool:
+        """Whether a feature uses this chunk's stream (its processor is made on first sight)."""
+        return self._processor(chunk) is not None
+
     def push(self, chunk: Chunk) -> None:
         proc = self._processor(chunk)
         if proc is not None and len(chunk):
             proc.push(chunk)
 
+    def push_samples(self, key: tuple[str, str], t: np.ndarray, x: np.ndarray, seq: int | None) -> None:
+        """Samples of an accepted stream (the ticker's per-tick blocks)."""
+        self._streams[key][1].push_samples(t, x, seq)
+
+    def stream_event(self, key: tuple[str, str], ev: DeviceEvent) -> None:
+        """A Gap or Quality event for one accepted stream, in its place among the samples."""
+        proc = self._streams[key][1]
+        self._slow = None  # quality changes at once, not at the next cell
+        if isinstance(ev, Gap):
+            proc.gap(ev)
+        elif isinstance(ev, Quality):
+            proc.device_quality(ev)
+
     def event(self, ev: DeviceEvent) -> None:
+        """A device event routed here directly: to its stream, or to every stream of its device."""
         if not isinstance(ev, Gap | Quality):
             return  # (dis)connections show up as coverage; gaps and quality say more
-        targets = [p for (dev, name), (_, p, _) in self._streams.items() if dev == ev.device_id and name == ev.stream]
-        if not targets:  # a device-wide event (e.g. the strap is off): every stream of that device
-            targets = [p for (dev, _), (_, p, _) in self._streams.items() if dev == ev.device_id]
-        if targets:
-            self._slow = None  # quality changes at once, not at the next cell
-        for p in targets:
-            if isinstance(ev, Gap):
-                p.gap(ev)
-            else:
-                p.device_quality(ev)
+        keys = [k for k in self._streams if k == (ev.device_id, ev.stream)]
+        for key in keys or [k for k in self._streams if k[0] == ev.device_id]:
+            self.stream_event(key, ev)
 
     def tick(self, t: float) -> FeatureVector:
         slow = self._slow_state(t)

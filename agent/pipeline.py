@@ -13,7 +13,10 @@ from typing import Protocol
 
 from agent.queues import BoundedQueue, Overflow, QueueClosed
 from agent.stream import Chunk
-from agent.supervisor import Reading
+from agent.session import SessionEvent
+from agent.supervisor import Reading as DeviceReading
+
+Reading = DeviceReading | SessionEvent  # what flows from the supervisor and the VR app to the core
 
 
 class Stage(Protocol):

@@ -28,6 +28,7 @@ from agent.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.baseline import PatientBaseline
 from agent.features import FEATURE_NAMES, FeatureVector
 from agent.reasons import explain
+from agent.session import SessionEvent
 
 if TYPE_CHECKING:  # the runtime imports onnxruntime; config loading needs only the options
     from agent.model.runtime import DistressModel, Inference
@@ -85,6 +86,11 @@ class AdaptationPolicy:
     @property
     def calibration_progress(self) -> float:
         return self.baseline.progress
+
+    def session(self, event: SessionEvent) -> None:
+        """A VR session starts: calibrate on its resting start (the stored profile keeps deciding meanwhile)."""
+        if event.kind == "session_start":
+            self.baseline.begin_session()
 
     def update(self, fv: FeatureVector) -> Adaptation:
         dt = 0.0 if self._last_t is None else max(0.0, fv.t - self._last_t)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import deque
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -29,7 +30,11 @@ class QueueClosed(Exception):
 class BoundedQueue(Generic[T]):
     """A single-consumer queue with a fixed capacity and a named overflow policy."""
 
-    def __init__(self, name: str, capacity: int, overflow: Overflow) -> None:
+    def __init__(
+        self, name: str, capacity: int, overflow: Overflow, *, droppable: Callable[[T], bool] | None = None
+    ) -> None:
+        """``droppable`` (with DROP_OLDEST): only items it accepts are ever dropped; the others
+        (control events a consumer must see) are kept even past ``capacity``."""
         if capacity < 1:
             raise ValueError(f"queue {name!r}: capacity must be >= 1, got {capacity}")
         self.name = name
@@ -40,6 +45,7 @@ class BoundedQueue(Generic[T]):
         self._closed = False
         self.put_count = 0
         self.dropped = 0
+        self._droppable = droppable
 
     def __len__(self) -> int:
         return len(self._items)
@@ -51,13 +57,26 @@ class BoundedQueue(Generic[T]):
             return False
         self.put_count += 1
         if len(self._items) >= self.capacity:
-            self.dropped += 1
             if self.overflow is Overflow.DROP_NEWEST:
+                self.dropped += 1
                 return False
-            self._items.popleft()
+            if self._droppable is None:
+                self._items.popleft()
+                self.dropped += 1
+            elif not self._drop_oldest_droppable() and self._droppable(item):
+                self.dropped += 1
+                return False
         self._items.append(item)
         self._ready.set()
         return True
+
+    def _drop_oldest_droppable(self) -> bool:
+        for i, queued in enumerate(self._items):
+            if self._droppable(queued):  # type: ignore[misc]
+                del self._items[i]
+                self.dropped += 1
+                return True
+        return False
 
     async def get(self) -> T:
         while not self._items:

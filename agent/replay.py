@@ -1,122 +1,140 @@
-"""A recording through the whole agent, one JSON line per tick: ``edge-agent replay``.
+"""A recording through the core, one JSON line per tick: ``edge-agent replay``.
 
-The recording is played by the ``replay`` driver (format detected from the
-path) into the same supervisor, feature extractor, model and policy as a
-live session. :class:`TickWriter` watches the recording's ``label`` stream
-(where it has one) and writes each decision with the label in force at its
-tick. A decision waits until the label stream has passed its time, because
-chunks arrive ordered by their last sample and the label for a tick may
-come just after the tick.
+No supervisor, no event loop, no clock: the replay driver opens the
+recording and hands over its chunks a block of windows at a time, merged by
+sample time; each block is fed to the same :class:`~agent.core.Core` the
+live agent runs (with the same continuity checks, so a seq jump is the same
+Gap event), then the core is told that everything up to the block's end is
+in. The output depends only on the recording and the settings: byte-identical
+across runs and however the recording is chunked.
+
+The recording calibrates its own baseline from its start, exactly as a new
+patient's first session would; the patient's stored profile is neither read
+nor written.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import tempfile
-from collections import deque
+import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol, get_args
 
-import numpy as np
-
-from agent.analysis import Decision
-from agent.app import Agent, run
-from agent.clock import Clock
+from agent.baseline import PatientBaseline
 from agent.config import AgentConfig
+from agent.continuity import GapTracker
+from agent.core import Core, Decision
 from agent.driver import Registry
+from agent.features import FeatureExtractor
 from agent.stream import Chunk
-from agent.supervisor import DeviceSpec, Reading
+from agent.ticker import Tick, Ticker
 
-LABEL_STREAM = "label"
-LABEL_WAIT_S = 5.0  # a recording whose label stream has not shown up by then has none
+DEVICE_ID = "recording"
+# Replay's chunks: long ones cost less, and the core's output does not depend on their length.
+REPLAY_CHUNK_S = 4.0
 
 
-class TickWriter:
-    """A pipeline stage (for labels) and a decision sink (for ticks) that writes JSON lines."""
+class Recorded(Protocol):
+    """What the replay driver's ``recorded()`` returns (``drivers.replay.recorded``)."""
 
-    def __init__(self, out: IO[str]) -> None:
-        self.out = out
-        self.origin: float | None = None  # agent time of the recording's start
-        self.has_label = False
-        self._labels: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (t, value) per label chunk, oldest first
-        self._label_now: float | None = None  # the label in force before the oldest kept chunk
-        self._label_until = -np.inf
-        self._pending: deque[Decision] = deque()
+    path: Path
+    device_id: str
+    duration_s: float
+    last_t: float  # the newest sample's time
+    has_label: bool
+
+    def blocks(self) -> Iterator[tuple[float, list[Chunk]]]: ...
+
+    def label_at(self, t: float) -> float | None: ...
+
+
+def format_names(registry: Registry | None = None) -> list[str]:
+    """The recording formats the installed replay driver knows ("auto" first)."""
+    options = (registry or Registry()).plugin("replay").options
+    return list(get_args(options.model_fields["format"].annotation))
+
+
+def open_recorded(source: Path, fmt: str = "auto", *, registry: Registry | None = None,
+                  chunk_s: float | None = None, start_s: float = 0.0, duration_s: float | None = None,
+                  streams: tuple[str, ...] | None = None, device_id: str = DEVICE_ID) -> Recorded:
+    """Open ``source`` for replay; RecordingUnreadable or ConfigError name the file and the problem."""
+    plugin = (registry or Registry()).plugin("replay")
+    options = plugin.options.model_validate(
+        {"path": source, "format": fmt, "speed": "max", "start_s": start_s, "duration_s": duration_s,
+         "streams": streams}
+    )
+    driver = plugin.load()
+    return driver.recorded(options, device_id, chunk_s or REPLAY_CHUNK_S)  # type: ignore[attr-defined]
+
+
+def build_core(config: AgentConfig, model: object | None = None) -> Core:
+    """The core with ``config``'s features, model, baseline and policy, calibrating afresh, storing nothing."""
+    from agent.model.runtime import DistressModel  # onnxruntime: only when a replay really runs
+    from agent.policy import AdaptationPolicy
+
+    top = config.top
+    model = model or DistressModel.load(top.model.dir)
+    baseline = PatientBaseline(top.baseline.model_copy(update={"use_stored": False}), store=None)
+    policy = AdaptationPolicy(model, baseline, top.policy)  # type: ignore[arg-type]
+    return Core(FeatureExtractor(top.features), policy, watermarks=False)  # each block of the recording is complete
+
+
+def ticks(ticker: Ticker, recorded: Recorded) -> Iterator[list[Tick]]:
+    """Every tick over the recording, in order, in batches (training keeps these)."""
+    gaps = GapTracker(recorded.device_id)
+    for until, chunks in recorded.blocks():
+        for chunk in chunks:
+            gap = gaps.check(chunk)
+            if gap is not None:
+                yield ticker.feed(gap)
+            yield ticker.feed(chunk)
+        # samples at exactly ``until`` belong to the next block; nothing is decided past the last sample
+        yield ticker.advance(min(math.nextafter(until, -math.inf), recorded.last_t))
+    yield ticker.finish()
+
+
+def decisions(core: Core, recorded: Recorded) -> Iterator[Decision]:
+    """Every decision the core makes over the recording, in tick order."""
+    for batch in ticks(core.ticker, recorded):
+        yield from core.decide(batch)
+
+
+def tick_line(d: Decision, label: float | None, has_label: bool) -> str:
+    """One JSON line; a hold (no decision) says so with ``distress`` null and a ``hold`` reason."""
+    a = d.adaptation
+    hold = str(a.level) == "hold"
+    line: dict[str, object] = {
+        "t": round(d.features.t, 3),
+        "distress": None if hold else a.distress,
+        "level": str(a.level),
+        "confidence": a.confidence,
+        "intensity": a.suggestions.intensity,
+        "reasons": [f"hold: {r}" for r in a.reasons] if hold else list(a.reasons),
+    }
+    if has_label:
+        line["label"] = None if label is None else int(label) if label.is_integer() else label
+    return json.dumps(line, separators=(",", ":")) + "\n"
+
+
+class ReplayResult:
+    def __init__(self) -> None:
         self.lines = 0
+        self.has_label = False
+        self.recorded_s = 0.0
 
-    def feed(self, reading: Reading) -> None:
-        if not isinstance(reading, Chunk) or not len(reading):
-            return
-        if self.origin is None or reading.t[0] < self.origin:
-            self.origin = float(reading.t[0])
-        if reading.spec.name == LABEL_STREAM:
-            self.has_label = True
-            self._labels.append((reading.t, reading.x[:, 0]))
-            self._label_until = float(reading.t[-1])
-            while self._pending and self._pending[0].features.t <= self._label_until:
-                self._write(self._pending.popleft())
 
-    def decision(self, d: Decision) -> None:
-        waiting = not self.has_label and d.features.t - (self.origin or 0.0) < LABEL_WAIT_S
-        if waiting or (self.has_label and d.features.t > self._label_until):
-            self._pending.append(d)
-        else:
-            self._write(d)
-
-    def close(self) -> None:
-        while self._pending:
-            self._write(self._pending.popleft())
-
-    def _label(self, t: float) -> float | None:
-        """The label in force at ``t``; ticks come in time order, so older label chunks are dropped."""
-        while len(self._labels) > 1 and self._labels[1][0][0] <= t:
-            times, values = self._labels.popleft()
-            self._label_now = float(values[-1])
-        if not self._labels:
-            return self._label_now
-        times, values = self._labels[0]
-        i = int(np.searchsorted(times, t, side="right")) - 1
-        return float(values[i]) if i >= 0 else self._label_now
-
-    def _write(self, d: Decision) -> None:
-        a = d.adaptation
+def replay(config: AgentConfig, recorded: Recorded, out: IO[str], *,
+           progress: Callable[[float], None] | None = None, core: Core | None = None) -> ReplayResult:
+    """Write a line per tick of ``recorded`` to ``out``; ``progress`` gets the recording seconds done."""
+    core = core or build_core(config)
+    result = ReplayResult()
+    result.has_label = recorded.has_label
+    for d in decisions(core, recorded):
         t = d.features.t
-        line: dict[str, object] = {
-            "t": round(t - (self.origin or 0.0), 3), "distress": a.distress, "level": str(a.level),
-            "confidence": a.confidence, "intensity": a.suggestions.intensity, "reasons": list(a.reasons),
-        }
-        if self.has_label:
-            label = self._label(t)
-            line["label"] = None if label is None else int(label) if label.is_integer() else label
-        self.out.write(json.dumps(line, separators=(",", ":")) + "\n")
-        self.lines += 1
-
-
-def replay_config(base: AgentConfig, source: Path, speed: float | str, registry: Registry, state_dir: Path) -> AgentConfig:
-    """``base``'s features, model, baseline and policy settings around one replayed recording."""
-    plugin = registry.plugin("replay")
-    options = plugin.options.model_validate({"path": source, "speed": speed})
-    top = base.top.model_copy(update={
-        "agent": base.top.agent.model_copy(update={"state_dir": state_dir, "runtime_dir": state_dir / "run"}),
-        "vrlink": base.top.vrlink.model_copy(update={"enabled": False}),
-        "sync": None,
-        # a recording is a new person: calibrate on it, never read or change a patient's stored profile
-        "baseline": base.top.baseline.model_copy(update={"use_stored": False, "profile": state_dir / "baseline.json"}),
-    })
-    return AgentConfig(base.source, top, [DeviceSpec("recording", plugin, options)])
-
-
-def replay(base: AgentConfig, source: Path, out: IO[str], *, speed: float | str = "max",
-           registry: Registry | None = None) -> TickWriter:
-    """Play ``source`` through the agent, writing a line per tick to ``out``."""
-    registry = registry or Registry()
-    with tempfile.TemporaryDirectory(prefix="edge-agent-replay-") as tmp:
-        config = replay_config(base, source, speed, registry, Path(tmp))
-        agent = Agent(config, Clock())
-        writer = TickWriter(out)
-        agent.pipeline.stages.insert(0, writer)
-        agent.analysis.on_decision.append(writer.decision)
-        asyncio.run(run(agent))
-        writer.close()
-    return writer
+        out.write(tick_line(d, recorded.label_at(t), recorded.has_label))
+        result.lines += 1
+        if progress is not None and result.lines % 240 == 0:
+            progress(t)
+    result.recorded_s = recorded.duration_s
+    return result

@@ -6,7 +6,7 @@
   a strap that is switched off must not leave the unit "activating" forever.
 - **WATCHDOG=1** every quarter of ``$WATCHDOG_USEC`` (systemd asks for at
   least every half), but only while the pipeline is healthy: the analysis
-  stage has ticked since the last ping, or no sample has arrived since then
+  stage has consumed readings since the last ping, or no sample has arrived since then
   (an idle agent with every sensor off is not stalled; the supervisor keeps
   retrying those). Samples arriving without ticks means the pipeline has
   stopped consuming, so the pings stop and systemd restarts the agent. A
@@ -64,17 +64,18 @@ class Watchdog:
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
-        self._ticks = agent.analysis.ticks
+        self._consumed = agent.pipeline.processed
         self._arrived = samples_arrived(agent.supervisor.status)
         self.pings = 0
         self.withheld = 0
 
     def healthy(self) -> bool:
-        ticks = self.agent.analysis.ticks
+        # the pipeline consuming readings is what proves it alive: a tick waits for every stream
+        consumed = self.agent.pipeline.processed
         arrived = samples_arrived(self.agent.supervisor.status)
-        ok = ticks > self._ticks or arrived == self._arrived
+        ok = consumed > self._consumed or arrived == self._arrived
         if ok:  # compare the next check with this ping, not with the last check
-            self._ticks, self._arrived = ticks, arrived
+            self._consumed, self._arrived = consumed, arrived
         return ok
 
 

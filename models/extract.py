@@ -1,28 +1,26 @@
 """Feature tables from recordings, computed by the agent's own pipeline.
 
-A recording is played through the replay driver's :class:`Playback` (the
-same chunking the running agent sees) into :class:`agent.analysis.Analysis`
-with the serving :class:`FeatureExtractor`, so training and serving cannot
-drift apart. Instead of a policy, a recorder keeps every tick's feature
-vector; labels are read from the recording's ``label`` track at each tick.
+A recording is replayed through the core's ticker (``agent.replay.ticks``,
+the very path of ``edge-agent replay``) with the serving
+:class:`FeatureExtractor`, so training and serving cannot drift apart. Every
+tick's feature vector is kept, with the recording's label in force at it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from agent.adaptation import Adaptation, Level
-from agent.analysis import Analysis
-from agent.clock import Clock
-from agent.features import FEATURE_NAMES, GROUPS, FeatureConfig, FeatureExtractor, FeatureVector
-from drivers.replay.formats import open_recording
-from drivers.replay.playback import Playback
-from drivers.replay.recording import Track
+from agent.features import FEATURE_NAMES, GROUPS, FeatureConfig, FeatureExtractor
+from agent.replay import open_recorded, ticks
+from agent.ticker import Ticker
+
+
+# Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
+EXTRACT_VERSION = "core-ticker/1"
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class FeatureTable:
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(
             tmp, subject=self.subject, t=self.t, values=self.values, available=self.available,
-            quality=self.quality, label=self.label, features=np.array(FEATURE_NAMES),
+            quality=self.quality, label=self.label, features=np.array(FEATURE_NAMES), version=EXTRACT_VERSION,
         )
         tmp.replace(path)
 
@@ -49,55 +47,16 @@ class FeatureTable:
     def load(cls, path: Path) -> FeatureTable | None:
         """The cached table, or None when it was computed for another feature list."""
         with np.load(path, allow_pickle=False) as z:
-            if tuple(str(f) for f in z["features"]) != FEATURE_NAMES:
+            if tuple(str(f) for f in z["features"]) != FEATURE_NAMES or "version" not in z or str(z["version"]) != EXTRACT_VERSION:
                 return None
             return cls(str(z["subject"]), z["t"], z["values"], z["available"], z["quality"], z["label"])
 
 
-class _Recorder:
-    """Stands where the policy would: keeps the feature vectors."""
-
-    def __init__(self) -> None:
-        self.vectors: list[FeatureVector] = []
-        self._hold = Adaptation(seq=0, t=0.0, level=Level.HOLD, distress=0.0, confidence=0.0)
-
-    def update(self, fv: FeatureVector) -> Adaptation:
-        self.vectors.append(fv)
-        return self._hold
-
-
-class _RecordingClock(Clock):
-    """Time zero at the recording's start, so tick times are recording offsets."""
-
-    def now(self) -> float:
-        return 0.0
-
-
-def label_at(track: Track, t: np.ndarray) -> np.ndarray:
-    """The label track's value in force at each time (NaN before it starts or after it ends)."""
-    idx = track.indices_at(t + 1e-9)  # the first sample after t ...
-    idx = idx - 1  # ... so the one in force at t is the one before it
-    out = np.full(t.shape, np.nan, dtype=np.float32)
-    ok = (idx >= 0) & (idx < len(track))
-    out[ok] = track.x[idx[ok], 0]
-    return out
-
-
 def extract(path: Path, subject: str, streams: tuple[str, ...], config: FeatureConfig | None = None) -> FeatureTable:
-    """Play ``path`` (its ``streams`` and ``label``) through the feature pipeline."""
-    tracks = open_recording(path, "auto", (*streams, "label"))
-    labels = next(t for t in tracks if t.name == "label")
-    signals = [t for t in tracks if t.name != "label"]
-    recorder = _Recorder()
-    analysis = Analysis(FeatureExtractor(config), recorder)
-    playback = Playback(signals, device_id=subject, clock=_RecordingClock(), speed=None)
-
-    async def play() -> None:
-        async for chunk in playback.chunks():
-            analysis.feed(chunk)
-
-    asyncio.run(play())
-    vs = recorder.vectors
+    """Replay ``path`` (its ``streams``) through the core's ticker, exactly as ``edge-agent replay`` does."""
+    recorded = open_recorded(path, streams=streams, device_id=subject)
+    ticker = Ticker(FeatureExtractor(config), watermarks=False)
+    vs = [tick.features for batch in ticks(ticker, recorded) for tick in batch]
     t = np.array([v.t for v in vs], dtype=np.float64)
     return FeatureTable(
         subject=subject,
@@ -105,7 +64,7 @@ def extract(path: Path, subject: str, streams: tuple[str, ...], config: FeatureC
         values=np.array([v.values for v in vs], dtype=np.float32).reshape(len(vs), len(FEATURE_NAMES)),
         available=np.array([v.available for v in vs], dtype=bool).reshape(len(vs), len(FEATURE_NAMES)),
         quality=np.array([[v.quality[g].index for g in GROUPS] for v in vs], dtype=np.float32).reshape(len(vs), len(GROUPS)),
-        label=label_at(labels, t),
+        label=np.array([np.nan if (x := recorded.label_at(float(ti))) is None else x for ti in t], dtype=np.float32),
     )
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGETS = {"cpu_pct": 3.0, "rss_mb": 90.0, "latency_p99_ms": 5.0, "replay_factor": 500.0}
+BUDGETS = {"cpu_pct": 1.5, "rss_mb": 80.0, "latency_p99_ms": 1.0, "replay_factor": 1000.0}  # design brief, 2026-12-03
 
 AGENT_TOML = """
 [agent]
@@ -47,20 +47,6 @@ rate_hz = 128
 driver = "sim-eeg"
 channels = ["Fp1", "Fp2", "F3", "F4", "C3", "C4", "O1", "O2"]
 """
-
-REPLAY_TOML = """
-[agent]
-state_dir = "{tmp}/state"
-runtime_dir = "{tmp}/run"
-log_level = "warning"
-[vrlink]
-enabled = false
-[devices.wesad]
-driver = "replay"
-path = "wesad-wrist/S5_wrist.npz"
-speed = "max"
-"""
-
 
 def _proc_cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -127,22 +113,42 @@ def bench_latency(seconds: float) -> dict[str, object]:
 
 
 def bench_replay() -> dict[str, object]:
-    from agent import config as agent_config
-    from agent.app import Agent, run
-    from agent.clock import Clock
-    from agent.driver import Registry
+    """WESAD S5 through the core as `edge-agent replay` runs it, and through the feature ticker alone."""
+    import io
 
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = Path(tmp, "agent.toml")
-        cfg.write_text(REPLAY_TOML.format(tmp=tmp))
-        agent = Agent(agent_config.load(cfg, Registry()), Clock())
-        started = time.perf_counter()
-        asyncio.run(run(agent))
-        wall = time.perf_counter() - started
-    recorded = max(agent.pipeline.recorded_s.values())
-    return {"recording": "wesad-wrist/S5_wrist.npz", "recorded_s": round(recorded, 1), "wall_s": round(wall, 2),
-            "speed_factor": round(recorded / wall, 1), "ticks": agent.analysis.ticks,
-            "dropped_readings": agent.readings.dropped}
+    from agent import config as agent_config
+    from agent.driver import Registry
+    from agent.features import FeatureExtractor
+    from agent.replay import build_core, open_recorded, replay, ticks
+    from agent.ticker import Ticker
+
+    registry = Registry()
+    config = agent_config.parse("", "<defaults>", registry)
+    source = Path(os.environ.get("EDGE_AGENT_DATA", ROOT.parent / "shared" / "data")) / "wesad-wrist" / "S5_wrist.npz"
+    recorded = open_recorded(source, registry=registry)
+
+    def best_of(n: int, work) -> float:  # noqa: ANN001 - the least disturbed of n runs on a shared machine
+        walls = []
+        for _ in range(n):
+            started = time.perf_counter()
+            work()
+            walls.append(time.perf_counter() - started)
+        return min(walls)
+
+    def whole() -> None:
+        replay(config, recorded, io.StringIO(), core=build_core(config))
+
+    def features_only() -> None:
+        for _ in ticks(Ticker(FeatureExtractor(config.top.features), watermarks=False), recorded):
+            pass
+
+    wall, wall_features = best_of(3, whole), best_of(3, features_only)
+    out = io.StringIO()
+    result = replay(config, recorded, out, core=build_core(config))
+    return {"recording": "wesad-wrist/S5_wrist.npz", "recorded_s": round(recorded.duration_s, 1),
+            "wall_s": round(wall, 2), "speed_factor": round(recorded.duration_s / wall, 1), "ticks": result.lines,
+            "features_only_wall_s": round(wall_features, 2),
+            "features_only_speed_factor": round(recorded.duration_s / wall_features, 1)}
 
 
 PARTS = {
@@ -180,7 +186,9 @@ def main() -> None:
     if "latency" in results:
         print(f"budgets: tick -> VR frame p99 {results['latency']['p99_ms']} ms (<= {BUDGETS['latency_p99_ms']})")  # type: ignore[index]
     if "replay" in results:
-        print(f"budgets: replay {results['replay']['speed_factor']}x real time (>= {BUDGETS['replay_factor']})")  # type: ignore[index]
+        r = results["replay"]
+        print(f"budgets: replay {r['speed_factor']}x real time (>= {BUDGETS['replay_factor']}); "  # type: ignore[index]
+              f"the feature ticker alone {r['features_only_speed_factor']}x")  # type: ignore[index]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
 

@@ -25,9 +25,10 @@ from agent.driver import Discovered, DriverContext
 from agent.errors import ConfigError
 from agent.stream import Chunk
 from drivers.replay.formats import find_recordings, open_recording
-from drivers.replay.playback import Playback, Slice, samples_in
+from drivers.replay.playback import CHUNK_S, Playback, Slice, samples_in
 from drivers.replay.plugin import ReplayOptions
-from drivers.replay.recording import Track
+from drivers.replay.recorded import LABEL_STREAM, Recorded
+from drivers.replay.recording import RecordingUnreadable, Track
 
 
 def resolve(path: Path) -> Path:
@@ -81,6 +82,18 @@ class ReplayDriver:
             part=part,
             loop=opts.loop,
         )
+
+    @classmethod
+    def recorded(cls, options: ReplayOptions, device_id: str, chunk_s: float = CHUNK_S) -> Recorded:
+        """The recording opened for replay without a clock (blocking); its ``label`` stream kept aside."""
+        path = resolve(options.path)
+        tracks = open_recording(path, options.format, options.streams, optional=(LABEL_STREAM,))
+        part = Slice(options.start_s, options.duration_s)
+        recorded = Recorded(path, tracks, device_id=device_id, part=part, chunk_s=chunk_s)
+        if not recorded.samples:
+            raise RecordingUnreadable(path, f"no samples of {', '.join(recorded.stream_names) or 'any sensor stream'} "
+                                            f"between {part.start_s} s and {part.end_s(tracks):.3f} s")
+        return recorded
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._connected = False

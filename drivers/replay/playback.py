@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,10 +66,11 @@ class Playback:
         tracks: Sequence[Track],
         *,
         device_id: str,
-        clock: Clock,
+        clock: Clock | None,  # None: only blocks() (replay without a clock)
         speed: float | None,
         part: Slice = Slice(),
         loop: bool = False,
+        chunk_s: float = CHUNK_S,
     ) -> None:
         self.tracks = tracks
         self.device_id = device_id
@@ -77,6 +78,7 @@ class Playback:
         self.speed = speed
         self.part = part
         self.loop = loop
+        self.chunk_s = chunk_s
         self.span_s = part.end_s(tracks) - part.start_s
         self.bounds = [part.bounds(t) for t in tracks]
         self._first_seq = [t.seq_at(lo) if lo < hi else 0 for t, (lo, hi) in zip(tracks, self.bounds, strict=True)]
@@ -91,8 +93,11 @@ class Playback:
 
     async def chunks(self) -> AsyncIterator[Chunk]:
         """Chunks from the current position on; ends with the recording unless looping."""
+        assert self.clock is not None, "chunks() paces on a clock"
         if self._start is None:
-            self._start = self.clock.now()
+            # The timeline starts on a whole second of agent time, so the samples lie on the core's
+            # tick grid exactly as in `edge-agent replay` (which starts at 0): the same decisions.
+            self._start = float(math.ceil(self.clock.now()))
         elif self.speed is not None:
             self._catch_up(self.clock.now())
         while True:
@@ -122,8 +127,29 @@ class Playback:
             self._pos[i] = max(self._pos[i], min(hi, track.index_at(due)))
 
     async def _rest_of_pass(self) -> AsyncIterator[Chunk]:
+        for _, pieces in self._blocks():
+            for i, hi, chunk in pieces:
+                if self.speed is None:
+                    await asyncio.sleep(0)
+                else:
+                    await self.clock.sleep_until(float(chunk.t[-1]))
+                self._pos[i] = hi  # delivered: a later iteration resumes after it
+                yield chunk
+
+    def blocks(self) -> Iterator[tuple[float, list[Chunk]]]:
+        """The whole pass without waiting, a block of windows at a time, with the time up to which
+        each block completes every stream (for replay, which needs no clock)."""
+        if self._start is None:
+            self._start = 0.0
+        for until, pieces in self._blocks():
+            for i, hi, _ in pieces:
+                self._pos[i] = hi
+            yield until, [chunk for _, _, chunk in pieces]
+
+    def _blocks(self) -> Iterator[tuple[float, list[tuple[int, int, Chunk]]]]:
         assert self._start is not None
         tracks, bounds, origin_s, start = self.tracks, self.bounds, self.part.start_s, self._start
+        chunk_s = self.chunk_s
         scheduled = list(self._pos)
         while True:
             active = [i for i, (_, hi) in enumerate(bounds) if scheduled[i] < hi]
@@ -132,8 +158,8 @@ class Playback:
             # Schedule a block of windows at a time, from the window of the
             # earliest pending sample (so long gaps cost nothing).
             next_off = min(tracks[i].offset(scheduled[i]) for i in active)
-            first_window = math.floor((next_off - origin_s) / CHUNK_S)
-            edges = origin_s + np.arange(first_window + 1, first_window + _BLOCK_WINDOWS + 1) * CHUNK_S
+            first_window = math.floor((next_off - origin_s) / chunk_s)
+            edges = origin_s + np.arange(first_window + 1, first_window + _BLOCK_WINDOWS + 1) * chunk_s
             pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # lo, hi, last offset, track
             stamps: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}  # track -> (first index, t, device_t)
             for i in active:
@@ -156,6 +182,7 @@ class Playback:
                     )
                 scheduled[i] = stop
             los, his, lasts, which = (np.concatenate(p) for p in zip(*pieces, strict=True))
+            chunks: list[tuple[int, int, Chunk]] = []
             for k in np.lexsort((which, lasts)).tolist():
                 i, lo, hi = int(which[k]), int(los[k]), int(his[k])
                 track = tracks[i]
@@ -168,12 +195,8 @@ class Playback:
                     x=track.x[lo:hi],
                     device_t=device_t[lo - base : hi - base],
                 )
-                if self.speed is None:
-                    await asyncio.sleep(0)
-                else:
-                    await self.clock.sleep_until(float(chunk.t[-1]))
-                self._pos[i] = hi  # delivered: a later iteration resumes after it
-                yield chunk
+                chunks.append((i, hi, chunk))
+            yield start + (float(edges[-1]) - origin_s) / self._pace, chunks
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

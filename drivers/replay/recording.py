@@ -173,13 +173,14 @@ class StreamSelection:
     recording does not have is reported with the names it does have.
     """
 
-    def __init__(self, names: Iterable[str] | None = None) -> None:
+    def __init__(self, names: Iterable[str] | None = None, optional: Iterable[str] = ()) -> None:
         self.wanted = frozenset(names) if names is not None else None
+        self.optional = frozenset(optional)  # loaded when present, never missed (a replay's labels)
         self.available: list[str] = []
 
     def wants(self, name: str) -> bool:
         self.available.append(name)
-        return self.wanted is None or name in self.wanted
+        return self.wanted is None or name in self.wanted or name in self.optional
 
     def check(self, path: Path) -> None:
         missing = sorted((self.wanted or frozenset()) - set(self.available))

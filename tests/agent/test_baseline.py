@@ -100,6 +100,8 @@ def test_stored_profile_is_used_at_once_and_a_new_calibration_is_blended_in(tmp_
         pb.observe(vector(t, {**REST, "hr_bpm": 73.0}))
         t += 0.25
     assert pb.profile.mean[HR] == pytest.approx(0.75 * 65.0 + 0.25 * 73.0)
+    assert store.load().sessions == 1  # nothing is written inside a tick ...
+    assert pb.save_pending() and not pb.save_pending()  # ... but once, off the tick path
     saved = store.load()
     assert saved is not None and saved.mean[HR] == pytest.approx(pb.profile.mean[HR]) and saved.sessions == 2
     assert json.loads((tmp_path / "baseline.json").read_text())["normalisation"] == NORMALISATION
@@ -115,4 +117,5 @@ def test_without_a_stored_profile_the_first_calibration_is_the_profile(tmp_path)
         pb.observe(vector(t, REST))
         t += 0.25
     assert pb.profile is not None and pb.profile.mean[HR] == pytest.approx(65.0)
+    assert not (tmp_path / "b.json").exists() and pb.save_pending()
     assert (tmp_path / "b.json").exists()

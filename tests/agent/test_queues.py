@@ -52,3 +52,17 @@ async def test_get_waits_for_put_and_close_drains_then_raises():
 def test_capacity_must_be_positive():
     with pytest.raises(ValueError, match="capacity"):
         BoundedQueue("q", 0, Overflow.DROP_OLDEST)
+
+
+def test_under_overload_only_droppable_items_go_and_control_items_always_get_through():
+    q: BoundedQueue[str] = BoundedQueue("readings", 3, Overflow.DROP_OLDEST, droppable=lambda s: s.startswith("chunk"))
+    for item in ["chunk1", "gap", "chunk2", "chunk3", "quality", "chunk4", "disconnected", "connected"]:
+        q.put(item)
+    kept = [q.get_nowait() for _ in range(len(q))]
+    assert kept == ["gap", "quality", "disconnected", "connected"]  # every control item, in order, past capacity
+    assert q.dropped == 4  # every chunk, the oldest first
+    full: BoundedQueue[str] = BoundedQueue("readings", 2, Overflow.DROP_OLDEST, droppable=lambda s: s.startswith("chunk"))
+    full.put("gap")
+    full.put("quality")
+    assert not full.put("chunk9") and full.dropped == 1  # nothing older to drop: the new chunk goes
+    assert [full.get_nowait(), full.get_nowait()] == ["gap", "quality"]

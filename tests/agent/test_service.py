@@ -114,7 +114,7 @@ async def test_ready_is_sent_after_the_start_timeout_when_a_device_keeps_failing
 
 
 async def test_the_status_file_is_written_atomically_and_says_stopped_at_the_end(tmp_path: Path) -> None:
-    agent = make_agent(tmp_path, [DeviceSpec("ramp", SCRIPTED, ScriptedOptions())])
+    agent = make_agent(tmp_path, [DeviceSpec("ramp", SCRIPTED, ScriptedOptions(eda=True))])
     path = statusfile.path_for(tmp_path / "run")
     async with running(agent):
         await until(lambda: path.exists() and json.loads(path.read_text())["ticks"] > 0, what="a status with ticks")

@@ -18,6 +18,7 @@ from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
 from agent.stream import Chunk, Modality, StreamSpec
 
 SPEC = StreamSpec("ramp", Modality.OTHER, ("v",), "1", 50.0)
+EDA_SPEC = StreamSpec("ramp", Modality.EDA, ("v",), "uS", 50.0)  # a stream the core ticks on
 
 
 class ScriptedOptions(DriverOptions):
@@ -27,6 +28,7 @@ class ScriptedOptions(DriverOptions):
     after: int = 4
     refuse_connects: int = 0  # the first N connection attempts fail with DeviceNotFound
     channel: str = "v"  # anything else is a setting only found wrong on connecting
+    eda: bool = False  # stream the ramp as skin conductance, so the core makes decisions from it
 
 
 class ScriptedDriver:
@@ -75,7 +77,7 @@ class ScriptedDriver:
             await self.ctx.clock.sleep(period)
             now = self.ctx.clock.now()
             t = now - period + (np.arange(n) + 1) / SPEC.rate_hz
-            yield Chunk(self.ctx.device_id, SPEC, self.seq, t, np.arange(self.seq, self.seq + n, dtype=np.float32))
+            yield Chunk(self.ctx.device_id, EDA_SPEC if self.opts.eda else SPEC, self.seq, t, np.arange(self.seq, self.seq + n, dtype=np.float32))
             self.seq += n
             sent += 1
 

@@ -39,14 +39,16 @@ def detect(path: Path) -> Format:
     why = found.problem or "it matches none of the known formats"
     raise RecordingUnreadable(
         path,
-        f"cannot tell which recording format this is: {why} (known: {', '.join(FORMATS)}; set format= to force one)",
+        f"cannot tell which recording format this is: {why} (known: {', '.join(FORMATS)}; name one with --format, or format= in a replay device's options)",
     )
 
 
-def open_recording(path: Path, format_name: str, streams: tuple[str, ...] | None) -> list[Track]:
-    """Load the tracks of ``path`` (blocking: call it in a thread)."""
+def open_recording(
+    path: Path, format_name: str, streams: tuple[str, ...] | None, optional: tuple[str, ...] = ()
+) -> list[Track]:
+    """Load the tracks of ``path`` (blocking: call it in a thread); ``optional`` streams only where present."""
     fmt = detect(path) if format_name == "auto" else FORMATS[format_name]
-    select = StreamSelection(streams)
+    select = StreamSelection(streams, optional)
     try:
         tracks = fmt.load(require(path), select)
     except AgentError:
