@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Protocol, Self, TypeVar
 
 from agent.clock import Clock
+from agent.errors import ConfigError
 from agent.queues import BoundedQueue, Overflow, QueueClosed
 from agent.vrlink.journal import RECORDED, JournalStore, Outcome, StoredSession, Submitted
 from agent.vrlink.latency import LatencyHistogram
@@ -36,6 +38,7 @@ T = TypeVar("T")
 AppMessage = SessionStart | SessionEnd | Marker | PainRating
 MAX_BATCH = 512  # events per transaction
 MIN_RETRY_S, MAX_RETRY_S = 0.05, 5.0
+JOURNAL_FILE = "vr-journal.sqlite3"  # in the agent's state directory, beside the outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,16 @@ class EventJournal:
             executor.shutdown(wait=False)
             raise
         return cls(executor, store)
+
+    @classmethod
+    async def in_state_dir(cls, state_dir: Path, *, synchronous: str = "FULL") -> Self:
+        """The agent's journal; ConfigError if it cannot be opened (an unwritable state directory)."""
+        path = state_dir / JOURNAL_FILE
+        try:
+            return await cls.open(path, synchronous=synchronous)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the VR event journal at {path}: {exc}; set [agent] state_dir "
+                              "to a writable place (the systemd unit's StateDirectory=)") from exc
 
     async def __aenter__(self) -> Self:
         return self
