@@ -124,7 +124,8 @@ class SummaryRecorder:
                 summary_input = _summary_input(ev.wall - self.sessions.wall_offset, ev.message)
                 if summary_input is not None and (done := self.sessions.vr_event(summary_input)) is not None:
                     self.out.put(done)
-            self.sessions.note_restarts(stored.restarts)
+                if isinstance(summary_input, SessionStarted):
+                    self.sessions.note_restarts(stored.restarts)
             if stored.state == "superseded" and stored.ended is not None:
                 reason = f"superseded by session {stored.superseded_by!r}"
                 if (done := self.sessions.abort(stored.ended - self.sessions.wall_offset, reason)) is not None:
