@@ -1,9 +1,12 @@
-"""The VR link of a real `edge-agent run` process: acks survive `kill -9`, and protocol time is wall time."""
+"""The VR link of a real `edge-agent run` process: acks survive `kill -9`, protocol time is wall time,
+and the Node client's whole session is summarised with every id."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -22,6 +25,7 @@ from agent.vrlink.recording import JOURNAL_FILE
 from tests.agent.vrlink.conftest import RawPeer
 from tests.support.waiting import until
 
+NODE_CLIENT = Path(__file__).resolve().parents[2] / "clients" / "node"
 CONFIG = """
 [agent]
 state_dir = "{tmp}/state"
@@ -81,6 +85,13 @@ async def arrival(peer: RawPeer) -> tuple[dict[str, Any], float]:
     frame = await peer.recv(timeout_s=30)
     assert frame is not None
     return frame, time.monotonic()
+
+
+def link_stats(tmp: Path) -> dict[str, Any]:
+    try:
+        return json.loads((tmp / "run" / "status.json").read_text()).get("vrlink") or {}  # type: ignore[no-any-return]
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
 
 
 def session_summaries(tmp: Path) -> list[SessionSummary]:
@@ -152,6 +163,10 @@ async def test_at_speed_4_heartbeats_and_timeouts_keep_the_welcomes_wall_seconds
         hello_wait = arrived - connected
         await app.close()
         await mute.close()
+        # The link statistics are in the status file (edge-agent status --json), counted per error code.
+        await until(lambda: link_stats(tmp_path).get("counters", {}).get("errors.timeout") == 2, timeout_s=30,
+                    what="both timeouts in the link statistics")
+        assert link_stats(tmp_path)["control_dropped"] == 0 and "adaptations_dropped" in link_stats(tmp_path)
         proc.send_signal(signal.SIGTERM)
 
     interval = statistics.median(b - a for a, b in zip(beats, beats[1:]))
@@ -160,3 +175,34 @@ async def test_at_speed_4_heartbeats_and_timeouts_keep_the_welcomes_wall_seconds
     assert abs(idle_for - idle_timeout_s) <= 0.1 * idle_timeout_s, idle_for
     assert (hello_error["code"], hello_error["message"]) == ("timeout", f"no hello within {hello_timeout_s} s")
     assert abs(hello_wait - hello_timeout_s) <= 0.1 * hello_timeout_s, hello_wait
+
+
+async def test_the_node_client_plays_a_whole_session_and_the_summary_keeps_every_rating_marker_and_id(
+    tmp_path: Path,
+) -> None:
+    node = shutil.which("node")
+    assert node, "node is required for this test (see scripts/test)"
+    assert (NODE_CLIENT / "node_modules" / "@msgpack" / "msgpack").is_dir(), "run: npm ci --prefix clients/node"
+    cfg = write_config(tmp_path)
+    sock = tmp_path / "run" / "vr.sock"
+    async with agent_process(cfg) as agent:
+        (await connect(sock)).writer.close()  # the agent listens
+        demo = await asyncio.create_subprocess_exec(
+            node, str(NODE_CLIENT / "session-demo.mjs"), "--socket", str(sock), "--adaptations", "0",
+            "--session", "node-s1", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            out, err = await demo.communicate()
+        assert demo.returncode == 0, err.decode()
+        lines = [json.loads(line) for line in out.decode().splitlines()]
+        assert [(x["id"], x["ref"]) for x in lines if x["event"] == "ack"] == [
+            (1, "session_start"), (2, "pain_rating"), (3, "marker"), (4, "pain_rating"), (5, "session_end")
+        ]
+        await until(lambda: bool(session_summaries(tmp_path)), timeout_s=60, what="the session summary")
+        agent.send_signal(signal.SIGTERM)
+
+    (s,) = session_summaries(tmp_path)
+    assert (s.session_id, s.scene, s.completed, s.start_id, s.end_id) == ("node-s1", "beach", True, 1, 5)
+    assert [(p.id, p.score, p.phase) for p in s.pain_ratings] == [(2, 6.0, "before"), (4, 3.0, "after")]
+    assert all(p.t_app is not None for p in s.pain_ratings) and s.t_app_start is not None
+    assert [(m.id, m.label, m.scene_id, m.value) for m in s.markers] == [(3, "scene-change", "forest", 2.5)]
