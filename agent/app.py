@@ -86,8 +86,9 @@ class Agent:
             self.outbox = await stack.enter_async_context(await _open_outbox(top.outbox, top.agent.state_dir))
             if top.vrlink.enabled:
                 top.agent.runtime_dir.mkdir(parents=True, exist_ok=True)
+                durability = top.outbox.durability.value.upper()  # the journal is as durable as the outbox
                 self.journal = await stack.enter_async_context(
-                    await EventJournal.in_state_dir(top.agent.state_dir, synchronous=top.outbox.durability.value.upper())
+                    await EventJournal.in_state_dir(top.agent.state_dir, synchronous=durability)
                 )
                 self.recorder.restore(await self.journal.recover())  # sessions survive restarts
                 self.vrlink = await stack.enter_async_context(

@@ -182,13 +182,16 @@ class JournalStore:
             self._db.execute("INSERT INTO sessions (session_id, state, started) VALUES (?, 'open', ?)",
                              (session_id, s.wall))
         elif row is None:
-            return Outcome(NO_SESSION, session_id, f"session {session_id!r} was never started: send session_start first")
+            detail = f"session {session_id!r} was never started: send session_start first"
+            return Outcome(NO_SESSION, session_id, detail)
         elif row[0] != "open":
             return _closed(session_id, row[0], row[1])
         elif row[2] >= MAX_EVENTS_PER_SESSION:
             return Outcome(SESSION_FULL, session_id, f"session {session_id!r} has {MAX_EVENTS_PER_SESSION} events")
         elif isinstance(m, SessionEnd):
-            self._db.execute("UPDATE sessions SET state = 'ended', ended = ? WHERE session_id = ?", (s.wall, session_id))
+            self._db.execute(
+                "UPDATE sessions SET state = 'ended', ended = ? WHERE session_id = ?", (s.wall, session_id)
+            )
         wire = m.to_wire()
         if isinstance(m, Marker) and m.session_id is None:
             wire["session_id"] = session_id  # recorded against the session it was sent in

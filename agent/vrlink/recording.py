@@ -196,11 +196,11 @@ class EventRecorder:
             old, owner = self._owner
             if old == outcome.superseded and owner is not link and owner.connected:
                 owner.notice_superseded(old, str(outcome.session_id), link.client_id)
-        if outcome.acked and outcome.session_id is not None:
-            if isinstance(msg, SessionEnd) and outcome.code == RECORDED:
-                self._owner = None
-            elif self._owner is None or self._owner[0] == outcome.session_id or isinstance(msg, SessionStart):
-                self._owner = (outcome.session_id, link)
+        # Only an open session records anything, so what was just recorded names it (or ended it).
+        if outcome.code == RECORDED and outcome.session_id is not None:
+            self._owner = None if isinstance(msg, SessionEnd) else (outcome.session_id, link)
+        elif outcome.acked and self._owner is not None and self._owner[0] == outcome.session_id:
+            self._owner = (outcome.session_id, link)  # a resend after a reconnect: this link speaks for it now
         link.answer(msg, outcome)
 
     def _count(self, code: str) -> None:

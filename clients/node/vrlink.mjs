@@ -187,7 +187,8 @@ export class VrLinkClient extends EventEmitter {
         const waiting = msg.id != null && this.pending.get(msg.id);
         if (waiting) {
           this.pending.delete(msg.id);
-          waiting.reject(Object.assign(new Error(`${msg.code}: ${msg.message}`), { code: msg.code, retryAfterS: msg.retry_after_s }));
+          const err = new Error(`${msg.code}: ${msg.message}`);
+          waiting.reject(Object.assign(err, { code: msg.code, retryAfterS: msg.retry_after_s }));
         }
         this.emit("error-frame", msg);
         break;

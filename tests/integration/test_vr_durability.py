@@ -129,7 +129,8 @@ async def test_acked_events_survive_kill_9_and_a_resend_after_the_restart_is_rec
 
     (s,) = session_summaries(tmp_path)
     assert (s.session_id, s.scene, s.completed, s.agent_restarts) == ("s1", "beach", True, 1)
-    assert [(p.id, p.score, p.phase, p.t_app) for p in s.pain_ratings] == [(2, 6.0, "before", 10.5), (4, 3.0, "after", None)]
+    ratings = [(p.id, p.score, p.phase, p.t_app) for p in s.pain_ratings]
+    assert ratings == [(2, 6.0, "before", 10.5), (4, 3.0, "after", None)]
     assert [(m.id, m.label, m.scene_id) for m in s.markers] == [(3, "scene-change", "forest")]
     assert (s.start_id, s.end_id, s.pain_before, s.pain_after) == (1, 5, 6.0, 3.0)
     store = JournalStore.open(tmp_path / "state" / JOURNAL_FILE)

@@ -196,7 +196,8 @@ async def test_error_budget_closes_a_client_that_keeps_sending_junk(sock_dir: Pa
 
 async def test_silent_clients_are_closed(sock_dir: Path, peers: list[RawPeer]) -> None:
     clock = Clock(speed=50.0)  # injected as the protocol's real time: 10 s of silence take 0.2 s
-    async with running_server(sock_dir, wall=clock, hello_timeout_s=5.0, idle_timeout_s=10.0, heartbeat_s=3600.0) as server:
+    timeouts = {"hello_timeout_s": 5.0, "idle_timeout_s": 10.0, "heartbeat_s": 3600.0}
+    async with running_server(sock_dir, wall=clock, **timeouts) as server:
         peers.append(mute := await RawPeer.open(server.socket_path))
         (error,) = await mute.recv_until_closed()
         assert (error["code"], error["fatal"], error["message"]) == ("timeout", True, "no hello within 5.0 s")
