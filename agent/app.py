@@ -130,8 +130,11 @@ class Agent:
                 record = await self.records.get()
             except QueueClosed:
                 return
-            await writer.write(record)
+            key = None
             if self.journal is not None and isinstance(record, SessionSummary):
+                key = await self.journal.summary_key(record.session_id)  # the same if a restart rebuilds it
+            await writer.write(record, key=key)
+            if self.journal is not None and key is not None:
                 await self.journal.mark_summarised(record.session_id)  # stored: a restart need not rebuild it
 
     async def _status_loop(self) -> None:

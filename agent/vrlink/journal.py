@@ -12,7 +12,10 @@ event means, in arrival order, inside the transaction that stores it:
 
 A session survives agent restarts (clean or ``kill -9``): :meth:`JournalStore.recover`
 returns the open session, to resume, and every finished session whose summary
-was not yet stored, to summarise. Summarised sessions are pruned after
+was not yet stored, to summarise. A summary's outbox key is fixed here before
+it is first written (:meth:`JournalStore.summary_key`), so a summary rebuilt
+after a crash between the outbox's commit and :meth:`JournalStore.mark_summarised`
+is the same record, not a second one. Summarised sessions are pruned after
 ``KEEP_SUMMARISED_S``. Each public method is one transaction.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     superseded_by TEXT,
     restarts      INTEGER NOT NULL DEFAULT 0,
     summarised    INTEGER NOT NULL DEFAULT 0,
+    summary_key   TEXT,  -- the outbox key of its summary, fixed before the first write
     events        INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_open_session ON sessions (state) WHERE state = 'open';
@@ -217,6 +222,19 @@ class JournalStore:
         return self._db.execute(sql + " LIMIT 1", args).fetchone() is not None
 
     # -- summaries and restarts --------------------------------------------------
+
+    def summary_key(self, session_id: str) -> str:
+        """The idempotency key of the session's summary: the same if a restart has to write it again."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("UPDATE sessions SET summary_key = ? WHERE session_id = ? AND summary_key IS NULL",
+                             (str(uuid.uuid4()), session_id))
+            row = self._db.execute("SELECT summary_key FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return str(row[0]) if row is not None else str(uuid.uuid4())  # a session the journal never saw
 
     def mark_summarised(self, session_id: str) -> None:
         self._db.execute("UPDATE sessions SET summarised = 1 WHERE session_id = ? AND state != 'open'", (session_id,))

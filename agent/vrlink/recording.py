@@ -109,6 +109,9 @@ class EventJournal:
     async def recover(self) -> list[StoredSession]:
         return await self._run(self.store.recover)
 
+    async def summary_key(self, session_id: str) -> str:
+        return await self._run(functools.partial(self.store.summary_key, session_id))
+
     async def mark_summarised(self, session_id: str) -> None:
         await self._run(functools.partial(self.store.mark_summarised, session_id))
 

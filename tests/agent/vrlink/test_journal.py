@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent.outbox import AsyncOutbox, OutboxOptions
 from agent.queues import BoundedQueue, Overflow
 from agent.reporting import SummaryRecorder
 from agent.summaries.records import SessionSummary, SummaryRecord
+from agent.sync.writer import RecordWriter
 from agent.vrlink.journal import KEEP_SUMMARISED_S, JournalStore, Submitted
 from agent.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart
 
@@ -59,3 +61,21 @@ def test_a_restart_resumes_the_open_session_and_summarises_the_finished_ones(tmp
     store.recover(now=1040.0 + KEEP_SUMMARISED_S + 1)
     assert store.counts() == {"sessions": 1, "events": 2}  # summarised sessions are pruned after a week
     store.close()
+
+
+async def test_a_summary_rebuilt_after_a_crash_is_the_same_outbox_record(tmp_path: Path) -> None:
+    store = JournalStore.open(tmp_path / "vr-journal.sqlite3")
+    store.record([Submitted(1000.0, "c1", start("s1", 1)), Submitted(1010.0, "c1", SessionEnd(id=2, session_id="s1"))])
+    key = store.summary_key("s1")
+    store.close()
+    store = JournalStore.open(tmp_path / "vr-journal.sqlite3")  # the agent died before mark_summarised
+    assert store.summary_key("s1") == key
+    store.close()
+
+    summary = SessionSummary(session_id="s1", start=1000.0, end=1010.0, duration_s=10.0, completed=True)
+    async with await AsyncOutbox.open(OutboxOptions(), tmp_path) as outbox:
+        writer = RecordWriter(outbox, "site", "device")
+        first = await writer.write(summary, key=key)
+        assert first is not None and first.record is not None and first.record.key == key
+        assert await writer.write(summary, key=key) is None  # already waiting: not stored twice
+        assert [r.key for r in await outbox.pending(10)] == [key]
