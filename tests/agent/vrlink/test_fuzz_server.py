@@ -123,7 +123,11 @@ class Fixture:
 def fuzz() -> Iterator[Fixture]:
     directory = Path(tempfile.mkdtemp(prefix="vr-fuzz-", dir="/tmp"))
     options = VrLinkOptions(
-        socket_path=directory / "vr.sock", max_frame_bytes=MAX_FRAME, max_client_errors=MAX_ERRORS, heartbeat_s=3600.0
+        socket_path=directory / "vr.sock",
+        max_frame_bytes=MAX_FRAME,
+        max_client_errors=MAX_ERRORS,
+        heartbeat_s=3600.0,
+        idle_timeout_s=3600.0,  # the canary only listens, for as long as the module runs on a loaded machine
     )
     try:
         with ThreadedServer(options) as server:
