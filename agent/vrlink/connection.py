@@ -318,7 +318,8 @@ class ClientLink:
         elif outcome.acked:
             slot.append(Outgoing("ack", encode_frame({"type": "ack", "id": msg.id, "ref": msg.type})))
         else:
-            slot.append(self._error_frame(FrameError(outcome.code, outcome.detail, ref=msg.type), msg.id))
+            err = FrameError(outcome.code, outcome.detail, ref=msg.type)
+            slot.append(self._error_frame(err, msg.id, retry_after_s=outcome.retry_after_s))
         while self._answers and len(self._answers[0]) > 1:
             if (item := self._answers.popleft()[1]) is not None:
                 self._put_control(item)

@@ -85,6 +85,7 @@ class Outcome:
     session_id: str | None = None
     detail: str = ""
     superseded: str | None = None  # the session this session_start superseded
+    retry_after_s: float | None = None  # busy: when to send it again
 
     @property
     def acked(self) -> bool:

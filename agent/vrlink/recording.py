@@ -27,10 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Self, TypeVar
 
+import structlog
+
 from agent.clock import Clock
 from agent.errors import ConfigError
 from agent.queues import BoundedQueue, Overflow, QueueClosed
 from agent.vrlink.journal import RECORDED, JournalStore, Outcome, StoredSession, Submitted
+
+log = structlog.get_logger("edge_agent.vrlink")
 from agent.vrlink.latency import LatencyHistogram
 from agent.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart
 
@@ -181,6 +185,12 @@ class EventRecorder:
             started = time.perf_counter()
             try:
                 outcomes = await self.journal.record([b[0] for b in batch])
+            except (sqlite3.Error, OSError) as exc:  # a full or broken disk: nothing in the batch was recorded
+                log.error("vrlink.journal_failed", error=str(exc), events=len(batch))
+                self._count("journal_failed")
+                retry = round(MAX_RETRY_S / 5, 3)
+                outcomes = [Outcome("busy", None, f"the agent could not record it ({exc}); send it again later",
+                                    retry_after_s=retry)] * len(batch)
             finally:
                 self._committing = 0
             per_event = (time.perf_counter() - started) / len(batch)

@@ -6,6 +6,7 @@ The journal is a real SQLite file (synchronous=FULL): an ack here means a commit
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,28 @@ async def test_events_that_cannot_be_recorded_get_their_error_never_an_ack(sock_
     counters = server.stats()["counters"]
     assert counters.get("errors.too_many_errors", 0) == 0 and counters["errors.superseded"] == 2
 
+
+
+async def test_an_event_the_journal_cannot_commit_is_answered_busy_and_the_link_goes_on(sock_dir: Path) -> None:
+    server, journal = await journaled_server(sock_dir)
+    try:
+        peer = await RawPeer.open(server.socket_path)
+        await peer.hello()
+        await peer.start_session()
+        broken = sqlite3.connect(sock_dir / "vr-journal.sqlite3")  # the disk goes bad under the agent
+        broken.execute("ALTER TABLE events RENAME TO events_lost")
+        broken.commit()
+        await peer.send({"type": "marker", "id": 1, "session_id": "s1", "label": "m"})
+        reply = await peer.recv()
+        assert reply is not None and (reply["code"], reply["id"], reply["fatal"]) == ("busy", 1, False)
+        assert reply["retry_after_s"] > 0
+        broken.execute("ALTER TABLE events_lost RENAME TO events")  # repaired: the resend is recorded
+        broken.commit()
+        broken.close()
+        await peer.send({"type": "marker", "id": 1, "session_id": "s1", "label": "m"})
+        assert await peer.recv() == {"type": "ack", "id": 1, "ref": "marker"}
+        await peer.close()
+    finally:
+        await shut(server, journal)
+    assert stored(sock_dir, "s1") == [("session_start", "start"), ("marker", 1)]
+    assert server.stats()["events"]["outcomes"]["journal_failed"] == 1
