@@ -32,10 +32,11 @@ from agent.stream import Chunk
 from agent.reporting import SummaryRecorder, health_devices, vr_status
 from agent.service import ServiceLoop
 from agent.summaries.health import device_health
-from agent.summaries.records import SummaryRecord
+from agent.summaries.records import SessionSummary, SummaryRecord
 from agent.supervisor import Reading, Supervisor
 from agent.sync.worker import SyncWorker
 from agent.sync.writer import RecordWriter
+from agent.vrlink.recording import EventJournal
 from agent.vrlink.server import VrLinkServer
 
 SHUTDOWN_GRACE_S = 2.0
@@ -75,6 +76,7 @@ class Agent:
         )
         self.pipeline = Pipeline(self.readings, [self.analysis])
         self.vrlink: VrLinkServer | None = None
+        self.journal: EventJournal | None = None  # the VR events, committed before they are acked
         self.outbox: AsyncOutbox | None = None
         self.sync: SyncWorker | None = None
         self.started_at = clock.now()
@@ -91,7 +93,14 @@ class Agent:
             self.outbox = await stack.enter_async_context(await _open_outbox(top.outbox, top.agent.state_dir))
             if top.vrlink.enabled:
                 top.agent.runtime_dir.mkdir(parents=True, exist_ok=True)
-                self.vrlink = await stack.enter_async_context(VrLinkServer(self.config.vrlink, self.clock))
+                durability = top.outbox.durability.value.upper()  # the journal is as durable as the outbox
+                self.journal = await stack.enter_async_context(
+                    await EventJournal.in_state_dir(top.agent.state_dir, synchronous=durability)
+                )
+                self.recorder.restore(await self.journal.recover())  # sessions survive restarts
+                self.vrlink = await stack.enter_async_context(
+                    VrLinkServer(self.config.vrlink, self.clock, journal=self.journal)
+                )
             async with asyncio.TaskGroup() as tg:
                 supervisor = tg.create_task(self.supervisor.run(), name="supervisor")
                 pipeline = tg.create_task(self.pipeline.run(), name="pipeline")
@@ -120,7 +129,7 @@ class Agent:
                 if not stop.is_set():
                     self.analysis.finish()  # the recordings played out: decide the last ticks
                 self._save_profile_now()
-                self.recorder.close(self.clock.now())
+                self.recorder.close(self.clock.now(), keep_session=self.journal is not None)
                 self.records.close()
                 await asyncio.wait([writer])
                 for task in helpers:
@@ -133,7 +142,12 @@ class Agent:
                 record = await self.records.get()
             except QueueClosed:
                 return
-            await writer.write(record)
+            key = None
+            if self.journal is not None and isinstance(record, SessionSummary):
+                key = await self.journal.summary_key(record.session_id)  # the same if a restart rebuilds it
+            await writer.write(record, key=key)
+            if self.journal is not None and key is not None:
+                await self.journal.mark_summarised(record.session_id)  # stored: a restart need not rebuild it
 
     async def _status_loop(self) -> None:
         while True:

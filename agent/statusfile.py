@@ -74,6 +74,7 @@ async def snapshot(agent: Agent, state: str) -> dict[str, Any]:
         "ticks": agent.analysis.ticks,
         "readings_queue": {"depth": len(q), "capacity": q.capacity, "dropped": q.dropped},
         "vr_clients": agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else None,
+        "vrlink": agent.vrlink.stats() if agent.vrlink is not None else None,  # docs/vr-protocol.md, statistics
         "outbox": outbox,
         "sync": sync,
     }

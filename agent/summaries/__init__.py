@@ -6,7 +6,7 @@
 - :mod:`events`: the VR app's session events and pain ratings, as typed inputs.
 """
 
-from agent.summaries.events import CalibrationFinished, PainRating, SessionEnded, SessionStarted, VrEvent
+from agent.summaries.events import CalibrationFinished, MarkerSeen, PainRating, SessionEnded, SessionStarted, VrEvent
 from agent.summaries.minute import MinuteAggregator
 from agent.summaries.records import DeviceHealth, DeviceStatus, MinuteSummary, SessionSummary, SummaryRecord
 from agent.summaries.session import SessionAggregator
@@ -15,6 +15,7 @@ __all__ = [
     "CalibrationFinished",
     "DeviceHealth",
     "DeviceStatus",
+    "MarkerSeen",
     "MinuteAggregator",
     "MinuteSummary",
     "PainRating",

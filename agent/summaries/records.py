@@ -81,6 +81,17 @@ class PainRatingEntry(_Record):
     at_s: float  # seconds since the session started (negative: rated before it started)
     score: float = pydantic.Field(ge=0, le=10)
     phase: Literal["before", "during", "after"]
+    id: int | str | None = None  # the app's event id: (session_id, "pain_rating", id) is unique
+    t_app: float | None = None  # the app's own clock when it sent the rating
+
+
+class MarkerEntry(_Record):
+    at_s: float  # seconds since the session started
+    label: str
+    scene_id: str | None = None
+    value: float | None = None
+    id: int | str | None = None
+    t_app: float | None = None
 
 
 class SessionSummary(_Record):
@@ -101,6 +112,11 @@ class SessionSummary(_Record):
     pain_after: float | None = None
     pain_ratings: list[PainRatingEntry] = []
     disconnects: dict[str, int] = {}
+    markers: list[MarkerEntry] = []
+    start_id: int | str | None = None  # the app's ids of its session_start and session_end
+    end_id: int | str | None = None
+    t_app_start: float | None = None  # the app's clock at session_start, to align t_app values
+    agent_restarts: int = 0  # the agent restarted this often during the session; level times cover the last run
 
 
 class DeviceStatus(_Record):

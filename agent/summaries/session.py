@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from agent.adaptation import Adaptation, Level
 from agent.events import DeviceEvent, Disconnected
-from agent.summaries.events import CalibrationFinished, PainRating, SessionEnded, SessionStarted, VrEvent
+from agent.summaries.events import CalibrationFinished, MarkerSeen, PainRating, SessionEnded, SessionStarted, VrEvent
 from agent.summaries.levels import LevelTime, add_into
-from agent.summaries.records import Calibration, PainRatingEntry, SessionSummary
+from agent.summaries.records import Calibration, MarkerEntry, PainRatingEntry, SessionSummary
 
 
 @dataclass
@@ -21,6 +21,8 @@ class _Open:
     calibration: Calibration = field(default_factory=Calibration)
     pain: list[PainRatingEntry] = field(default_factory=list)
     disconnects: dict[str, int] = field(default_factory=dict)
+    markers: list[MarkerEntry] = field(default_factory=list)
+    restarts: int = 0
 
 
 class SessionAggregator:
@@ -63,7 +65,7 @@ class SessionAggregator:
             self._open = _Open(e)
             if self._pending_calibration is not None:
                 self._open.calibration, self._pending_calibration = self._pending_calibration, None
-            self._open.pain = [PainRatingEntry(at_s=p.t - e.t, score=p.score, phase=p.phase) for p in self._pending_pain]
+            self._open.pain = [_pain(p, e.t) for p in self._pending_pain]
             self._pending_pain = []
         elif isinstance(e, CalibrationFinished):
             cal = Calibration(source=e.source, ok=e.ok, duration_s=e.duration_s)
@@ -72,17 +74,31 @@ class SessionAggregator:
             else:
                 self._pending_calibration = cal
         elif isinstance(e, PainRating) and self._open is not None:
-            self._open.pain.append(PainRatingEntry(at_s=e.t - self._open.started.t, score=e.score, phase=e.phase))
+            self._open.pain.append(_pain(e, self._open.started.t))
+        elif isinstance(e, MarkerSeen) and self._open is not None:
+            self._open.markers.append(MarkerEntry(at_s=e.t - self._open.started.t, label=e.label, scene_id=e.scene_id,
+                                                  value=e.value, id=e.event_id, t_app=e.t_app))
         elif isinstance(e, PainRating) and e.phase == "before":
             self._pending_pain = [*self._pending_pain[-4:], e]
         elif isinstance(e, SessionEnded) and self._open is not None and e.session_id == self._open.started.session_id:
-            done = self._close(e.t, completed=e.completed, reason=e.reason)
+            done = self._close(e.t, completed=e.completed, reason=e.reason, end=e)
         return done
+
+    def note_restarts(self, restarts: int) -> None:
+        """The open session was resumed after the agent restarted (``restarts`` times so far)."""
+        if self._open is not None:
+            self._open.restarts = restarts
+
+    @property
+    def open_session(self) -> str | None:
+        return None if self._open is None else self._open.started.session_id
 
     def abort(self, t: float, reason: str = "agent stopped") -> SessionSummary | None:
         return None if self._open is None else self._close(t, completed=False, reason=reason)
 
-    def _close(self, t: float, *, completed: bool, reason: str | None) -> SessionSummary:
+    def _close(
+        self, t: float, *, completed: bool, reason: str | None, end: SessionEnded | None = None
+    ) -> SessionSummary:
         s = self._open
         assert s is not None
         add_into(s.levels_s, self._levels.advance(t))
@@ -107,4 +123,13 @@ class SessionAggregator:
             pain_after=after[-1] if after else None,
             pain_ratings=list(s.pain),
             disconnects=dict(s.disconnects),
+            markers=list(s.markers),
+            start_id=s.started.event_id,
+            end_id=None if end is None else end.event_id,
+            t_app_start=s.started.t_app,
+            agent_restarts=s.restarts,
         )
+
+
+def _pain(p: PainRating, start: float) -> PainRatingEntry:
+    return PainRatingEntry(at_s=p.t - start, score=p.score, phase=p.phase, id=p.event_id, t_app=p.t_app)

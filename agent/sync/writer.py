@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 
@@ -19,7 +20,16 @@ class RecordWriter:
         self.site = site
         self.device = device
 
-    async def write(self, record: SummaryRecord) -> PutResult:
-        key, created = str(uuid.uuid4()), time.time()
+    async def write(self, record: SummaryRecord, *, key: str | None = None) -> PutResult | None:
+        """Store ``record``; with a ``key`` already in the outbox, nothing is stored and None is returned.
+
+        A caller that may write the same record twice (a summary rebuilt after a crash) passes its
+        own stable key; a record already delivered and deleted goes out again under the same key,
+        which the backend recognises.
+        """
+        key, created = key or str(uuid.uuid4()), time.time()
         payload = encode_record(record, key=key, created=created, site=self.site, device=self.device)
-        return await self._outbox.put(kind_of(record), payload, key=key, created=created)
+        try:
+            return await self._outbox.put(kind_of(record), payload, key=key, created=created)
+        except sqlite3.IntegrityError:  # the key is unique: this record is already waiting
+            return None

@@ -1,6 +1,6 @@
 """Figures of the VR link for scripts/bench: encode-and-send latency and fan-out CPU.
 
-    python -m agent.vrlink.bench      # 1 app at 50 Hz, then 100 apps at 4 Hz; JSON on stdout (~15 s)
+    python -m agent.vrlink.bench      # 1 app at 50 Hz, then 100 apps at 4 Hz, then the event path; JSON (~20 s)
     python -m agent.vrlink.bench --clients 100 --adaptations 200 --rate 50
 
     from agent.vrlink.bench import run
@@ -11,7 +11,9 @@ so the CPU time measured is the agent side alone: encoding each adaptation
 once, handing it to every client's mailbox, the writer tasks, and the
 heartbeats. ``encode_and_send_ms`` is, per client and adaptation, the time
 from ``publish_adaptation`` (encoding included) to the frame being written
-to that client's socket.
+to that client's socket. The event path's figures (ack latency including
+the journal's commit, a 5,000-event burst) come from
+:mod:`agent.vrlink.bench_events`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import structlog
 
 from agent.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.clock import Clock
+from agent.vrlink.bench_events import run_events
 from agent.vrlink.client import VrLinkClient
 from agent.vrlink.latency import LatencyHistogram
 from agent.vrlink.messages import AdaptationMessage
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     scenarios = [(n, args.adaptations, args.rate) for n in args.clients] if args.clients else SCENARIOS
     results = [run(*scenario) for scenario in scenarios]
-    json.dump({"vrlink": results}, sys.stdout, indent=2)
+    json.dump({"vrlink": results, "events": run_events()}, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 

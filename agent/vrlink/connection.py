@@ -2,17 +2,24 @@
 
 Error policy (docs/vr-protocol.md, "Errors"): every bad frame or message
 gets an ``error`` frame. Before the hello is accepted every error is fatal;
-afterwards a bad frame, a bad or unknown message is ignored until the
-client has made ``max_client_errors`` of them. An oversized length, a
-missing hello, a bad token and silence longer than the idle timeout close
-the connection. Nothing a client sends can affect another client: each
-connection has its own decoder, error budget and mailbox.
+afterwards a bad frame or message is ignored until the client has made
+``max_client_errors`` of them. An unknown message type is not an error: it
+is ignored and counted, with one ``unknown_type`` notice per type. An
+oversized length, a missing hello, a bad token and silence longer than the
+idle timeout close the connection. Nothing a client sends can affect another
+client: each connection has its own decoder, error budget and mailbox.
+
+Every event gets exactly one answer, in the order the frames came, so
+answers are never dropped: the reader stops reading (and the socket pushes
+back on the app) while the answers owed and queued would fill the control
+lane, and a client that leaves gets the answers it is owed before the link closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+from collections import deque
 from typing import Any
 
 import structlog
@@ -21,7 +28,8 @@ from agent import __version__
 from agent.queues import BoundedQueue
 from agent.vrlink.fanout import Mailbox, Outgoing
 from agent.vrlink.frames import FrameDecoder, FrameError, encode_frame
-from agent.vrlink.hub import AppEvent, Hub
+from agent.vrlink.hub import Hub
+from agent.vrlink.journal import Outcome
 from agent.vrlink.messages import (
     APP_EVENTS,
     APP_MESSAGES,
@@ -32,10 +40,14 @@ from agent.vrlink.messages import (
     message_id,
     parse,
 )
+from agent.vrlink.recording import AppMessage
 
 READ_SIZE = 65536
 LINGER_S = 1.0  # real seconds a closing link may spend flushing its last frames and lingering
 LINGER_MAX_BYTES = 1 << 20  # input read and discarded while lingering
+CONTROL_RESERVE = 8  # control-lane room beyond the answers, for notices and the last fatal error
+MAX_NOTICES = 16  # unknown types noticed per connection; later ones are only counted
+ANSWER_WAIT_S = 5.0  # real seconds a closing link waits for the journal to answer its last events
 
 
 class ClientLink:
@@ -55,11 +67,17 @@ class ClientLink:
         self.peer = peer
         self.token = token
         self.client_id = hub.new_client_id()
-        self.mailbox = Mailbox(f"vrlink.{self.client_id}", self.options.control_queue)
+        self.mailbox = Mailbox(f"vrlink.{self.client_id}", self.options.control_queue + CONTROL_RESERVE)
         self.log = structlog.get_logger("edge_agent.vrlink").bind(client_id=self.client_id, peer=peer)
         self.hello: Hello | None = None
         self.capabilities: frozenset[str] = frozenset()
         self.errors = 0
+        self.owed = 0  # events accepted for commit and not answered yet
+        # Answers in frame order: an event's slot is filled when the journal has decided.
+        self._answers: deque[list[Outgoing | None]] = deque()
+        self._unfilled: deque[list[Outgoing | None]] = deque()
+        self._settled = asyncio.Event()
+        self._noticed: set[str] = set()  # unknown types already noticed
         self._closing = False
         self._failed = False  # closed for a fatal error: linger so the client can read it
 
@@ -70,6 +88,10 @@ class ClientLink:
     @property
     def wants_status(self) -> bool:
         return "status" in self.capabilities
+
+    @property
+    def connected(self) -> bool:
+        return not self._closing and not self.mailbox.closed
 
     def offer(self, lane: BoundedQueue[Outgoing], item: Outgoing) -> None:
         """Fan-out: write at once if the writer is idle and the socket keeps up, else queue for the writer.
@@ -96,6 +118,7 @@ class ClientLink:
         except ConnectionError:
             pass
         finally:
+            await self._answers_settled()
             self.hub.detach(self)
             self.mailbox.close()
             try:
@@ -109,6 +132,18 @@ class ClientLink:
                 writing.cancel()
                 self.writer.transport.abort()
                 self.log.info("vrlink.client_closed", errors=self.errors)
+
+    async def _answers_settled(self) -> None:
+        """Wait (bounded) for the answers to events still being committed, so the client gets them."""
+        if self.owed == 0:
+            return
+        try:
+            async with asyncio.timeout(ANSWER_WAIT_S):
+                while self.owed > 0:
+                    self._settled.clear()
+                    await self._settled.wait()
+        except TimeoutError:
+            self.log.warning("vrlink.answers_abandoned", owed=self.owed)
 
     async def _linger(self) -> None:
         """After a fatal error: half-close, then let the client read the error before the socket goes.
@@ -140,7 +175,7 @@ class ClientLink:
 
     async def _read_loop(self) -> None:
         decoder = FrameDecoder(self.options.max_frame_bytes)
-        clock = self.hub.clock
+        clock = self.hub.wall
         hello_deadline = clock.now() + self.options.hello_timeout_s
         while not self._closing:
             limit = self.options.idle_timeout_s if self.hello else hello_deadline - clock.now()
@@ -158,9 +193,30 @@ class ClientLink:
                 return
             self.hub.counters["bytes_in"] += len(data)
             for item in decoder.feed(data):
+                if not await self._room_for_an_answer():
+                    return
                 self._handle(item)
                 if self._closing:
                     return
+
+    async def _room_for_an_answer(self) -> bool:
+        """Wait until an answer to the next frame fits in the control lane (the app is reading them).
+
+        False if the app has read nothing for ``idle_timeout_s``: it is stuck, and the link is closed.
+        """
+        capacity = self.options.control_queue
+        if len(self._answers) + len(self.mailbox.control) < capacity:
+            return not self._closing
+        try:
+            async with self.hub.wall.timeout(self.options.idle_timeout_s):
+                while len(self._answers) + len(self.mailbox.control) >= capacity:
+                    self.hub.count("reading_paused")
+                    await self.mailbox.drained()
+        except TimeoutError:
+            self.log.warning("vrlink.client_stuck", owed=self.owed, idle_timeout_s=self.options.idle_timeout_s)
+            self._closing = True
+            return False
+        return not self._closing
 
     def _handle(self, item: Any) -> None:
         if isinstance(item, FrameError):
@@ -170,8 +226,14 @@ class ClientLink:
         try:
             msg = parse(item, APP_MESSAGES)
         except FrameError as exc:
-            self._fail(exc, message_id(item))
+            if exc.code == "unknown_type" and self.hello is not None:
+                self._ignore_type(exc, message_id(item))
+            else:
+                self._fail(exc, message_id(item))
             return
+        unknown = item.keys() - type(msg).model_fields.keys() - {"type"}
+        if unknown:  # a newer app's optional fields: ignored, as the protocol says
+            self.hub.count("ignored.fields", len(unknown))
         if self.hello is None:
             if isinstance(msg, Hello):
                 self._on_hello(msg)
@@ -214,20 +276,61 @@ class ClientLink:
             "vrlink.client_ready", client=hello.client, version=max(common), capabilities=sorted(self.capabilities)
         )
 
+    def _ignore_type(self, err: FrameError, msg_id: int | str | None) -> None:
+        """A type this agent does not know (a newer app's): ignored and counted; one notice per type."""
+        self.hub.count("ignored.types")
+        ref = err.ref or ""
+        if ref in self._noticed or len(self._noticed) >= MAX_NOTICES:
+            return
+        self._noticed.add(ref)
+        self._send_error(FrameError("unknown_type", f"{err.detail}; ignored (noticed once per type)", ref=ref), msg_id)
+
     def _on_event(self, msg: AppEventMessage) -> None:
         if "events" not in self.capabilities:
             self._fail(
                 FrameError("not_negotiated", "ask for the 'events' capability in the hello", ref=msg.type), msg.id
             )
             return
-        event = AppEvent(self.hub.clock.now(), self.client_id, self.peer, msg)  # type: ignore[arg-type]
-        if not self.hub.record_event(event):
-            # The agent is behind, not the client: tell it to retry, without spending its error budget.
-            self._send_error(
-                FrameError("busy", "the agent is not keeping up; send it again later", ref=msg.type), msg.id
-            )
-        elif msg.id is not None:
-            self._send_control("ack", {"type": "ack", "id": msg.id, "ref": msg.type})
+        assert self.hub.recorder is not None
+        self.hub.counters[f"received.{msg.type}"] += 1
+        retry_after_s = self.hub.recorder.offer(self, msg)  # type: ignore[arg-type]
+        if retry_after_s is None:
+            self.owed += 1
+            slot: list[Outgoing | None] = [None]
+            self._answers.append(slot)
+            self._unfilled.append(slot)
+            return
+        # The agent is behind, not the client: tell it when to retry, without spending its error budget.
+        err = FrameError("busy", "the agent is not keeping up; send it again later with the same id", ref=msg.type)
+        self._send_error(err, msg.id, retry_after_s=retry_after_s)
+
+    def answer(self, msg: AppMessage, outcome: Outcome) -> None:
+        """The journal's verdict on one of this client's events (called by the recorder, in order)."""
+        self.owed -= 1
+        slot = self._unfilled.popleft()
+        if outcome.code == "duplicate":
+            self.hub.counters["events_duplicate"] += 1
+        if self.mailbox.closed:  # the app left; a resend after it reconnects is acked as a duplicate
+            self.hub.counters["answers_to_departed_clients"] += 1
+            self._answers.clear()
+        elif outcome.acked and msg.id is None:
+            slot.append(None)  # recorded, and nothing to say: filled with nothing
+        elif outcome.acked:
+            slot.append(Outgoing("ack", encode_frame({"type": "ack", "id": msg.id, "ref": msg.type})))
+        else:
+            err = FrameError(outcome.code, outcome.detail, ref=msg.type)
+            slot.append(self._error_frame(err, msg.id, retry_after_s=outcome.retry_after_s))
+        while self._answers and len(self._answers[0]) > 1:
+            if (item := self._answers.popleft()[1]) is not None:
+                self._put_control(item)
+        self.mailbox.room_freed()
+        if self.owed == 0:
+            self._settled.set()
+
+    def notice_superseded(self, session_id: str, by: str, by_client: str) -> None:
+        """Another client started a session while this client's was open: tell it, do not just replace it."""
+        detail = f"session {session_id!r} was superseded by session {by!r} started by client {by_client}"
+        self._put_control(self._error_frame(FrameError("superseded", detail, ref="session_start"), None))
 
     # -- errors and writing ---------------------------------------------------------------
 
@@ -243,14 +346,30 @@ class ClientLink:
             self._closing = True
             self._failed = True
 
-    def _send_error(self, err: FrameError, msg_id: int | str | None, *, fatal: bool = False) -> None:
+    def _send_error(
+        self, err: FrameError, msg_id: int | str | None, *, fatal: bool = False, retry_after_s: float | None = None
+    ) -> None:
+        item = self._error_frame(err, msg_id, fatal=fatal, retry_after_s=retry_after_s)
+        if self._answers:  # behind the answers still owed, so the client reads them in frame order
+            self._answers.append([None, item])
+        else:
+            self._put_control(item)
+
+    def _error_frame(
+        self, err: FrameError, msg_id: int | str | None, *, fatal: bool = False, retry_after_s: float | None = None
+    ) -> Outgoing:
         self.hub.counters[f"errors.{err.code}"] += 1
         self.log.debug("vrlink.client_error", code=err.code, detail=err.detail, fatal=fatal)
         body = {"type": "error", "code": err.code, "message": err.detail, "fatal": fatal, "ref": err.ref, "id": msg_id}
-        self._send_control("error", body)
+        if retry_after_s is not None:
+            body["retry_after_s"] = retry_after_s
+        return Outgoing("error", encode_frame(body))
 
     def _send_control(self, kind: str, body: dict[str, Any]) -> None:
-        if not self.mailbox.put(self.mailbox.control, Outgoing(kind, encode_frame(body))):
+        self._put_control(Outgoing(kind, encode_frame(body)))
+
+    def _put_control(self, item: Outgoing) -> None:
+        if not self.mailbox.put(self.mailbox.control, item):
             self.hub.counters["control_dropped"] += 1
 
     async def _write_loop(self) -> None:

@@ -33,6 +33,7 @@ class Mailbox:
         self.heartbeat: BoundedQueue[Outgoing] = BoundedQueue(f"{name}.heartbeat", 1, Overflow.KEEP_LATEST)
         self._lanes = (self.control, self.adaptation, self.status, self.heartbeat)
         self._wake = asyncio.Event()
+        self._drained = asyncio.Event()  # set each time the writer takes what is queued
         self._closed = False
         self.idle = False  # the writer is waiting and every lane is empty
 
@@ -48,11 +49,27 @@ class Mailbox:
         """No more frames; :meth:`take` returns what is left, then an empty list."""
         self._closed = True
         self._wake.set()
+        self._drained.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def drained(self) -> None:
+        """Wait until the writer next takes the queued frames, room is freed, or the mailbox closes."""
+        self._drained.clear()
+        await self._drained.wait()
+
+    def room_freed(self) -> None:
+        """Room was made elsewhere (an answer that needs no frame): wake :meth:`drained`."""
+        self._drained.set()
 
     async def take(self) -> list[Outgoing]:
         """Everything queued, control first; waits while empty; [] once closed and drained."""
         while True:
             batch = [item for lane in self._lanes for item in _drain(lane)]
+            if batch:
+                self._drained.set()
             if batch or self._closed:
                 return batch
             self._wake.clear()

@@ -2,8 +2,13 @@
 
 The agent publishes into the hub; the hub encodes each message once and
 hands the same frame to every client's mailbox without waiting. Messages the
-apps send (sessions, markers, pain ratings) come out of the hub's bounded
-event queue as :class:`AppEvent` records.
+apps send (sessions, markers, pain ratings) go to the hub's
+:class:`~agent.vrlink.recording.EventRecorder`, which commits them to the
+journal, answers them and hands each newly recorded one to the agent.
+
+Two clocks: ``clock`` is the agent's (``--speed`` may run it fast) and stamps
+``t``; ``wall`` runs at real speed and times everything the protocol states in
+seconds (heartbeats, timeouts, what is left of an adaptation's ``ttl_s``).
 """
 
 from __future__ import annotations
@@ -12,42 +17,33 @@ import collections
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agent.adaptation import Adaptation
 from agent.clock import Clock
-from agent.queues import BoundedQueue, Overflow
 from agent.vrlink.fanout import Outgoing
 from agent.vrlink.frames import encode_frame
 from agent.vrlink.latency import LatencyHistogram
-from agent.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart, Status, adaptation_to_wire
+from agent.vrlink.messages import Status, adaptation_to_wire
 from agent.vrlink.options import VrLinkOptions
+from agent.vrlink.recording import AppEvent, EventRecorder
 
 if TYPE_CHECKING:
     from agent.vrlink.connection import ClientLink
 
-AppMessage = SessionStart | SessionEnd | Marker | PainRating
-
-
-@dataclass(frozen=True, slots=True)
-class AppEvent:
-    """Something an app told the agent, stamped on arrival with agent-clock time."""
-
-    t: float
-    client_id: str
-    peer: str  # "uid=... gid=... pid=..." or "tcp 127.0.0.1:PORT", for the record
-    message: AppMessage
+__all__ = ["AppEvent", "Hub"]
+MAX_NAMED_COUNTERS = 256  # distinct counter names: an app cannot grow the stats without bound
 
 
 class Hub:
-    def __init__(self, options: VrLinkOptions, clock: Clock) -> None:
+    def __init__(self, options: VrLinkOptions, clock: Clock, wall: Clock | None = None) -> None:
         self.options = options
         self.clock = clock
+        self.wall = wall or Clock()  # protocol time is real time, whatever --speed is
+        self.recorder: EventRecorder | None = None  # set by the server when it starts
         self.instance = secrets.token_hex(8)
         self.links: set[ClientLink] = set()
         self.counters: collections.Counter[str] = collections.Counter()
-        self.events: BoundedQueue[AppEvent] = BoundedQueue("vrlink.events", options.event_queue, Overflow.DROP_NEWEST)
         self._latest_adaptation: tuple[dict[str, Any], float] | None = None  # wire map, agent time published
         self._latest_status: Outgoing | None = None
         self._last_seq: int | None = None
@@ -68,7 +64,7 @@ class Hub:
         started = time.perf_counter_ns()  # the latency figure counts encoding too
         wire = adaptation_to_wire(a)
         item = Outgoing("adaptation", encode_frame(wire, self.options.max_frame_bytes), started)
-        self._latest_adaptation = (wire, self.clock.now())
+        self._latest_adaptation = (wire, self.wall.now())
         self.counters["published.adaptation"] += 1
         for link in self.links:
             if link.wants_adaptation:
@@ -96,7 +92,7 @@ class Hub:
             link.mailbox.put(link.mailbox.status, self._latest_status)
         if self._latest_adaptation is not None and link.wants_adaptation:
             wire, published = self._latest_adaptation
-            remaining = wire["ttl_s"] - (self.clock.now() - published)
+            remaining = wire["ttl_s"] - (self.wall.now() - published)
             if remaining > 0:
                 frame = encode_frame({**wire, "ttl_s": remaining}, self.options.max_frame_bytes)
                 link.mailbox.put(link.mailbox.adaptation, Outgoing("adaptation", frame))
@@ -115,22 +111,22 @@ class Hub:
         if item.kind == "adaptation":
             self.send_latency.add(time.perf_counter_ns() - item.queued_ns)
 
-    # -- apps -> agent -----------------------------------------------------------
-
-    def record_event(self, event: AppEvent) -> bool:
-        """False if the agent is not keeping up and the event was refused (the app is told 'busy')."""
-        accepted = self.events.put(event)
-        self.counters[f"received.{event.message.type}" if accepted else "events_refused"] += 1
-        return accepted
+    def count(self, name: str, n: int = 1) -> None:
+        """Count under ``name``; names an app chooses (types, fields) share one bucket past the limit."""
+        if name not in self.counters and len(self.counters) >= MAX_NAMED_COUNTERS:
+            name = "other"
+        self.counters[name] += n
 
     # -- figures -------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
+        """The link statistics of docs/vr-protocol.md: counters (errors.<code>, ignored...), drops, events."""
         dropped = self._dropped_by_gone_clients + sum(link.mailbox.dropped_adaptations for link in self.links)
         return {
             "clients": len(self.links),
             "adaptations_dropped": dropped,
+            "control_dropped": self.counters.get("control_dropped", 0),
             "counters": dict(sorted(self.counters.items())),
-            "events": self.events.stats(),
+            "events": self.recorder.stats() if self.recorder is not None else {},
             "send_latency_ms": self.send_latency.summary_ms(),
         }

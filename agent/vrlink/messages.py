@@ -3,8 +3,8 @@
 Every frame holds a map with a string ``type``. Fields are checked strictly
 (no string-to-number coercion; an integer is accepted where a float is
 expected, because msgpack encoders write 5.0 as 5). Unknown keys are
-ignored, so a minor addition never breaks an older peer; unknown types get
-an ``unknown_type`` error and are otherwise ignored.
+ignored, so a minor addition never breaks an older peer; unknown types are
+ignored too (the server counts them and notices each one once).
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ class ErrorMessage(Message):
     fatal: bool
     ref: str | None = None
     id: MsgId | None = None
+    retry_after_s: float | None = None  # busy: send the same event again after this many seconds
 
 
 class Ack(Message):

@@ -2,10 +2,12 @@
 
 The agent drives it with three calls that never wait:
 ``publish_adaptation(a)``, ``publish_status(status)`` and, from the
-server's own task, heartbeats. What the apps send back comes out of
-:meth:`VrLinkServer.events` as :class:`~agent.vrlink.hub.AppEvent` records.
+server's own task, heartbeats. What the apps send back is committed to the
+event journal (the agent's, or one in memory) and acked; each event newly
+recorded comes out of :meth:`VrLinkServer.events` as an
+:class:`~agent.vrlink.recording.AppEvent`, once.
 
-    async with VrLinkServer(options.vrlink, clock) as link:
+    async with VrLinkServer(options.vrlink, clock, journal=journal) as link:
         link.publish_adaptation(adaptation)
         async for event in link.events():
             ...
@@ -27,20 +29,25 @@ import structlog
 from agent.adaptation import Adaptation
 from agent.clock import Clock
 from agent.errors import ConfigError
-from agent.queues import QueueClosed
 from agent.vrlink.connection import ClientLink
-from agent.vrlink.hub import AppEvent, Hub
+from agent.vrlink.hub import Hub
 from agent.vrlink.messages import Status
 from agent.vrlink.options import VrLinkOptions
 from agent.vrlink.peers import Allowlist, group_id, peer_credentials
+from agent.vrlink.recording import AppEvent, EventJournal, EventRecorder, in_memory_journal
 
 _SUN_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
 
 
 class VrLinkServer:
-    def __init__(self, options: VrLinkOptions, clock: Clock) -> None:
+    def __init__(
+        self, options: VrLinkOptions, clock: Clock, *, journal: EventJournal | None = None, wall: Clock | None = None
+    ) -> None:
+        """``clock`` stamps ``t``; ``wall`` (real time unless a test injects one) times the protocol."""
         self.options = options
-        self.hub = Hub(options, clock)
+        self.journal = journal  # None: one in memory, opened at start and closed with the server
+        self._own_journal = journal is None
+        self.hub = Hub(options, clock, wall)
         self.log = structlog.get_logger("edge_agent.vrlink")
         self._allowlist = Allowlist.resolve(options.allow_users, options.allow_groups, allow_self=options.allow_self)
         self._token = options.tcp.read_token() if options.tcp is not None else None
@@ -62,6 +69,10 @@ class VrLinkServer:
         await self.close()
 
     async def start(self) -> None:
+        if self.journal is None:
+            self.journal = await in_memory_journal()
+        self.hub.recorder = EventRecorder(self.journal, self.options.event_queue, self.hub.clock)
+        self.hub.recorder.start()
         sock = self._bind_unix()
         self._servers.append(await asyncio.start_unix_server(self._accept_unix, sock=sock))
         if self.options.tcp is not None:
@@ -87,7 +98,11 @@ class VrLinkServer:
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()
-        self.hub.events.close()
+        if self.hub.recorder is not None:
+            await self.hub.recorder.close()  # every accepted event is committed and answered first
+        if self._own_journal and self.journal is not None:
+            await self.journal.close()
+            self.journal = None
         self._unlink_socket()
 
     @property
@@ -108,12 +123,10 @@ class VrLinkServer:
         self.hub.publish_status(status)
 
     async def events(self) -> AsyncIterator[AppEvent]:
-        """Sessions, markers and pain ratings sent by the apps, in arrival order, until the server closes."""
-        while True:
-            try:
-                yield await self.hub.events.get()
-            except QueueClosed:
-                return
+        """Sessions, markers and pain ratings newly recorded, in commit order, until the server closes."""
+        assert self.hub.recorder is not None, "start the server first"
+        async for event in self.hub.recorder.events():
+            yield event
 
     @property
     def client_count(self) -> int:
@@ -155,7 +168,7 @@ class VrLinkServer:
             self._tasks.discard(task)
 
     async def _heartbeats(self) -> None:
-        clock = self.hub.clock
+        clock = self.hub.wall  # heartbeat_s is in real seconds, whatever --speed is
         while True:
             await clock.sleep(self.options.heartbeat_s)
             self.hub.heartbeat()

@@ -115,13 +115,25 @@ export class VrLinkClient extends EventEmitter {
     this.socket.write(encodeFrame(message));
   }
 
-  /** Send an event message with a fresh id; resolves with the ack, rejects with the agent's error. */
-  request(message) {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ ...message, id, t_app: performance.now() / 1000 });
-    });
+  /**
+   * Send an event with a fresh id; resolves with the ack (the agent has recorded it), rejects with the
+   * agent's error. "busy" is retried with the same id after the agent's `retry_after_s`, so the event is
+   * recorded once however often it is sent. A lost link rejects: send the event again with the same id
+   * after reconnecting (`request(message, {id})`).
+   */
+  async request(message, { id = this.nextId++, busyRetries = 20 } = {}) {
+    const frame = { ...message, id, t_app: message.t_app ?? performance.now() / 1000 };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await new Promise((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          this.send(frame);
+        });
+      } catch (err) {
+        if (err.code !== "busy" || attempt >= busyRetries) throw err;
+        await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 0.1) * 1000));
+      }
+    }
   }
 
   /** The adaptation to apply now, or null: neutral, because its time-to-live ran out. */
@@ -175,7 +187,8 @@ export class VrLinkClient extends EventEmitter {
         const waiting = msg.id != null && this.pending.get(msg.id);
         if (waiting) {
           this.pending.delete(msg.id);
-          waiting.reject(Object.assign(new Error(`${msg.code}: ${msg.message}`), { code: msg.code }));
+          const err = new Error(`${msg.code}: ${msg.message}`);
+          waiting.reject(Object.assign(err, { code: msg.code, retryAfterS: msg.retry_after_s }));
         }
         this.emit("error-frame", msg);
         break;

@@ -73,6 +73,8 @@ async def test_vr_app_gets_adaptations_and_its_session_is_summarised(tmp_path: P
     assert all(a.confidence > 0 and a.reasons and a.ttl_s > 0 for a in live)
     assert {s.id for s in statuses[-1].sensors} == {"chest-strap", "gsr-band", "eeg-headset"}
     assert statuses[-1].calibration.state == "done"
+    # each sensor's own quality index, from the feature group it feeds, agrees with the overall quality
+    assert statuses[-1].quality == "good" and all((s.quality or 0.0) >= 0.5 for s in statuses[-1].sensors)
 
     outbox = Outbox.open(config.top.outbox.resolve_path(config.agent.state_dir), max_bytes=1 << 24)
     try:

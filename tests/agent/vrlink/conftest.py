@@ -30,9 +30,12 @@ def sock_dir() -> Iterator[Path]:
 
 
 @contextlib.asynccontextmanager
-async def running_server(sock_dir: Path, clock: Clock | None = None, **options: Any) -> AsyncIterator[VrLinkServer]:
+async def running_server(
+    sock_dir: Path, clock: Clock | None = None, *, wall: Clock | None = None, **options: Any
+) -> AsyncIterator[VrLinkServer]:
+    """``wall`` (protocol time) may be injected to run timeouts fast; ``clock`` only stamps ``t``."""
     opts = VrLinkOptions(socket_path=sock_dir / "vr.sock", **options)
-    async with VrLinkServer(opts, clock or Clock()) as server:
+    async with VrLinkServer(opts, clock or Clock(), wall=wall) as server:
         yield server
 
 
@@ -104,6 +107,12 @@ class RawPeer:
                 assert not isinstance(item, FrameError), item
                 if heartbeats or item.get("type") != "heartbeat":
                     return item
+
+    async def start_session(self, session_id: str = "s1", msg_id: int | str = "start") -> None:
+        await self.send({"type": "session_start", "id": msg_id, "session_id": session_id, "protocol_id": "p",
+                         "scene_id": "beach"})
+        ack = await self.recv()
+        assert ack == {"type": "ack", "id": msg_id, "ref": "session_start"}, ack
 
     async def recv_until_closed(self) -> list[dict[str, Any]]:
         frames = []

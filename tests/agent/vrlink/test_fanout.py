@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from agent.vrlink.client import VrLinkClient
-from agent.vrlink.messages import AdaptationMessage, Marker
+from agent.vrlink.messages import Ack, AdaptationMessage, Marker, SessionStart
 
 from .conftest import RawPeer, adaptation, running_server
 
@@ -39,7 +39,8 @@ async def test_a_slow_client_does_not_delay_a_fast_one(sock_dir: Path, peers: li
 
 
 async def test_a_hundred_clients_at_once(sock_dir: Path) -> None:
-    async with running_server(sock_dir) as server:
+    # No heartbeats: each client's next frame must be the answer the test waits for, however slow the machine.
+    async with running_server(sock_dir, heartbeat_s=3600.0, idle_timeout_s=3600.0) as server:
         clients = await asyncio.gather(
             *(VrLinkClient.connect_unix(server.socket_path, client=f"c{i}", heartbeat=False) for i in range(100))
         )
@@ -49,10 +50,13 @@ async def test_a_hundred_clients_at_once(sock_dir: Path) -> None:
                 server.publish_adaptation(adaptation(seq))
                 got = await asyncio.gather(*(c.recv() for c in clients))
                 assert all(isinstance(m, AdaptationMessage) and m.seq == seq for m in got)
+            await clients[0].send(SessionStart(id="start", session_id="fan", protocol_id="p", scene_id="s"))
+            assert await clients[0].recv() == Ack(id="start", ref="session_start")
             await asyncio.gather(*(c.send(Marker(id=i, label="hello-from-client")) for i, c in enumerate(clients)))
             acks = await asyncio.gather(*(c.recv() for c in clients))
             assert [getattr(a, "id", None) for a in acks] == list(range(100))
             events = server.events()
+            assert (await anext(events)).message.type == "session_start"
             recorded = [await anext(events) for _ in range(100)]
             assert sorted(e.message.id for e in recorded) == list(range(100))  # type: ignore[type-var]
             assert len({e.client_id for e in recorded}) == 100
