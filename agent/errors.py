@@ -4,7 +4,8 @@
 
     AgentError
      ├── ConfigError (ValueError)            stop; exit 78 (EX_CONFIG), no restart loop
-     │    └── ModelError                     the distress model is missing or does not fit the features
+     │    ├── ModelError                     the distress model is missing or does not fit the features
+     │    └── AgentAlreadyRunning            another agent holds this runtime directory's socket (exit 75)
      ├── DriverUnavailable (ImportError)     skip that driver, name the extra to install
      ├── DeviceError (OSError)               the supervisor retries with backoff
      │    ├── DeviceNotFound (LookupError)
@@ -20,6 +21,7 @@ only know the standard library still catch it sensibly.
 from __future__ import annotations
 
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
+EX_TEMPFAIL = 75  # sysexits.h: try again later (the other agent may stop)
 
 
 class AgentError(Exception):
@@ -37,6 +39,10 @@ class ConfigError(AgentError, ValueError):
 
 class ModelError(ConfigError):
     """A model file is missing, unreadable, or was made for other features than this agent computes."""
+
+
+class AgentAlreadyRunning(ConfigError):
+    """Another agent answers on the VR socket: not a mistake in the file, so it gets its own message and exit."""
 
 
 class DriverUnavailable(AgentError, ImportError):

@@ -17,7 +17,8 @@ from agent.app import run as run_agent
 from agent.clock import Clock
 from agent.cli import liveview
 from agent.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError
+from agent import statusfile
+from agent.errors import EX_CONFIG, EX_TEMPFAIL, AgentAlreadyRunning, ConfigError
 
 
 @click.command()
@@ -39,15 +40,28 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
     except ConfigError as exc:
         click.echo(f"edge-agent: configuration error\n{exc}", err=True)
         sys.exit(EX_CONFIG)
+    if not config.devices:
+        click.echo(f"edge-agent: configuration error\n{config.source}: devices: no sensor is configured "
+                   "or enabled; fix: add a [devices.NAME] table (edge-agent provision, edge-agent scan), "
+                   "or run with --simulate", err=True)
+        sys.exit(EX_CONFIG)
     if view == "auto":
         view = "live" if sys.stdout.isatty() else "none"
+    # Where to find this agent, in every view: vr-tail and status with the same config find it there.
+    click.echo(f"edge-agent: config {config.source}; VR socket {config.vrlink.socket_path}; "
+               f"status file {statusfile.path_for(config.agent.runtime_dir)}", err=True)
     recent = logs.RecentLines() if view == "live" else None
     logs.configure(config.agent.log_level, config.agent.log_format, capture=recent)
-    agent = Agent(config, Clock(speed))
     try:
+        agent = Agent(config, Clock(speed))  # loads the model and the stored baseline: both can be wrong
         clean = asyncio.run(_main(agent, view, recent, duration_s))
+    except AgentAlreadyRunning as exc:
+        click.echo(f"edge-agent: another agent is already running with this runtime directory ({exc}); "
+                   "stop it first (systemctl stop edge-agent), or give this one its own [agent] runtime_dir",
+                   err=True)
+        sys.exit(EX_TEMPFAIL)
     except ConfigError as exc:  # found only when starting (an unwritable state directory, say)
-        click.echo(f"edge-agent: configuration error\n{exc}", err=True)
+        click.echo(f"edge-agent: configuration error\n{config.source}: {exc}", err=True)
         sys.exit(EX_CONFIG)
     if not clean:
         sys.stderr.flush()
