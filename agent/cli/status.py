@@ -71,7 +71,7 @@ def render(reading: statusfile.Reading, *, colour: bool, now: float | None = Non
     lines.append(f"pipeline     {d.get('ticks', 0)} ticks  queue {q.get('depth', 0)}/{q.get('capacity', 0)}"
                  f"  dropped {q.get('dropped', 0)}  VR clients {d.get('vr_clients', '-')}")
     lines.append(_outbox_line(d.get("outbox")))
-    lines.append(_sync_line(d.get("sync"), now=now))
+    lines.append(_sync_line(d.get("sync"), now=now, live=reading.problem is None))
     return lines
 
 
@@ -81,13 +81,15 @@ def _outbox_line(o: dict[str, Any] | None) -> str:
     return f"outbox       {o['records']} waiting ({o['bytes'] / 1e3:.0f} kB of {o['max_bytes'] / 1e6:.0f} MB)"
 
 
-def _sync_line(s: dict[str, Any] | None, *, now: float | None) -> str:
+def _sync_line(s: dict[str, Any] | None, *, now: float | None, live: bool = True) -> str:
     if s is None:
         return "cloud        not configured ([sync] absent or disabled): summaries wait in the outbox"
     now = time.time() if now is None else now
     last = s.get("last_delivery_at")
     last_text = "never" if last is None else f"{max(0.0, now - last):.0f} s ago"
-    line = f"cloud        {s['state']} {s['broker']}  delivered {s['delivered']}  last sync {last_text}"
+    # A stopped agent is connected to nothing, whatever its last snapshot said.
+    state = s["state"] if live else f"unknown (agent not live; it last reported {s['state']})"
+    line = f"cloud        {state} {s['broker']}  delivered {s['delivered']}  last sync {last_text}"
     if s.get("last_error"):
         line += f"\n             error: {s['last_error']}"
     return line

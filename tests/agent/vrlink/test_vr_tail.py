@@ -64,7 +64,7 @@ async def test_vr_tail_explains_refusals_and_missing_sockets(sock_dir: Path) -> 
     proc = await start_tail("--socket", str(sock_dir / "nowhere.sock"))
     async with asyncio.timeout(10):
         _, err = await proc.communicate()
-    assert proc.returncode == 1 and "cannot watch the VR link at" in err.decode()
+    assert proc.returncode == 1 and f"no agent is listening at {sock_dir / 'nowhere.sock'}" in err.decode()
 
 
 async def test_vr_tail_over_tcp_with_a_token_file(sock_dir: Path) -> None:
