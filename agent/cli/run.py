@@ -71,7 +71,9 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
 async def _main(agent: Agent, view: str, recent: logs.RecentLines | None, duration_s: float | None) -> bool:
     viewer = None
     if view == "live" and recent is not None:
-        viewer = asyncio.create_task(liveview.live(agent, recent))
+        from agent.cli import liveboard  # rich: only for a person at a terminal, never under systemd
+
+        viewer = asyncio.create_task(liveboard.live(agent, recent))
     elif view == "plain":
         viewer = asyncio.create_task(liveview.plain(agent))
     try:
