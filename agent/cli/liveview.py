@@ -43,7 +43,7 @@ def _adaptation_row(agent: Agent) -> str:
     s = a.suggestions
     clients = agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else "-"
     return (
-        f"adaptation   #{a.seq} {a.level.value:<10} distress {a.distress:.2f}  confidence {a.confidence:.2f}  "
+        f"adaptation   #{a.seq} {a.level.value:<10} distress {a.distress:.2f} of 1  confidence {a.confidence:.2f}  "
         f"intensity {s.intensity:.1f} pace {s.pace.value} breathing {'on' if s.breathing_guide else 'off'}  "
         f"→ {clients} VR client(s)\n             why: {'; '.join(a.reasons)}"
     )

@@ -64,7 +64,7 @@ def render(reading: statusfile.Reading, *, colour: bool, now: float | None = Non
         lines.append("level        (no decision yet)")
     else:
         level = c(a["level"], _LEVEL_COLOUR.get(a["level"], "white"))
-        lines.append(f"level        {level}  distress {a['distress']:.2f}  confidence {a['confidence']:.2f}"
+        lines.append(f"level        {level}  distress {a['distress']:.2f} of 1  confidence {a['confidence']:.2f}"
                      f"  calibration {cal:.0%}")
         lines.append(f"why          {'; '.join(a['reasons']) or '-'}")
     q = d.get("readings_queue") or {}

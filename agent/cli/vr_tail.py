@@ -160,7 +160,7 @@ def _format(msg: Message) -> str:
         s = msg.suggestions
         reasons = "; ".join(msg.reasons) or "-"
         return (
-            f"#{msg.seq:<6} {msg.level.value:<10} distress {msg.distress:.2f} conf {msg.confidence:.2f}  "
+            f"#{msg.seq:<6} {msg.level.value:<10} distress {msg.distress:.2f} of 1, conf {msg.confidence:.2f}  "
             f"intensity {s.intensity:.2f} pace {s.pace.value} breathing {'on' if s.breathing_guide else 'off'}  "
             f"ttl {msg.ttl_s:.1f}s  | {reasons}"
         )
