@@ -10,7 +10,8 @@
      ├── DeviceError (OSError)               the supervisor retries with backoff
      │    ├── DeviceNotFound (LookupError)
      │    ├── DeviceDisconnected (ConnectionError)
-     │    └── DeviceStalled (TimeoutError)
+     │    ├── DeviceStalled (TimeoutError)
+     │    └── ScanUnavailable                nothing can be scanned this way (no stack, adapter off…)
      ├── ProtocolError (ValueError)          bad bytes: count, drop, keep going
      └── SyncError (ConnectionError)         the outbox keeps the record; retry later
 
@@ -21,6 +22,7 @@ only know the standard library still catch it sensibly.
 from __future__ import annotations
 
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
+EX_UNAVAILABLE = 69  # sysexits.h: a service (the Bluetooth stack, the broker) is not there
 EX_TEMPFAIL = 75  # sysexits.h: try again later (the other agent may stop)
 
 
@@ -69,6 +71,15 @@ class DeviceDisconnected(DeviceError, ConnectionError):
 
 class DeviceStalled(DeviceError, TimeoutError):
     """Connected, but samples stopped arriving at the expected cadence."""
+
+
+class ScanUnavailable(DeviceError):
+    """A driver cannot look for devices at all; says why and what fixes it, for ``edge-agent scan``."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}; fix: {fix}")
+        self.problem = problem
+        self.fix = fix
 
 
 class ProtocolError(AgentError, ValueError):
