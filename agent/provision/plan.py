@@ -165,7 +165,8 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
             else:
                 progress(f"connecting to the broker {where} with these credentials")
                 outcome.broker_s = await _probe(sync, broker_timeout_s, where)
-        text = render(base, req, devices, final, keep_sync)
+        # --root DIR builds an image: the file names the credentials where the device will see them
+        text = render(base, req, devices, {k: on_device(root, v) for k, v in final.items()}, keep_sync)
         if staged:
             staging.commit()
             outcome.credentials = [layout.credentials / p.name for p in staged.values()]
@@ -179,6 +180,11 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
         outcome.warnings.append(f"files are owned by {owner.name}, not the service user (run as root once the "
                                 f"edge-agent user exists, or chown them) ")
     return outcome
+
+
+def on_device(root: Path, path: Path) -> Path:
+    """``path`` (under ``root``) as the device sees it once ``root`` is its /."""
+    return Path("/") / path.resolve().relative_to(root.resolve())
 
 
 async def _probe(sync: Any, timeout_s: float, where: str) -> float:
