@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import structlog
 
 from agent import config as agent_config
 from agent import logs
@@ -17,7 +18,7 @@ from agent.app import run as run_agent
 from agent.clock import Clock
 from agent.cli import liveview
 from agent.driver import Registry
-from agent import statusfile
+from agent import protection, statusfile
 from agent.errors import EX_CONFIG, EX_TEMPFAIL, AgentAlreadyRunning, ConfigError
 
 
@@ -50,8 +51,13 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
     # Where to find this agent, in every view: vr-tail and status with the same config find it there.
     click.echo(f"edge-agent: config {config.source}; VR socket {config.vrlink.socket_path}; "
                f"status file {statusfile.path_for(config.agent.runtime_dir)}", err=True)
+    warnings = protection.static_warnings(config)
+    for w in warnings:
+        click.echo(f"edge-agent: warning: {w}", err=True)
     recent = logs.RecentLines() if view == "live" else None
     logs.configure(config.agent.log_level, config.agent.log_format, capture=recent)
+    for w in warnings:  # and in the journal, where a service's start-up lines are read
+        structlog.get_logger("edge_agent").warning("data_protection", problem=w.text, fix=w.fix)
     try:
         agent = Agent(config, Clock(speed))  # loads the model and the stored baseline: both can be wrong
         clean = asyncio.run(_main(agent, view, recent, duration_s))

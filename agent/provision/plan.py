@@ -24,6 +24,7 @@ from agent import config as agent_config
 from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError, SyncError
 from agent.provision import sensors as pairing
+from agent.protection import static_warnings
 from agent.provision.checks import Problem, check_tls_files, probe_broker
 from agent.provision.files import Layout, Owner, Staging, service_owner, write_config, write_rfcomm
 from agent.provision.request import ProvisionRequest
@@ -157,6 +158,7 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
         except ConfigError as exc:
             message = str(exc).replace(f"{layout.config}: ", "").replace(str(staging.dir), str(layout.credentials))
             raise ProvisionFailed([Problem("new config", message, "correct the value named above")]) from None
+        outcome.warnings += [str(w) for w in static_warnings(parsed)]
         sync = parsed.top.sync
         if sync is not None and sync.enabled and not keep_sync:
             where = f"{sync.broker.host}:{sync.broker.port}"
