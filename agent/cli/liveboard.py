@@ -140,7 +140,8 @@ class Board:
         layout = Layout()
         parts = [Layout(self._header(stopped, width), name="header", size=3),
                  Layout(self._devices(width), name="devices", size=rows + 1),
-                 Layout(self._adaptation(width), name="adaptation", size=3 if height < 30 else 4)]
+                 Layout(self._adaptation(width, roomy=height >= 30), name="adaptation",
+                        size=4 if height >= 30 else 3)]
         recent_h = height - sum(p.size or 0 for p in parts)
         if recent_h >= 2:
             parts.append(Layout(self._recent(recent_h, stopped), name="recent", size=recent_h))
@@ -192,7 +193,7 @@ class Board:
                               Text(spark, style="cyan"), counts if i == 0 else "")
         return table
 
-    def _adaptation(self, width: int) -> Group:
+    def _adaptation(self, width: int, roomy: bool) -> Group:
         d = self.agent.analysis.latest
         if d is None:
             return Group(Text("adaptation  (waiting for the first decision)", no_wrap=True))
@@ -209,7 +210,7 @@ class Board:
         why = Text(f"why: {'; '.join(a.reasons) or '-'}")
         for t in (line1, line2):
             t.no_wrap, t.overflow = True, "ellipsis"
-        why.overflow = "ellipsis"
+        why.no_wrap, why.overflow = not roomy, "ellipsis"  # two lines when there is room, else one, cut with …
         return Group(line1, line2, why)
 
     def _recent(self, height: int, stopped: bool) -> Group:
