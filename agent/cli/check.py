@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from agent.cli.params import FiniteRange
 from agent import config as agent_config
 from agent import logs
 from agent.cli.scan import is_hardware
@@ -72,14 +73,14 @@ def _run(config: agent_config.AgentConfig, seconds: float, min_free_mb: float, b
 @click.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help=f"Config file (default: ${agent_config.ENV_VAR}, else {agent_config.DEFAULT_PATH}).")
-@click.option("--seconds", type=click.FloatRange(min=1.0), default=5.0, show_default=True,
+@click.option("--seconds", type=FiniteRange(min=1.0), default=5.0, show_default=True,
               help="How long each sensor streams at least, from its first data; slow streams longer "
                    "(10 samples each, at most 60 s).")
-@click.option("--min-free-mb", type=click.FloatRange(min=0), default=500.0, show_default=True,
+@click.option("--min-free-mb", type=FiniteRange(min=0), default=500.0, show_default=True,
               help="Free space needed under the state directory.")
-@click.option("--broker-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True)
+@click.option("--broker-timeout", type=FiniteRange(min=0.5), default=10.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, hidden=True,
+@click.option("--speed", type=FiniteRange(min=0, min_open=True), default=1.0, hidden=True,
               help="Agent clock speed (simulated sensors only; for tests).")
 def check(config_path: Path | None, seconds: float, min_free_mb: float, broker_timeout: float, as_json: bool,
           speed: float) -> None:

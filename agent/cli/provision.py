@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from agent.cli.params import FiniteRange
 from agent.cli import provision_prompts as prompts
 from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable
@@ -61,11 +62,11 @@ def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict
 @click.option("--runtime-dir", type=click.Path(path_type=Path, file_okay=False), help="[agent] runtime_dir.")
 @click.option("--no-sync", is_flag=True, help="No cloud link: summaries wait in the outbox.")
 @click.option("--offline", is_flag=True, help="Do not contact the broker (its credentials stay untested).")
-@click.option("--broker-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+@click.option("--broker-timeout", type=FiniteRange(min=0.5), default=10.0, show_default=True,
               help="Seconds to wait for the broker's CONNACK.")
 @click.option("--interactive/--no-interactive", default=None, help="Ask for missing values [default: on a terminal].")
 @click.option("--scan-driver", "scan_drivers", multiple=True, metavar="NAME", help="Interactive pairing scans with these drivers.")
-@click.option("--scan-timeout", type=click.FloatRange(min=0.5), default=8.0, show_default=True)
+@click.option("--scan-timeout", type=FiniteRange(min=0.5), default=8.0, show_default=True)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before writing.")
 def provision(root: Path, from_file: Path | None, site: str | None, device: str | None, broker_host: str | None,
               broker_port: int | None, username: str | None, password_file: Path | None, ca_file: Path | None,

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import structlog
 
+from agent.cli.params import FiniteRange
 from agent import config as agent_config
 from agent import logs
 from agent.app import Agent
@@ -27,11 +28,11 @@ from agent.errors import EX_CONFIG, EX_TEMPFAIL, AgentAlreadyRunning, ConfigErro
               help=f"Config file (default: ${agent_config.ENV_VAR}, else {agent_config.DEFAULT_PATH}, "
                    "else the embedded simulated setup).")
 @click.option("--simulate", is_flag=True, help="Replace the configured devices with the simulated sensors.")
-@click.option("--for", "duration_s", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--for", "duration_s", type=FiniteRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop after this long and exit 0.")
 @click.option("--view", type=click.Choice(["auto", "live", "plain", "none"]), default="auto", show_default=True,
               help="live: redraw on a terminal; plain: print a table every 2 s; auto: live on a terminal, else none.")
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--speed", type=FiniteRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Run the agent clock this many times faster than real time (simulation and replay only).")
 def run(config_path: Path | None, simulate: bool, duration_s: float | None, view: str, speed: float) -> None:
     """Run the agent: read sensors, process, adapt, sync."""

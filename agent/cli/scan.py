@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import click
 
+from agent.cli.params import FiniteRange
 from agent.driver import Discovered, Registry
 from agent.errors import EX_UNAVAILABLE, AgentError, DriverUnavailable, ScanUnavailable
 
@@ -135,7 +136,7 @@ def pick_names(registry: Registry, drivers: tuple[str, ...], include_all: bool) 
 
 
 @click.command()
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.5), default=8.0, show_default=True,
+@click.option("--timeout", "timeout_s", type=FiniteRange(min=0.5), default=8.0, show_default=True,
               help="How long each driver looks (BLE listens for advertisements this long).")
 @click.option("--driver", "drivers", multiple=True, metavar="NAME", help="Scan with these drivers only (repeatable).")
 @click.option("--all", "include_all", is_flag=True, help="Also list simulated devices and recordings.")

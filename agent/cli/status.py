@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from agent.cli.params import FiniteRange
 from agent import config as agent_config
 from agent import statusfile
 from agent.driver import Registry
@@ -109,7 +110,7 @@ def status_path(config_path: Path | None, runtime_dir: Path | None) -> Path:
               help="Read status.json from this directory instead of the config's runtime_dir.")
 @click.option("--once", is_flag=True, help="Print once and exit (the default off a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the raw snapshot as JSON, once.")
-@click.option("--every", type=click.FloatRange(min=0.2), default=1.0, show_default=True, help="Refresh period, seconds.")
+@click.option("--every", type=FiniteRange(min=0.2), default=1.0, show_default=True, help="Refresh period, seconds.")
 def status(config_path: Path | None, runtime_dir: Path | None, once: bool, as_json: bool, every: float) -> None:
     """Show the running agent live: sensors, quality, level, outbox depth, last sync."""
     try:

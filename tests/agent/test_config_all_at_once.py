@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from agent import config
+from agent.cli.main import main
 from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError
 
@@ -74,3 +76,10 @@ def test_the_embedded_default_lives_in_the_users_own_directories(monkeypatch, tm
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     cfg = config.parse(config.embedded_default_text(), config.EMBEDDED, Registry())
     assert cfg.agent.runtime_dir.name == f"edge-agent-{os.getuid()}"
+
+
+@pytest.mark.parametrize("args", [["run", "--simulate", "--speed", "nan"], ["run", "--simulate", "--for", "inf"],
+                                  ["check", "--seconds", "1e309"], ["scan", "--timeout", "inf"]])
+def test_non_finite_numbers_are_refused_on_the_command_line_too(args):
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2 and "is not a finite number" in r.output, r.output
