@@ -1,4 +1,7 @@
-"""Issue 18 finding 7: `edge-agent run --simulate` in a real 80×24 terminal (tmux), read back with capture-pane."""
+"""Issue 18 finding 7: `edge-agent run --simulate` in a real terminal (tmux) at 80×24 and 200×50, read back
+with capture-pane: the header stays at the top, every device row and the adaptation line show, no line
+wraps, level changes reach the recent panel, wide screens show the reasons whole, and the last frame
+says the agent stopped."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.integration.test_find_the_agent import user_env
 
@@ -55,21 +60,44 @@ def assert_fits(lines: list[str], width: int) -> None:
     assert all(len(line) <= width for line in lines), "a line wrapped:\n" + "\n".join(lines)
 
 
-async def test_live_view_fits_80x24_and_leaves_a_stopped_frame(tmp_path):
-    command = f"{sys.executable} -m agent run --simulate --speed 4 --for 40"
-    tmux = Tmux(tmp_path, 80, 24, command)
+# The simulated sensors with the demo's shorter calibration, so a level change comes within seconds.
+CONFIG = """
+[agent]
+state_dir = "{tmp}/state"
+runtime_dir = "{tmp}/run"
+
+[baseline]
+calibration_s = 60
+
+[devices.placeholder]
+driver = "sim-gsr"
+"""
+
+
+@pytest.mark.parametrize("width, height", [(80, 24), (200, 50)])
+async def test_live_view_fits_the_terminal_and_leaves_a_stopped_frame(tmp_path, width, height):
+    config = tmp_path / "agent.toml"
+    config.write_text(CONFIG.format(tmp=tmp_path))
+    command = f"{sys.executable} -m agent run --simulate --config {config} --speed 5 --for 75"
+    tmux = Tmux(tmp_path, width, height, command)
     try:
         lines = await tmux.until(full_frame, "the header, every device row and the adaptation line")
         assert lines[0].startswith("edge-agent running  wall 00:00:") and " scenario 00:" in lines[0]
-        assert lines[1].startswith("VR socket ") and lines[1].endswith("/run/edge-agent/vr.sock")
-        assert lines[2].startswith("status ") and lines[2].endswith("config <embedded default>")
+        assert lines[1].startswith("VR socket ") and lines[1].endswith("/run/vr.sock")
+        assert lines[2].startswith("status ") and lines[2].endswith("agent.toml")
         assert any(line.startswith("device ") and "last minute" in line for line in lines)
-        assert_fits(lines, 80)
+        assert_fits(lines, width)
+        # calibration ends at 60 s of scenario: the level change shows in the recent panel
+        lines = await tmux.until(lambda ls: any(" level hold → " in line for line in ls), "a level change")
+        assert_fits(lines, width)
+        if width >= 200:  # room enough: the reasons are shown whole
+            why = lines.index(next(line for line in lines if line.startswith("why: ")))
+            assert "…" not in lines[why] and "…" not in lines[why + 1], lines[why:why + 2]
         final = await tmux.until(lambda ls: any(line.startswith("exit=") for line in ls), "the agent to stop")
         assert "exit=0" in final
         frame = final[final.index(next(line for line in final if line.startswith("edge-agent STOPPED"))):]
         assert full_frame(frame) and any(line.startswith("recent (stopped") for line in frame)
         assert not any("streaming" in line for line in frame)
-        assert_fits(final, 80)
+        assert_fits(final, width)
     finally:
         tmux.close()
