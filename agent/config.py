@@ -11,6 +11,7 @@ into exit code 78 so systemd does not restart-loop on a bad file.
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 import pydantic
 
+from agent import config_problems as checks
 from agent.baseline import BaselineOptions
 from agent.driver import DriverPlugin, Registry
 from agent.errors import ConfigError, DriverUnavailable
@@ -51,7 +53,11 @@ class AgentSection(_Section):
     @pydantic.field_validator("state_dir", "runtime_dir")
     @classmethod
     def _expand(cls, v: Path) -> Path:
-        return v.expanduser()
+        try:
+            return v.expanduser()
+        except RuntimeError:  # "~nobody/x": no such user, or no home directory known
+            raise ValueError(f"cannot expand {str(v).split('/')[0]!r}: no such user's home is known; "
+                             "write the full path") from None
 
 
 class FileConfig(_Section):
@@ -96,6 +102,24 @@ class AgentConfig:
         return v.model_copy(update={"socket_path": self.top.agent.runtime_dir / "vr.sock"})
 
 
+def user_runtime_dir() -> Path:
+    """The embedded default's sockets and status file: per user, so two users or test runs never share them."""
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "edge-agent"
+    return Path(tempfile.gettempdir()) / f"edge-agent-{os.getuid()}"
+
+
+def user_state_dir() -> Path:
+    xdg = os.environ.get("XDG_STATE_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "edge-agent"
+    try:
+        return Path.home() / ".local/state/edge-agent"
+    except RuntimeError:  # no home directory known (a bare service account)
+        return Path(tempfile.gettempdir()) / f"edge-agent-{os.getuid()}-state"
+
+
 def resolve_path(cli_path: Path | None) -> tuple[Path | None, bool]:
     """The file to read and whether it was asked for explicitly (None: embedded default)."""
     if cli_path is not None:
@@ -133,79 +157,86 @@ def load(cli_path: Path | None, registry: Registry, *, simulate: bool = False) -
 
 
 def parse(text: str, source: str, registry: Registry) -> AgentConfig:
+    """The file's contents, typed; every problem found is reported in one :class:`ConfigError`."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}", source=source) from None
+        raise ConfigError(f"{source}: not valid TOML: {exc}; fix: correct the syntax at that place",
+                          source=source) from None
+    problems = list(checks.non_finite(raw))
+    bad_fields = {p.field for p in problems}
+    raw_devices = raw.get("devices", {})
+    top: FileConfig | None = None
     try:
-        top = FileConfig.model_validate(raw)
+        top = FileConfig.model_validate({**raw, "devices": {}})
     except pydantic.ValidationError as exc:
-        raise _config_error(source, exc, FileConfig, prefix=()) from None
-    devices = [_device(source, device_id, table, registry) for device_id, table in top.devices.items()]
-    return AgentConfig(source, top, [d for d in devices if d is not None])
+        problems += [p for p in checks.from_validation(exc, FileConfig) if p.field not in bad_fields]
+    if top is not None and source == EMBEDDED:
+        top = top.model_copy(update={"agent": top.agent.model_copy(
+            update={"state_dir": user_state_dir(), "runtime_dir": user_runtime_dir()})})
+    if top is not None:
+        problems += checks.path_problems(top)
+        problems += _model_dir_problems(top)
+    devices: list[DeviceSpec] = []
+    if not isinstance(raw_devices, dict):
+        problems.append(checks.Problem("devices", f"expected tables [devices.ID] (got {raw_devices!r})",
+                                       "write one [devices.NAME] table per sensor"))
+        raw_devices = {}
+    for device_id, table in raw_devices.items():
+        spec = _device(device_id, table, registry, problems, bad_fields)
+        if spec is not None:
+            devices.append(spec)
+    checks.raise_if_any(source, problems)
+    assert top is not None
+    return AgentConfig(source, top.model_copy(update={"devices": raw_devices}), devices)
 
 
-def _device(source: str, device_id: str, table: dict[str, Any], registry: Registry) -> DeviceSpec | None:
+def _model_dir_problems(top: FileConfig) -> list[checks.Problem]:
+    folder = top.model.dir
+    if folder is None:
+        return []
+    fix = "point [model] dir at a folder of exported heads, or remove it to use the packaged model"
+    if not folder.is_dir():
+        return [checks.Problem("model.dir", f"{folder} is not a folder", fix)]
+    if not any(folder.glob("*.onnx")):
+        return [checks.Problem("model.dir", f"{folder} holds no model heads (*.onnx)", fix)]
+    return []
+
+
+def _device(device_id: str, table: Any, registry: Registry, problems: list[checks.Problem],
+            bad_fields: set[str]) -> DeviceSpec | None:
     where = f"devices.{device_id}"
+    drivers = ", ".join(registry.names())
     if not isinstance(table, dict):
-        raise ConfigError(f"{source}: {where}: expected a table [{where}] with a driver key", source=source, field=where)
+        problems.append(checks.Problem(where, f"expected a table [{where}] (got {table!r})",
+                                       f"write [{where}] with a driver key (one of: {drivers})"))
+        return None
     driver = table.get("driver")
-    if not isinstance(driver, str):
-        raise ConfigError(
-            f"{source}: {where}.driver: missing or not a string; expected one of: {', '.join(registry.names())}",
-            source=source,
-            field=f"{where}.driver",
-        )
     enabled = table.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"{source}: {where}.enabled: expected true or false, got {enabled!r}", source=source, field=f"{where}.enabled")
-    if not enabled:
+        problems.append(checks.Problem(f"{where}.enabled", f"expected true or false, got {enabled!r}",
+                                       "write enabled = true or enabled = false"))
+    if not isinstance(driver, str):
+        problems.append(checks.Problem(f"{where}.driver", "missing or not a string",
+                                       f"set driver to one of: {drivers}"))
+        return None
+    if enabled is False:
         return None
     try:
         plugin: DriverPlugin = registry.plugin(driver)
     except KeyError:
-        raise ConfigError(
-            f"{source}: {where}.driver: unknown driver {driver!r}; installed drivers: {', '.join(registry.names())}",
-            source=source,
-            field=f"{where}.driver",
-        ) from None
+        problems.append(checks.Problem(f"{where}.driver", f"unknown driver {driver!r}",
+                                       f"use an installed driver: {drivers}"))
+        return None
     except DriverUnavailable as exc:
-        raise ConfigError(f"{source}: {where}.driver: {exc}", source=source, field=f"{where}.driver") from None
+        problems.append(checks.Problem(f"{where}.driver", str(exc), "install the extra named, or disable the device"))
+        return None
     options = {k: v for k, v in table.items() if k not in DEVICE_KEYS}
     try:
         validated = plugin.options.model_validate(options)
     except pydantic.ValidationError as exc:
-        raise _config_error(source, exc, plugin.options, prefix=("devices", device_id)) from None
+        found = checks.from_validation(exc, plugin.options, prefix=("devices", device_id))
+        problems.extend(p for p in found if p.field not in bad_fields)
+        return None
+    problems.extend(checks.path_problems(validated, ("devices", device_id)))
     return DeviceSpec(device_id, plugin, validated)
-
-
-def _config_error(
-    source: str, exc: pydantic.ValidationError, model: type[pydantic.BaseModel], prefix: tuple[str, ...]
-) -> ConfigError:
-    lines = []
-    first_field = None
-    for err in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
-        first_field = first_field or field
-        if err["type"] == "extra_forbidden":
-            keys = _keys_at(model, err["loc"][:-1])
-            valid = f" (valid keys here: {', '.join(keys)})" if keys else ""
-            lines.append(f"{source}: {field}: unknown key; remove it or correct its spelling{valid}")
-        elif err["type"] == "missing":
-            lines.append(f"{source}: {field}: required but missing")
-        else:
-            msg = err["msg"].replace("a valid dictionary", "a TOML table").replace("a valid list", "a TOML array")
-            lines.append(f"{source}: {field}: {msg} (got {err['input']!r})")
-    return ConfigError("\n".join(lines), source=source, field=first_field)
-
-
-def _keys_at(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The keys the model accepts at ``loc``, for an 'unknown key' message."""
-    current: Any = model
-    for part in loc:
-        field = current.model_fields.get(part) if isinstance(part, str) else None
-        ann = field.annotation if field is not None else None
-        if not (isinstance(ann, type) and issubclass(ann, pydantic.BaseModel)):
-            return []
-        current = ann
-    return list(current.model_fields)

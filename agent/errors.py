@@ -4,12 +4,14 @@
 
     AgentError
      ├── ConfigError (ValueError)            stop; exit 78 (EX_CONFIG), no restart loop
-     │    └── ModelError                     the distress model is missing or does not fit the features
+     │    ├── ModelError                     the distress model is missing or does not fit the features
+     │    └── AgentAlreadyRunning            another agent holds this runtime directory's socket (exit 75)
      ├── DriverUnavailable (ImportError)     skip that driver, name the extra to install
      ├── DeviceError (OSError)               the supervisor retries with backoff
      │    ├── DeviceNotFound (LookupError)
      │    ├── DeviceDisconnected (ConnectionError)
-     │    └── DeviceStalled (TimeoutError)
+     │    ├── DeviceStalled (TimeoutError)
+     │    └── ScanUnavailable                nothing can be scanned this way (no stack, adapter off…)
      ├── ProtocolError (ValueError)          bad bytes: count, drop, keep going
      └── SyncError (ConnectionError)         the outbox keeps the record; retry later
 
@@ -20,6 +22,8 @@ only know the standard library still catch it sensibly.
 from __future__ import annotations
 
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
+EX_UNAVAILABLE = 69  # sysexits.h: a service (the Bluetooth stack, the broker) is not there
+EX_TEMPFAIL = 75  # sysexits.h: try again later (the other agent may stop)
 
 
 class AgentError(Exception):
@@ -37,6 +41,10 @@ class ConfigError(AgentError, ValueError):
 
 class ModelError(ConfigError):
     """A model file is missing, unreadable, or was made for other features than this agent computes."""
+
+
+class AgentAlreadyRunning(ConfigError):
+    """Another agent answers on the VR socket: not a mistake in the file, so it gets its own message and exit."""
 
 
 class DriverUnavailable(AgentError, ImportError):
@@ -63,6 +71,15 @@ class DeviceDisconnected(DeviceError, ConnectionError):
 
 class DeviceStalled(DeviceError, TimeoutError):
     """Connected, but samples stopped arriving at the expected cadence."""
+
+
+class ScanUnavailable(DeviceError):
+    """A driver cannot look for devices at all; says why and what fixes it, for ``edge-agent scan``."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}; fix: {fix}")
+        self.problem = problem
+        self.fix = fix
 
 
 class ProtocolError(AgentError, ValueError):

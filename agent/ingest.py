@@ -211,7 +211,7 @@ class Ingest:
                 self.subscribed.clear()
                 self.stats.last_error = str(exc)
                 delay = self._backoff.next_delay()
-                log.warning("ingest.unavailable", error=str(exc), auth=isinstance(exc, SyncAuthError), retry_in_s=delay)
+                log.warning("ingest.unavailable", error=str(exc), auth=isinstance(exc, SyncAuthError), retry_in_s=round(delay, 2))
                 await self._clock.sleep(delay)
             finally:
                 await link.disconnect()

@@ -30,9 +30,11 @@ class RecentLines(logging.Handler):
     def __init__(self, size: int = 8) -> None:
         super().__init__()
         self.lines: deque[str] = deque(maxlen=size)
+        self.total = 0  # lines ever kept: the live view takes only those it has not shown yet
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+        self.total += 1
 
 
 def configure(

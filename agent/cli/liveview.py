@@ -1,18 +1,16 @@
-"""What ``edge-agent run`` shows a person: per device, its state, measured
-sample rate, last values and gaps. On a terminal the view redraws in place
-with recent log lines under it; otherwise it prints a plain table now and
-then, which is what the demo shows when its output is piped."""
+"""The plain view of ``edge-agent run``: per device, its state, measured
+sample rate, last values and gaps, printed as a table now and then, for a
+log file or a pipe (what the demo shows when its output is piped). On a
+terminal :mod:`agent.cli.liveboard` draws the live view instead."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
 from agent.app import Agent
-from agent.logs import RecentLines
 from agent.status import DeviceState, DeviceStatus
 
 _COLOURS = {
@@ -45,7 +43,7 @@ def _adaptation_row(agent: Agent) -> str:
     s = a.suggestions
     clients = agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else "-"
     return (
-        f"adaptation   #{a.seq} {a.level.value:<10} distress {a.distress:.2f}  confidence {a.confidence:.2f}  "
+        f"adaptation   #{a.seq} {a.level.value:<10} distress {a.distress:.2f} of 1  confidence {a.confidence:.2f}  "
         f"intensity {s.intensity:.1f} pace {s.pace.value} breathing {'on' if s.breathing_guide else 'off'}  "
         f"→ {clients} VR client(s)\n             why: {'; '.join(a.reasons)}"
     )
@@ -71,22 +69,6 @@ def _device_rows(s: DeviceStatus, colour: bool) -> Iterable[str]:
         head = f"{s.device_id:<14} {state}" if i == 0 else f"{'':<14} {'':<11}"
         tail = f"{s.gaps:>4} {s.disconnects:>5}" if i == 0 else ""
         yield f"{head} {st.name:<6} {rate:>13} {value[:30]:<30} {tail}"
-
-
-async def live(agent: Agent, recent: RecentLines, out: TextIO = sys.stdout, every_s: float = 0.5) -> None:
-    """Redraw in place on a terminal until cancelled."""
-    out.write("\x1b[?25l")  # hide the cursor while redrawing
-    try:
-        while True:
-            width = shutil.get_terminal_size().columns
-            frame = render(agent, colour=True)
-            frame += ["", "recent:"] + [f"  {line[: width - 3]}" for line in recent.lines]
-            out.write("\x1b[H\x1b[J" + "\n".join(frame) + "\n")
-            out.flush()
-            await asyncio.sleep(every_s)
-    finally:
-        out.write("\x1b[?25h")
-        out.flush()
 
 
 async def plain(agent: Agent, out: TextIO = sys.stdout, every_s: float = 2.0) -> None:

@@ -1,7 +1,8 @@
 """``edge-agent provision``: set identity, cloud credentials and sensors, check them, write them.
 
 Non-interactive with flags and/or ``--from FILE``; on a terminal it asks for
-what is missing (with defaults) and can pair sensors from a scan. Nothing is
+what is missing (with defaults), checking each answer as it is typed, and can
+pair sensors from a scan (:mod:`agent.cli.provision_prompts`). Nothing is
 written unless everything checks out; see :mod:`agent.provision.plan`.
 Exit 0 on success, 78 for a problem in what was given, 69 when the broker
 cannot be reached.
@@ -10,16 +11,15 @@ cannot be reached.
 from __future__ import annotations
 
 import asyncio
-import re
-import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from agent.cli.scan import is_hardware, scan_all
-from agent.driver import Discovered, Registry
+from agent.cli.params import FiniteRange
+from agent.cli import provision_prompts as prompts
+from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable
 from agent.provision import request as requests
 from agent.provision import sensors as pairing
@@ -42,68 +42,6 @@ def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict
     return tables
 
 
-def _hostname_id() -> str:
-    return re.sub(r"[^a-z0-9_-]", "-", socket.gethostname().lower()).strip("-")[:64] or "edge"
-
-
-def _ask_missing(data: dict[str, Any], registry: Registry, scan_drivers: tuple[str, ...], scan_timeout_s: float) -> str | None:
-    """Prompt for what the flags and file left out; returns a typed password, if one was asked for."""
-    password = None
-    if data.get("sync", True):
-        data.setdefault("site", click.prompt("Site id (clinic or home, e.g. clinic-a)"))
-        data.setdefault("device", click.prompt("Device id", default=_hostname_id()))
-        broker = data.setdefault("broker", {})
-        if not broker.get("host"):
-            host = click.prompt("MQTT broker host (empty: no cloud sync)", default="", show_default=False)
-            if not host:
-                data["sync"] = False
-            else:
-                broker["host"] = host
-                broker.setdefault("port", click.prompt("MQTT broker port", default=8883, type=int))
-                ca = click.prompt("CA certificate file (empty: no TLS)", default="", show_default=False, type=str)
-                if ca:
-                    broker["ca_file"] = ca
-                    cert = click.prompt("Client certificate file (empty: none)", default="", show_default=False)
-                    if cert:
-                        broker["cert_file"] = cert
-                        broker["key_file"] = click.prompt("Client key file")
-                user = click.prompt("MQTT username (empty: none)", default="", show_default=False)
-                if user:
-                    broker["username"] = user
-                    password = click.prompt("MQTT password", hide_input=True, confirmation_prompt=True)
-    if not data.get("sensors"):
-        data["sensors"] = _pair_interactively(registry, scan_drivers, scan_timeout_s)
-    return password
-
-
-def _pair_interactively(registry: Registry, scan_drivers: tuple[str, ...], timeout_s: float) -> dict[str, dict[str, Any]]:
-    tables: dict[str, dict[str, Any]] = {}
-    if click.confirm("Scan for sensors now (BLE straps with RSSI, serial ports, LSL streams)?", default=True):
-        names = list(scan_drivers) or [n for n in registry.names() if is_hardware(n)]
-        results = asyncio.run(scan_all(registry, names, timeout_s, lambda line: click.echo(line, err=True)))
-        found: list[Discovered] = [d for r in results for d in r.found]
-        for i, d in enumerate(found, 1):
-            rssi = f"  RSSI {d.rssi} dBm" if d.rssi is not None else ""
-            click.echo(f"  {i:>2}. {d.driver:<16} {d.address:<30} {d.name}{rssi}")
-        for r in results:
-            if r.unavailable or r.error:
-                click.echo(f"      ({r.driver}: {r.unavailable or r.error})")
-        if found:
-            picked = click.prompt("Sensors to use (numbers, comma-separated; empty: none)", default="", show_default=False)
-            for part in filter(None, (p.strip() for p in picked.split(","))):
-                if not part.isdigit() or not 1 <= int(part) <= len(found):
-                    raise click.BadParameter(f"{part!r} is not one of 1-{len(found)}")
-                d = found[int(part) - 1]
-                device_id = click.prompt(f"Id for {d.name or d.address}", default=pairing.default_id(d.driver, set(tables)))
-                tables[device_id] = {"driver": d.driver, **pairing.discovered_options(registry.plugin(d.driver), d)}
-    while True:
-        more = click.prompt("Add a sensor by hand ([ID:]DRIVER=TARGET, e.g. gsr:shimmer-gsr=00:06:66:AA:BB:CC; empty: done)",
-                            default="", show_default=False)
-        if not more:
-            return tables
-        tables.update(_sensor_tables((more,), registry))
-
-
 @click.command()
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("/"), show_default=True,
               help="Install under this directory (a test or an image); config at ROOT/etc/edge-agent/agent.toml.")
@@ -124,11 +62,11 @@ def _pair_interactively(registry: Registry, scan_drivers: tuple[str, ...], timeo
 @click.option("--runtime-dir", type=click.Path(path_type=Path, file_okay=False), help="[agent] runtime_dir.")
 @click.option("--no-sync", is_flag=True, help="No cloud link: summaries wait in the outbox.")
 @click.option("--offline", is_flag=True, help="Do not contact the broker (its credentials stay untested).")
-@click.option("--broker-timeout", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+@click.option("--broker-timeout", type=FiniteRange(min=0.5), default=10.0, show_default=True,
               help="Seconds to wait for the broker's CONNACK.")
 @click.option("--interactive/--no-interactive", default=None, help="Ask for missing values [default: on a terminal].")
 @click.option("--scan-driver", "scan_drivers", multiple=True, metavar="NAME", help="Interactive pairing scans with these drivers.")
-@click.option("--scan-timeout", type=click.FloatRange(min=0.5), default=8.0, show_default=True)
+@click.option("--scan-timeout", type=FiniteRange(min=0.5), default=8.0, show_default=True)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before writing.")
 def provision(root: Path, from_file: Path | None, site: str | None, device: str | None, broker_host: str | None,
               broker_port: int | None, username: str | None, password_file: Path | None, ca_file: Path | None,
@@ -155,11 +93,12 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
     data = requests.merge(data, flags)
     password = None
     if interactive:
-        password = _ask_missing(data, registry, scan_drivers, scan_timeout)
+        password = prompts.ask_missing(data, registry, scan_drivers, scan_timeout)
+    again = f"\nyour answers, to run again: {prompts.as_command(data)}" if interactive else ""
     try:
         req = requests.build(data, source)
     except ConfigError as exc:
-        _fail(str(exc), EX_CONFIG)
+        _fail(str(exc) + again, EX_CONFIG)
     if interactive and not yes:
         chosen = ", ".join(f"{k} ({v.get('driver')})" for k, v in req.sensors.items()) or "none"
         click.echo(f"\nsite {req.site}  device {req.device}  broker {req.broker.host}:{req.broker.port}"
@@ -172,7 +111,7 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
     except ProvisionFailed as exc:
         lines = ["edge-agent provision: nothing was written; fix these and run it again:"]
         lines += [f"  {p.field}: {p.message}\n      fix: {p.fix}" for p in exc.problems]
-        _fail("\n".join(lines), exc.exit_code)
+        _fail("\n".join(lines) + again, exc.exit_code)
     click.echo(f"wrote {outcome.config}" + (f" (previous kept as {outcome.previous.name})" if outcome.previous else ""))
     for p in outcome.credentials:
         click.echo(f"wrote {p} (mode 0600, owner {outcome.owner.name})")

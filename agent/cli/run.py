@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import click
+import structlog
 
+from agent.cli.params import FiniteRange
 from agent import config as agent_config
 from agent import logs
 from agent.app import Agent
@@ -17,7 +19,8 @@ from agent.app import run as run_agent
 from agent.clock import Clock
 from agent.cli import liveview
 from agent.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError
+from agent import protection, statusfile
+from agent.errors import EX_CONFIG, EX_TEMPFAIL, AgentAlreadyRunning, ConfigError
 
 
 @click.command()
@@ -25,11 +28,11 @@ from agent.errors import EX_CONFIG, ConfigError
               help=f"Config file (default: ${agent_config.ENV_VAR}, else {agent_config.DEFAULT_PATH}, "
                    "else the embedded simulated setup).")
 @click.option("--simulate", is_flag=True, help="Replace the configured devices with the simulated sensors.")
-@click.option("--for", "duration_s", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--for", "duration_s", type=FiniteRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop after this long and exit 0.")
 @click.option("--view", type=click.Choice(["auto", "live", "plain", "none"]), default="auto", show_default=True,
               help="live: redraw on a terminal; plain: print a table every 2 s; auto: live on a terminal, else none.")
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--speed", type=FiniteRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Run the agent clock this many times faster than real time (simulation and replay only).")
 def run(config_path: Path | None, simulate: bool, duration_s: float | None, view: str, speed: float) -> None:
     """Run the agent: read sensors, process, adapt, sync."""
@@ -39,15 +42,33 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
     except ConfigError as exc:
         click.echo(f"edge-agent: configuration error\n{exc}", err=True)
         sys.exit(EX_CONFIG)
+    if not config.devices:
+        click.echo(f"edge-agent: configuration error\n{config.source}: devices: no sensor is configured "
+                   "or enabled; fix: add a [devices.NAME] table (edge-agent provision, edge-agent scan), "
+                   "or run with --simulate", err=True)
+        sys.exit(EX_CONFIG)
     if view == "auto":
         view = "live" if sys.stdout.isatty() else "none"
+    # Where to find this agent, in every view: vr-tail and status with the same config find it there.
+    click.echo(f"edge-agent: config {config.source}; VR socket {config.vrlink.socket_path}; "
+               f"status file {statusfile.path_for(config.agent.runtime_dir)}", err=True)
+    warnings = protection.static_warnings(config)
+    for w in warnings:
+        click.echo(f"edge-agent: warning: {w}", err=True)
     recent = logs.RecentLines() if view == "live" else None
     logs.configure(config.agent.log_level, config.agent.log_format, capture=recent)
-    agent = Agent(config, Clock(speed))
+    for w in warnings:  # and in the journal, where a service's start-up lines are read
+        structlog.get_logger("edge_agent").warning("data_protection", problem=w.text, fix=w.fix)
     try:
+        agent = Agent(config, Clock(speed))  # loads the model and the stored baseline: both can be wrong
         clean = asyncio.run(_main(agent, view, recent, duration_s))
+    except AgentAlreadyRunning as exc:
+        click.echo(f"edge-agent: another agent is already running with this runtime directory ({exc}); "
+                   "stop it first (systemctl stop edge-agent), or give this one its own [agent] runtime_dir",
+                   err=True)
+        sys.exit(EX_TEMPFAIL)
     except ConfigError as exc:  # found only when starting (an unwritable state directory, say)
-        click.echo(f"edge-agent: configuration error\n{exc}", err=True)
+        click.echo(f"edge-agent: configuration error\n{config.source}: {exc}", err=True)
         sys.exit(EX_CONFIG)
     if not clean:
         sys.stderr.flush()
@@ -57,7 +78,9 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
 async def _main(agent: Agent, view: str, recent: logs.RecentLines | None, duration_s: float | None) -> bool:
     viewer = None
     if view == "live" and recent is not None:
-        viewer = asyncio.create_task(liveview.live(agent, recent))
+        from agent.cli import liveboard  # rich: only for a person at a terminal, never under systemd
+
+        viewer = asyncio.create_task(liveboard.live(agent, recent))
     elif view == "plain":
         viewer = asyncio.create_task(liveview.plain(agent))
     try:

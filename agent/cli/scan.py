@@ -2,7 +2,9 @@
 
 Lists what was found (driver, address / port / stream, name, RSSI where BLE
 gives it), and says which drivers are unavailable and which pip extra
-installs them. Simulated devices and recordings are not hardware, so they
+installs them, and why a driver could not scan at all (no Bluetooth stack,
+no adapter, adapter off, permission denied) with the fix. Exit 69 when
+nothing was found and some driver could not look. Simulated devices and recordings are not hardware, so they
 are listed only with ``--all`` or when named with ``--driver``.
 """
 
@@ -18,8 +20,9 @@ from dataclasses import dataclass, field
 
 import click
 
+from agent.cli.params import FiniteRange
 from agent.driver import Discovered, Registry
-from agent.errors import AgentError, DriverUnavailable
+from agent.errors import EX_UNAVAILABLE, AgentError, DriverUnavailable, ScanUnavailable
 
 _GRACE_S = 5.0  # beyond the scan timeout, for a driver's own set-up and tear-down
 
@@ -34,11 +37,13 @@ class DriverScan:
     found: list[Discovered] = field(default_factory=list)
     unavailable: str | None = None  # the driver's library is missing: what to install
     error: str | None = None  # the scan itself failed (no Bluetooth adapter, say)
+    fix: str | None = None  # what to do about ``error``, when the driver knows
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         return {"driver": self.driver, "found": [dataclasses.asdict(d) for d in self.found],
-                "unavailable": self.unavailable, "error": self.error, "seconds": round(self.seconds, 2)}
+                "unavailable": self.unavailable, "error": self.error, "fix": self.fix,
+                "seconds": round(self.seconds, 2)}
 
 
 Progress = Callable[[str], None]
@@ -58,6 +63,8 @@ async def scan_one(registry: Registry, name: str, timeout_s: float, progress: Pr
             result.found = list(await cls.discover(timeout_s))
     except TimeoutError:
         result.error = f"no answer within {timeout_s + _GRACE_S:g} s"
+    except ScanUnavailable as exc:
+        result.error, result.fix = exc.problem, exc.fix
     except (AgentError, OSError) as exc:
         result.error = str(exc) or type(exc).__name__
     except Exception as exc:  # a plugin's bug must not hide what the other drivers found
@@ -67,11 +74,26 @@ async def scan_one(registry: Registry, name: str, timeout_s: float, progress: Pr
     return result
 
 
-async def scan_all(registry: Registry, names: Iterable[str], timeout_s: float, progress: Progress) -> list[DriverScan]:
-    """Run the drivers' scans concurrently; progress lines as each finishes."""
+async def scan_all(registry: Registry, names: Iterable[str], timeout_s: float, progress: Progress,
+                   on_done: Callable[[DriverScan], None] | None = None) -> list[DriverScan]:
+    """Run the drivers' scans concurrently; progress lines (or ``on_done``) as each finishes."""
     names = list(names)
     progress(f"scanning with {len(names)} driver(s) for up to {timeout_s:g} s: {', '.join(names)}")
-    return list(await asyncio.gather(*(scan_one(registry, n, timeout_s, progress) for n in names)))
+
+    async def one(name: str) -> DriverScan:
+        result = await scan_one(registry, name, timeout_s, progress)
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    return list(await asyncio.gather(*(one(n) for n in names)))
+
+
+def nothing_scanned(results: list[DriverScan]) -> bool:
+    """No device found and some driver could not even look: the technician must fix that first."""
+    if any(r.found for r in results):
+        return False
+    return any(r.error for r in results) or all(r.unavailable for r in results)
 
 
 def render(results: list[DriverScan]) -> list[str]:
@@ -83,13 +105,22 @@ def render(results: list[DriverScan]) -> list[str]:
             rssi = "" if d.rssi is None else f"{d.rssi}"
             extra = f"  ({d.details})" if d.details else ""
             lines.append(f"{i:>3}  {r.driver:<16} {d.address:<34} {rssi:>5}  {d.name}{extra}")
-    if i == 0:
+    scanned = [r.driver for r in results if not (r.error or r.unavailable)]
+    if i == 0 and scanned and len(scanned) == len(results):
         lines.append("     (nothing found: are the sensors switched on, charged and in range?)")
+    elif i == 0:
+        could = f"; {', '.join(scanned)} looked and found nothing" if scanned else ""
+        lines.append(f"     (nothing found, and some drivers could not scan at all{could})")
+    problems: dict[tuple[str, str | None], list[str]] = {}  # the BLE drivers share one stack: say it once
     for r in results:
         if r.unavailable:
             lines.append(f"unavailable: {r.unavailable}")
         elif r.error:
-            lines.append(f"scan failed: {r.driver}: {r.error}")
+            problems.setdefault((r.error, r.fix), []).append(r.driver)
+    for (error, fix), drivers in problems.items():
+        lines.append(f"cannot scan ({', '.join(drivers)}): {error}")
+        if fix:
+            lines.append(f"      fix: {fix}")
     return lines
 
 
@@ -105,7 +136,7 @@ def pick_names(registry: Registry, drivers: tuple[str, ...], include_all: bool) 
 
 
 @click.command()
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.5), default=8.0, show_default=True,
+@click.option("--timeout", "timeout_s", type=FiniteRange(min=0.5), default=8.0, show_default=True,
               help="How long each driver looks (BLE listens for advertisements this long).")
 @click.option("--driver", "drivers", multiple=True, metavar="NAME", help="Scan with these drivers only (repeatable).")
 @click.option("--all", "include_all", is_flag=True, help="Also list simulated devices and recordings.")
@@ -114,13 +145,14 @@ def scan(timeout_s: float, drivers: tuple[str, ...], include_all: bool, as_json:
     """Look for sensors: BLE straps (with RSSI), serial ports, LSL streams."""
     registry = Registry()
     names = pick_names(registry, drivers, include_all)
+    if sys.stderr.isatty() and not as_json:
+        from agent.cli.progress import scan_with_bars  # rich: only for a person at a terminal
 
-    def progress(line: str) -> None:
-        click.echo(line, err=True)
-
-    results = asyncio.run(scan_all(registry, names, timeout_s, progress))
+        results = asyncio.run(scan_with_bars(registry, names, timeout_s, _GRACE_S))
+    else:
+        results = asyncio.run(scan_all(registry, names, timeout_s, lambda line: click.echo(line, err=True)))
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         click.echo("\n".join(render(results)))
-    sys.exit(0)
+    sys.exit(EX_UNAVAILABLE if nothing_scanned(results) else 0)

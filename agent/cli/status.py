@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from agent.cli.params import FiniteRange
 from agent import config as agent_config
 from agent import statusfile
 from agent.driver import Registry
@@ -64,14 +65,14 @@ def render(reading: statusfile.Reading, *, colour: bool, now: float | None = Non
         lines.append("level        (no decision yet)")
     else:
         level = c(a["level"], _LEVEL_COLOUR.get(a["level"], "white"))
-        lines.append(f"level        {level}  distress {a['distress']:.2f}  confidence {a['confidence']:.2f}"
+        lines.append(f"level        {level}  distress {a['distress']:.2f} of 1  confidence {a['confidence']:.2f}"
                      f"  calibration {cal:.0%}")
         lines.append(f"why          {'; '.join(a['reasons']) or '-'}")
     q = d.get("readings_queue") or {}
     lines.append(f"pipeline     {d.get('ticks', 0)} ticks  queue {q.get('depth', 0)}/{q.get('capacity', 0)}"
                  f"  dropped {q.get('dropped', 0)}  VR clients {d.get('vr_clients', '-')}")
     lines.append(_outbox_line(d.get("outbox")))
-    lines.append(_sync_line(d.get("sync"), now=now))
+    lines.append(_sync_line(d.get("sync"), now=now, live=reading.problem is None))
     return lines
 
 
@@ -81,13 +82,15 @@ def _outbox_line(o: dict[str, Any] | None) -> str:
     return f"outbox       {o['records']} waiting ({o['bytes'] / 1e3:.0f} kB of {o['max_bytes'] / 1e6:.0f} MB)"
 
 
-def _sync_line(s: dict[str, Any] | None, *, now: float | None) -> str:
+def _sync_line(s: dict[str, Any] | None, *, now: float | None, live: bool = True) -> str:
     if s is None:
         return "cloud        not configured ([sync] absent or disabled): summaries wait in the outbox"
     now = time.time() if now is None else now
     last = s.get("last_delivery_at")
     last_text = "never" if last is None else f"{max(0.0, now - last):.0f} s ago"
-    line = f"cloud        {s['state']} {s['broker']}  delivered {s['delivered']}  last sync {last_text}"
+    # A stopped agent is connected to nothing, whatever its last snapshot said.
+    state = s["state"] if live else f"unknown (agent not live; it last reported {s['state']})"
+    line = f"cloud        {state} {s['broker']}  delivered {s['delivered']}  last sync {last_text}"
     if s.get("last_error"):
         line += f"\n             error: {s['last_error']}"
     return line
@@ -107,7 +110,7 @@ def status_path(config_path: Path | None, runtime_dir: Path | None) -> Path:
               help="Read status.json from this directory instead of the config's runtime_dir.")
 @click.option("--once", is_flag=True, help="Print once and exit (the default off a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the raw snapshot as JSON, once.")
-@click.option("--every", type=click.FloatRange(min=0.2), default=1.0, show_default=True, help="Refresh period, seconds.")
+@click.option("--every", type=FiniteRange(min=0.2), default=1.0, show_default=True, help="Refresh period, seconds.")
 def status(config_path: Path | None, runtime_dir: Path | None, once: bool, as_json: bool, every: float) -> None:
     """Show the running agent live: sensors, quality, level, outbox depth, last sync."""
     try:

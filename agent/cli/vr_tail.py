@@ -17,24 +17,23 @@ from typing import TextIO
 
 import click
 
+from agent import config as agent_config
 from agent.clock import Clock
+from agent.driver import Registry
+from agent.errors import EX_CONFIG, ConfigError
 from agent.vrlink.client import HandshakeRefused, Signal, VrLinkClient
 from agent.vrlink.frames import FrameError
 from agent.vrlink.messages import AdaptationMessage, ErrorMessage, Message, StatusMessage
-from agent.vrlink.options import DEFAULT_SOCKET_PATH
 
 QUIET_HEARTBEATS = 3  # the app's rule: no frame for three heartbeat intervals means the agent is gone
 
 
 @click.command("vr-tail")
-@click.option(
-    "--socket",
-    "socket_path",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_SOCKET_PATH,
-    show_default=True,
-    help="The agent's VR link socket.",
-)
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help=f"Config of the agent to watch (default: as run finds it: ${agent_config.ENV_VAR}, "
+                   f"else {agent_config.DEFAULT_PATH}, else the embedded default).")
+@click.option("--socket", "socket_path", type=click.Path(path_type=Path),
+              help="The agent's VR link socket (default: the config's [vrlink] socket_path).")
 @click.option("--tcp", metavar="HOST:PORT", help="Connect over loopback TCP instead (needs --token-file).")
 @click.option(
     "--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File holding the TCP token."
@@ -42,10 +41,15 @@ QUIET_HEARTBEATS = 3  # the app's rule: no frame for three heartbeat intervals m
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message.")
 @click.option("--status/--no-status", "show_status", default=True, show_default=True, help="Show status messages.")
 @click.option("--count", type=click.IntRange(min=0), default=0, help="Exit after this many adaptations (0: never).")
-def vr_tail(
-    socket_path: Path, tcp: str | None, token_file: Path | None, as_json: bool, show_status: bool, count: int
-) -> None:
+def vr_tail(config_path: Path | None, socket_path: Path | None, tcp: str | None, token_file: Path | None,
+            as_json: bool, show_status: bool, count: int) -> None:
     """Show the adaptation signals and status the agent sends to the VR app."""
+    if socket_path is None and not tcp:
+        try:
+            socket_path = agent_config.load(config_path, Registry()).vrlink.socket_path
+        except ConfigError as exc:
+            click.echo(f"edge-agent: configuration error\n{exc}", err=True)
+            sys.exit(EX_CONFIG)
     try:
         asyncio.run(tail(socket_path, tcp, token_file, as_json=as_json, show_status=show_status, count=count))
     except KeyboardInterrupt:
@@ -54,6 +58,9 @@ def vr_tail(
         raise click.ClickException(f"the agent refused the connection: {exc}") from None
     except (OSError, FrameError, TimeoutError) as exc:
         where = tcp or socket_path
+        if isinstance(exc, (FileNotFoundError, ConnectionRefusedError)) and not tcp:
+            raise click.ClickException(f"no agent is listening at {where}; start one (edge-agent run), "
+                                       "or name its config with --config") from None
         raise click.ClickException(f"cannot watch the VR link at {where}: {exc or type(exc).__name__}") from None
 
 
@@ -97,7 +104,7 @@ async def tail(
                 msg = await _recv_until(link, clock, min(deadlines) if deadlines else None)
             except TimeoutError:
                 if signal.current is not None and signal.active() is None:
-                    printer.note(f"neutral: adaptation #{signal.current.seq} expired after {signal.current.ttl_s:g} s")
+                    printer.note(f"neutral: adaptation #{signal.current.seq} expired after {signal.current.ttl_s:.1f} s")
                     signal.current = None
                 if not quiet and clock.now() - last_frame >= quiet_after:
                     quiet = True
@@ -153,9 +160,9 @@ def _format(msg: Message) -> str:
         s = msg.suggestions
         reasons = "; ".join(msg.reasons) or "-"
         return (
-            f"#{msg.seq:<6} {msg.level.value:<10} distress {msg.distress:.2f} conf {msg.confidence:.2f}  "
+            f"#{msg.seq:<6} {msg.level.value:<10} distress {msg.distress:.2f} of 1, conf {msg.confidence:.2f}  "
             f"intensity {s.intensity:.2f} pace {s.pace.value} breathing {'on' if s.breathing_guide else 'off'}  "
-            f"ttl {msg.ttl_s:g}s  | {reasons}"
+            f"ttl {msg.ttl_s:.1f}s  | {reasons}"
         )
     if isinstance(msg, StatusMessage):
         sensors = " ".join(

@@ -24,6 +24,7 @@ from agent import config as agent_config
 from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError, SyncError
 from agent.provision import sensors as pairing
+from agent.protection import static_warnings
 from agent.provision.checks import Problem, check_tls_files, probe_broker
 from agent.provision.files import Layout, Owner, Staging, service_owner, write_config, write_rfcomm
 from agent.provision.request import ProvisionRequest
@@ -157,6 +158,7 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
         except ConfigError as exc:
             message = str(exc).replace(f"{layout.config}: ", "").replace(str(staging.dir), str(layout.credentials))
             raise ProvisionFailed([Problem("new config", message, "correct the value named above")]) from None
+        outcome.warnings += [str(w) for w in static_warnings(parsed)]
         sync = parsed.top.sync
         if sync is not None and sync.enabled and not keep_sync:
             where = f"{sync.broker.host}:{sync.broker.port}"
@@ -165,7 +167,8 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
             else:
                 progress(f"connecting to the broker {where} with these credentials")
                 outcome.broker_s = await _probe(sync, broker_timeout_s, where)
-        text = render(base, req, devices, final, keep_sync)
+        # --root DIR builds an image: the file names the credentials where the device will see them
+        text = render(base, req, devices, {k: on_device(root, v) for k, v in final.items()}, keep_sync)
         if staged:
             staging.commit()
             outcome.credentials = [layout.credentials / p.name for p in staged.values()]
@@ -179,6 +182,11 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
         outcome.warnings.append(f"files are owned by {owner.name}, not the service user (run as root once the "
                                 f"edge-agent user exists, or chown them) ")
     return outcome
+
+
+def on_device(root: Path, path: Path) -> Path:
+    """``path`` (under ``root``) as the device sees it once ``root`` is its /."""
+    return Path("/") / path.resolve().relative_to(root.resolve())
 
 
 async def _probe(sync: Any, timeout_s: float, where: str) -> float:

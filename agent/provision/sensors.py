@@ -21,7 +21,7 @@ from agent.errors import DriverUnavailable
 from agent.provision.checks import Problem
 
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_ID = ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 RFCOMM_CHANNEL = 1  # the Serial Port Profile channel of a Shimmer3
 
 

@@ -25,6 +25,7 @@ from agent.config import AgentConfig
 from agent.errors import SyncError
 from agent.provision.checks import check_tls_files, probe_broker
 from agent.selftest.model import check_model
+from agent.selftest.protection import check_protection
 from agent.selftest.sensors import check_sensor
 from agent.selftest.step import Step
 from agent.sync.mqtt import SyncAuthError
@@ -116,7 +117,7 @@ async def check_disk(ctx: Context) -> list[Step]:
     return [Step("disk", "pass", figure, f"under {where}")]
 
 
-CHECKS: list[Check] = [check_sensors, check_model, check_vr_socket, check_broker, check_disk]
+CHECKS: list[Check] = [check_sensors, check_model, check_vr_socket, check_broker, check_protection, check_disk]
 
 
 async def run_checks(ctx: Context, checks: list[Check] | None = None) -> list[Step]:

@@ -23,6 +23,8 @@ from agent.selftest.step import Step
 from agent.supervisor import DeviceSpec
 
 RATE_TOLERANCE = 0.10  # a measured rate this far off its nominal one is worth a warning
+MIN_SAMPLES = 10  # each stream is judged over at least this many samples at its nominal rate...
+MAX_WINDOW_S = 60.0  # ...but never for longer than this, nor past a silence of first_chunk_timeout_s
 
 # Quality reasons (agent/signals/quality.py) and what a technician can do about each.
 _FIXES = (
@@ -52,23 +54,49 @@ def _windowed(features: FeatureConfig, span_s: float) -> FeatureConfig:
 
 
 async def stream_for(spec: DeviceSpec, seconds: float, config: AgentConfig, clock: Clock) -> tuple[list[Any], str | None]:
-    """The readings a device gave in ``seconds`` after connecting, and why it stopped early (if it did)."""
+    """The readings a device gave, and why it stopped early (if it did).
+
+    The window starts at the device's first data (a strap may take a while to
+    send any) and lasts ``seconds``, or longer for a slow stream: until each
+    stream has given :data:`MIN_SAMPLES` (at a nominal 1 Hz, 10 s), so a
+    heart-rate strap is not judged on one sample.
+    """
     cls = spec.plugin.load()
     driver = cls(spec.options, DriverContext(spec.device_id, clock, bound_logger(spec.device_id)))
     readings: list[Chunk | DeviceEvent] = []
     async with clock.timeout(config.supervisor.connect_timeout_s):
         await driver.__aenter__()
+    opened = clock.now()
+    first_t: float | None = None
+    samples: dict[str, int] = {}
+    wait_first = max(seconds, config.supervisor.first_chunk_timeout_s)
+    silence = config.supervisor.first_chunk_timeout_s  # a device quiet this long is done, enough data or not
+    items = driver.chunks().__aiter__()
     try:
-        try:
-            async with clock.timeout(seconds) as timer:
-                async for item in driver.chunks():
-                    readings.append(item)
-        except TimeoutError:
-            if not timer.expired():
-                raise
-        except DeviceError as exc:
-            return readings, f"{type(exc).__name__}: {exc}"
-        return readings, None
+        while True:
+            if first_t is None:
+                left = wait_first - (clock.now() - opened)
+            else:
+                elapsed = clock.now() - first_t
+                enough = elapsed >= seconds and all(n >= MIN_SAMPLES for n in samples.values())
+                left = 0.0 if enough else min(silence, MAX_WINDOW_S - elapsed, max(seconds - elapsed, silence))
+            if left <= 0:
+                return readings, None
+            try:
+                async with clock.timeout(left) as timer:
+                    item = await anext(items)
+            except StopAsyncIteration:
+                return readings, None
+            except DeviceError as exc:
+                return readings, f"{type(exc).__name__}: {exc}"
+            except TimeoutError:
+                if not timer.expired():
+                    raise
+                return readings, None
+            readings.append(item)
+            if isinstance(item, Chunk) and len(item):
+                first_t = clock.now() if first_t is None else first_t
+                samples[item.spec.name] = samples.get(item.spec.name, 0) + len(item)
     finally:
         await driver.__aexit__(None, None, None)
 

@@ -28,7 +28,7 @@ import structlog
 
 from agent.adaptation import Adaptation
 from agent.clock import Clock
-from agent.errors import ConfigError
+from agent.errors import AgentAlreadyRunning, ConfigError
 from agent.vrlink.connection import ClientLink
 from agent.vrlink.hub import Hub
 from agent.vrlink.messages import Status
@@ -223,4 +223,5 @@ def _remove_stale_socket(path: Path) -> None:
         return
     finally:
         probe.close()
-    raise ConfigError(f"vrlink.socket_path: another process is listening on {path}", field="vrlink.socket_path")
+    raise AgentAlreadyRunning(f"vrlink.socket_path: another process is listening on {path}",
+                              field="vrlink.socket_path")

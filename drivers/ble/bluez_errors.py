@@ -10,8 +10,11 @@ Those are worth an immediate retry; anything else goes to the supervisor.
 
 from __future__ import annotations
 
+import getpass
+
 from bleak.exc import (
     BleakBluetoothNotAvailableError,
+    BleakBluetoothNotAvailableReason,
     BleakCharacteristicNotFoundError,
     BleakDBusError,
     BleakDeviceNotFoundError,
@@ -68,3 +71,31 @@ def translate(exc: BaseException, target: str, doing: str) -> DeviceError:
     ):
         return DeviceDisconnected(message)
     return DeviceError(message)
+
+
+def cannot_scan(exc: BaseException) -> tuple[str, str] | None:
+    """Why Bluetooth cannot scan at all, and the fix, in a technician's words (None: not one of those)."""
+    user = getpass.getuser()
+    denied = ("permission denied: this user may not use Bluetooth",
+              f"add the user to the bluetooth group (usermod -aG bluetooth {user}) and log in again, "
+              "or run as the service user")
+    if isinstance(exc, FileNotFoundError | ConnectionRefusedError):
+        return ("no Bluetooth stack: the D-Bus system bus is not running",
+                "install and start it: apt-get install dbus bluez; systemctl start dbus bluetooth")
+    if isinstance(exc, PermissionError):
+        return denied
+    if isinstance(exc, BleakDBusError):
+        if exc.dbus_error in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"):
+            return ("no Bluetooth stack: the Bluetooth service (bluetoothd) is not running",
+                    "systemctl start bluetooth (apt-get install bluez if it is missing)")
+        if exc.dbus_error in ("org.freedesktop.DBus.Error.AccessDenied", "org.bluez.Error.NotAuthorized"):
+            return denied
+    if isinstance(exc, BleakBluetoothNotAvailableError):
+        reason = exc.reason
+        if reason is BleakBluetoothNotAvailableReason.POWERED_OFF:
+            return ("the Bluetooth adapter is powered off",
+                    "bluetoothctl power on (if it stays off: rfkill unblock bluetooth)")
+        if reason in (BleakBluetoothNotAvailableReason.DENIED_BY_USER, BleakBluetoothNotAvailableReason.DENIED_BY_SYSTEM):
+            return denied
+        return ("no Bluetooth adapter found", "plug in a Bluetooth adapter; check it with: bluetoothctl list; rfkill list")
+    return None

@@ -9,7 +9,8 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
 from agent.driver import Discovered
-from drivers.ble.bluez_errors import translate
+from agent.errors import ScanUnavailable
+from drivers.ble.bluez_errors import cannot_scan, translate
 
 Match = Callable[[BLEDevice, AdvertisementData], str | None]  # details if it is one of ours, else None
 
@@ -19,6 +20,9 @@ async def scan(driver: str, timeout_s: float, match: Match) -> list[Discovered]:
     try:
         found = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
     except Exception as exc:
+        why = cannot_scan(exc)
+        if why is not None:
+            raise ScanUnavailable(*why) from exc
         raise translate(exc, "Bluetooth", "scanning") from exc
     out = []
     for device, adv in found.values():

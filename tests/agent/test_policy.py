@@ -80,8 +80,8 @@ def test_sustained_stress_reaches_distressed_only_after_rise_after_s(model):
     assert levels[0] is Level.ELEVATED  # caution at once
     assert first_distressed == pytest.approx(10.0, abs=TICK)
     last = out[-1]
-    assert last.suggestions.breathing_guide and any("heart rate +46% vs baseline" == r for r in last.reasons)
-    assert any(r.startswith("skin conductance +150%") for r in last.reasons)
+    assert last.suggestions.breathing_guide and any("heart beating faster (heart rate +46 % over resting)" == r for r in last.reasons)
+    assert any(r.startswith("sweating more (skin conductance +") for r in last.reasons)
 
 
 def test_fast_path_raises_caution_within_a_tick_but_never_distressed(model):

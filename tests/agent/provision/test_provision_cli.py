@@ -51,8 +51,11 @@ def test_provision_with_a_client_certificate_writes_everything_and_keeps_the_old
     assert "not the service user" in r.output
     assert (etc / "credentials.prev/ca.crt").read_text() == "the old CA\n"
     assert not list(etc.glob(".credentials.new-*"))
-    # the agent itself accepts the file, and it points at the installed credentials
-    config = agent_config.load(etc / "agent.toml", Registry())
+    # the file names the credentials where the device will see them, not under --root (issue 18 finding 6)
+    text = (etc / "agent.toml").read_text()
+    assert 'key_file = "/etc/edge-agent/credentials/client.key"' in text and f'"{root}/etc' not in text
+    # the agent itself accepts the file once --root is the device's /
+    config = agent_config.parse(text.replace('"/etc/edge-agent/', f'"{etc}/'), "agent.toml", Registry())
     sync = config.top.sync
     assert (sync.site, sync.device, sync.broker.port) == ("clinic-a", "headset-1", broker.tls_port)
     assert sync.broker.tls.key_file == creds / "client.key"

@@ -47,7 +47,8 @@ def test_a_good_installation_passes(tmp_path: Path, broker: Broker) -> None:  # 
     code, report = run_check(config)
     assert code == 0 and report["ok"], report
     s = steps(report)
-    assert s["sensor chest-strap"]["status"] == "pass" and "cardiac quality" in s["sensor chest-strap"]["figure"]
+    assert s["sensor chest-strap"]["status"] == "warn" and "cardiac quality" in s["sensor chest-strap"]["figure"]
+    assert "SIMULATED sensor" in s["sensor chest-strap"]["detail"]  # it streamed, but it is no hardware
     assert s["broker"]["status"] == "pass" and s["broker"]["figure"].endswith(" ms")
     assert s["VR socket"]["status"] == "pass" and s["disk"]["status"] == "pass"
     assert not list((tmp_path / "run").glob(".check-*"))  # the probe socket is cleaned up

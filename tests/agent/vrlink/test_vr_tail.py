@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agent.cli.vr_tail import _format
+from agent.vrlink.messages import AdaptationMessage
 from agent.vrlink.server import VrLinkServer
 
 from .conftest import adaptation, running_server
@@ -64,7 +66,7 @@ async def test_vr_tail_explains_refusals_and_missing_sockets(sock_dir: Path) -> 
     proc = await start_tail("--socket", str(sock_dir / "nowhere.sock"))
     async with asyncio.timeout(10):
         _, err = await proc.communicate()
-    assert proc.returncode == 1 and "cannot watch the VR link at" in err.decode()
+    assert proc.returncode == 1 and f"no agent is listening at {sock_dir / 'nowhere.sock'}" in err.decode()
 
 
 async def test_vr_tail_over_tcp_with_a_token_file(sock_dir: Path) -> None:
@@ -87,3 +89,12 @@ async def test_vr_tail_over_tcp_with_a_token_file(sock_dir: Path) -> None:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+
+
+def test_vr_tail_rounds_what_it_shows() -> None:
+    """Issue 18 finding 9: `ttl 4.77768s` was shown as sent; a person reads one decimal."""
+    msg = AdaptationMessage.model_validate({
+        "seq": 7, "t": 1.0, "level": "calm", "distress": 0.4, "confidence": 0.9, "reasons": [], "ttl_s": 4.77768,
+        "suggestions": {"intensity": 0.5, "pace": "same", "breathing_guide": False}})
+    text = _format(msg)
+    assert "ttl 4.8s" in text and "4.77768" not in text and "distress 0.40 of 1" in text

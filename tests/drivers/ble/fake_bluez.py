@@ -248,7 +248,7 @@ class Adapter(ServiceInterface):
 
     @dbus_property(access=R)
     def Powered(self) -> "b":  # noqa: F821
-        return True
+        return self.server.powered
 
     @dbus_property(access=R)
     def Discovering(self) -> "b":  # noqa: F821
@@ -262,8 +262,10 @@ class Adapter(ServiceInterface):
 class FakeBlueZ:
     """The fake bluetoothd: one adapter and the peripherals in range of it."""
 
-    def __init__(self, advertise_interval_s: float = 0.05) -> None:
+    def __init__(self, advertise_interval_s: float = 0.05, *, powered: bool = True, adapter: bool = True) -> None:
         self.advertise_interval_s = advertise_interval_s
+        self.powered = powered  # False: an adapter switched off (bluetoothctl power off)
+        self.has_adapter = adapter  # False: bluetoothd running without any adapter
         self.peripherals: dict[str, Peripheral] = {}
         self.devices: dict[str, Device] = {}  # by path: those BlueZ has seen
         self.bus: MessageBus | None = None
@@ -274,8 +276,9 @@ class FakeBlueZ:
         reply = await self.bus.request_name(BLUEZ, NameFlag.DO_NOT_QUEUE)
         if reply is not RequestNameReply.PRIMARY_OWNER:
             raise RuntimeError(f"could not own {BLUEZ} on the test bus: {reply}")
-        self.adapter = Adapter(self)
-        self.bus.export(ADAPTER_PATH, self.adapter)
+        if self.has_adapter:
+            self.adapter = Adapter(self)
+            self.bus.export(ADAPTER_PATH, self.adapter)
         return self
 
     async def stop(self) -> None:

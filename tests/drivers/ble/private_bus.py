@@ -13,16 +13,20 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
     <allow user="*"/>
     <allow own="*"/>
     <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
+    <allow eavesdrop="true"/>{extra}
   </policy>
 </busconfig>
 """
 
 
-def start_private_bus(root: Path) -> tuple[subprocess.Popen[str], str]:
+# BlueZ's own policy lets only root and the bluetooth group talk to it; this stands in for not being in it.
+DENY_BLUEZ = '\n    <deny send_destination="org.bluez"/>'
+
+
+def start_private_bus(root: Path, extra_policy: str = "") -> tuple[subprocess.Popen[str], str]:
     """The daemon and its address; the daemon's own log goes to ``root/dbus.log``."""
     config = root / "bus.conf"
-    config.write_text(BUS_CONFIG.format(socket=root / "system_bus_socket"))
+    config.write_text(BUS_CONFIG.format(socket=root / "system_bus_socket", extra=extra_policy))
     with open(root / "dbus.log", "w") as log:
         proc = subprocess.Popen(
             ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
