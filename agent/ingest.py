@@ -54,7 +54,7 @@ class IngestOptions(pydantic.BaseModel):
 
     broker: BrokerOptions
     # A SQLite file, or a postgresql:// URL (its password belongs in a passfile, never in the URL: it would show in ps).
-    database: Path | str = pydantic.Field(union_mode="left_to_right")
+    database: str | Path = pydantic.Field(union_mode="left_to_right")  # the validator leaves only URLs as str
     # Consumers with the same group share the stream. None: a plain subscription, for a single consumer on
     # a broker that does not keep shared subscriptions across its own restart (mosquitto 2.0.11 does not).
     group: TopicId | None = "ingest"
@@ -134,6 +134,12 @@ class Ingest:
                 link.ack(m)
                 setattr(self.stats, outcome.value, getattr(self.stats, outcome.value) + 1)
             self._backoff.reset()
+            if link.messages.dropped:
+                # More arrived than Receive Maximum allows (mosquitto 2.0.11 does this when it resends a session's
+                # messages on reconnect). The dropped ones are unacknowledged, so the broker keeps them, but it
+                # re-sends them only on a new connection: reconnect now that everything received is stored.
+                raise SyncError(f"{link.messages.dropped} messages overflowed the receive queue; reconnecting so "
+                                "the broker re-sends them")
 
 
 def _topic(message: mqtt.MQTTMessage) -> str:
