@@ -41,6 +41,7 @@ from agent.sync.topics import backend_filters, presence_filter
 
 log = structlog.get_logger("edge_agent.ingest")
 
+RECEIVE_QUEUE_FACTOR = 8  # x receive_maximum; payloads are at most 256 KiB (codec), summaries ~1 KiB
 IngestStore = SqliteStore  # the embedded default, under the name it has always had
 __all__ = ["Ingest", "IngestOptions", "IngestStats", "IngestStore", "Outcome"]
 
@@ -61,11 +62,17 @@ class IngestOptions(pydantic.BaseModel):
     client_id: str = "edge-ingest-1"  # unique per consumer instance; the group is what they share
     topic_prefix: TopicId = "v1"
     receive_maximum: int = pydantic.Field(default=256, ge=1, le=65535)
+    # Messages held in memory before a batch is stored; default 8 x receive_maximum, since a broker may overrun it.
+    receive_queue: int | None = pydantic.Field(default=None, ge=1)
 
     @pydantic.field_validator("database", mode="before")
     @classmethod
     def _kind(cls, v: object) -> object:
         return _database(v)
+
+
+class QueueOverrun(SyncError):
+    """The broker sent more unacknowledged messages than the receive queue holds; the excess awaits a reconnect."""
 
 
 @dataclass
@@ -75,6 +82,7 @@ class IngestStats:
     rejected: int = 0
     presence: int = 0
     connects: int = 0
+    overruns: int = 0  # reconnects because the broker sent more than the receive queue holds
     last_error: str | None = None
 
 
@@ -100,7 +108,10 @@ class Ingest:
 
     async def run(self) -> None:
         while True:
-            link = MqttLink(self._params(), manual_ack=True)
+            # mosquitto 2.0.11 sends several times Receive Maximum unacknowledged (1,224 for 256, measured): the
+            # queue absorbs that; beyond it, messages are dropped unacknowledged and _consume reconnects.
+            capacity = self.options.receive_queue or RECEIVE_QUEUE_FACTOR * self.options.receive_maximum
+            link = MqttLink(self._params(), manual_ack=True, queue_capacity=capacity)
             try:
                 await link.connect()
                 share = f"$share/{self.options.group}/" if self.options.group else ""
@@ -110,6 +121,10 @@ class Ingest:
                 self.subscribed.set()
                 log.info("ingest.connected", broker=link.where, session_present=link.session_present)
                 await self._consume(link)
+            except QueueOverrun as exc:  # not a failure: reconnect at once, no backoff
+                self.subscribed.clear()
+                self.stats.overruns += 1
+                log.info("ingest.overrun", error=str(exc))
             except SyncError as exc:
                 self.subscribed.clear()
                 self.stats.last_error = str(exc)
@@ -135,11 +150,10 @@ class Ingest:
                 setattr(self.stats, outcome.value, getattr(self.stats, outcome.value) + 1)
             self._backoff.reset()
             if link.messages.dropped:
-                # More arrived than Receive Maximum allows (mosquitto 2.0.11 does this when it resends a session's
-                # messages on reconnect). The dropped ones are unacknowledged, so the broker keeps them, but it
-                # re-sends them only on a new connection: reconnect now that everything received is stored.
-                raise SyncError(f"{link.messages.dropped} messages overflowed the receive queue; reconnecting so "
-                                "the broker re-sends them")
+                # More arrived than even the roomy queue holds. The dropped ones are unacknowledged, so the broker
+                # keeps them, but re-sends them only on a new connection: reconnect now that all received is stored.
+                raise QueueOverrun(f"{link.messages.dropped} messages overflowed the receive queue; reconnecting so "
+                                   "the broker re-sends them")
 
 
 def _topic(message: mqtt.MQTTMessage) -> str:

@@ -55,9 +55,8 @@ def check_storable(value: Any, where: str = "body") -> None:
                 raise ProtocolError(f"{at} holds a NUL character")
         elif isinstance(v, dict):
             for k, item in v.items():
-                if not isinstance(k, str):
-                    raise ProtocolError(f"{at} has a {type(k).__name__} key, not text")
-                check_storable(k, f"{at} key")
+                if not isinstance(k, str) or "\x00" in k:
+                    raise ProtocolError(f"{at} has a key that is not text without NUL ({k!r})")
                 stack.append((item, f"{at}.{k}", depth + 1))
         elif isinstance(v, list | tuple):
             stack.extend((item, f"{at}[{i}]", depth + 1) for i, item in enumerate(v))

@@ -21,23 +21,24 @@ import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from agent.backend.contract import RecordRow
+from agent.backend.contract import Prepared, RecordRow
 from agent.backend.migrations import VERSION_TABLE, pending
 from agent.backend.store import Outcome, Store, StoreUnavailable, Tx
+from agent.outbox.kinds import RecordKind
 
 MIGRATION_LOCK = 0x65646765  # pg_advisory_xact_lock key: consumers starting together migrate one at a time
 
 
 class _PgTx(Tx):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
+        self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self._conn.execute(sql, params)  # type: ignore[arg-type]
+        return self.conn.execute(sql, params)  # type: ignore[arg-type]
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        with self._conn.transaction():  # nested: a savepoint, rolled back on an exception
+        with self.conn.transaction():  # nested: a savepoint, rolled back on an exception
             yield
 
     def json(self, value: dict[str, Any]) -> Jsonb:
@@ -61,11 +62,13 @@ class PostgresStore(Store):
             check=psycopg_pool.ConnectionPool.check_connection, timeout=connect_timeout_s,
         )
         try:
+            # One plain connection first: its error says why (no such database, password refused), a pool's does not.
+            psycopg.connect(dsn, connect_timeout=max(1, round(connect_timeout_s))).close()
             self._pool.open(wait=True, timeout=connect_timeout_s)
             self._migrate()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
             self._pool.close()
-            raise StoreUnavailable(f"PostgreSQL at {self.where}: {type(exc).__name__}: {exc}") from exc
+            raise StoreUnavailable(f"PostgreSQL at {self.where}: {exc}") from exc
         except BaseException:
             self._pool.close()
             raise
@@ -91,6 +94,30 @@ class PostgresStore(Store):
     def _transaction(self) -> Iterator[Tx]:
         with self._pool.connection() as conn, conn.transaction():
             yield _PgTx(conn)
+
+    def _write_all(self, tx: Tx, prepared: list[Prepared], now: float) -> list[Outcome]:
+        """Minutes and sessions in one pipelined round trip: each is one statement that writes its typed row only
+        if its key is new, and returns a row only then."""
+        assert isinstance(tx, _PgTx)
+        outcomes: list[Outcome | None] = [None] * len(prepared)
+        pending: list[tuple[int, psycopg.Cursor[Any]]] = []
+        with tx.conn.pipeline():
+            for i, item in enumerate(prepared):
+                if isinstance(item, RecordRow) and item.kind is not RecordKind.HEALTH:
+                    cols = list(item.columns)
+                    cur = tx.conn.cursor()
+                    cur.execute(
+                        f"WITH new AS ({self.insert_record}) INSERT INTO {item.table} (key, site, device, "  # type: ignore[arg-type]
+                        f"{', '.join(cols)}, body) SELECT %s, %s, %s, {', '.join(['%s'] * len(cols))}, %s FROM new "
+                        "RETURNING key",
+                        (*self._record_params(item, now), item.key, item.site, item.device, *item.columns.values(),
+                         Jsonb(item.body)))
+                    pending.append((i, cur))
+                else:
+                    outcomes[i] = self._write(tx, item, now)
+        for i, cur in pending:
+            outcomes[i] = Outcome.STORED if cur.fetchone() is not None else Outcome.DUPLICATE
+        return outcomes  # type: ignore[return-value]  # every slot is filled above
 
     def _record_params(self, row: RecordRow, now: float) -> tuple[Any, ...]:
         return (row.key, str(row.kind), row.site, row.device, row.created, now)

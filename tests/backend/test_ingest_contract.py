@@ -113,3 +113,35 @@ async def test_the_running_consumer_survives_poison_and_acknowledges_it(
         await asyncio.gather(consumer, return_exceptions=True)
         await publisher.disconnect()
         store.close()
+
+
+async def test_a_broker_that_overruns_the_receive_queue_loses_nothing(broker: Broker, tmp_path: Path, pg_dsn: str) -> None:
+    """A receive queue (32) smaller than what the broker sends unacknowledged (Receive Maximum 256, and mosquitto
+    2.0.11 overruns even that): what the queue drops is re-sent after the reconnect that follows; nothing is lost."""
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD)
+    pw.chmod(0o600)
+    broker_options = BrokerOptions(host="127.0.0.1", port=broker.port, username=USERNAME, password_file=pw,
+                                   backoff_initial_s=0.01, backoff_max_s=0.05)
+    store = PostgresStore(pg_dsn)  # it stores in a thread, so the link keeps reading while a batch commits
+    ingest = Ingest(IngestOptions(broker=broker_options, database=pg_dsn, receive_queue=32),
+                    store, Clock(), rng=random.Random(3))
+    consumer = asyncio.create_task(ingest.run())
+    publisher = MqttLink(ConnectParams(host="127.0.0.1", port=broker.port, client_id="fast", keepalive_s=30,
+                                       connect_timeout_s=5, session_expiry_s=1, receive_maximum=100, username=USERNAME,
+                                       password=PASSWORD, tls=None))
+    try:
+        async with asyncio.timeout(60):
+            await ingest.subscribed.wait()
+            await publisher.connect()
+            await asyncio.gather(*(publisher.publish(MINUTE_TOPIC, encoded(minute(n), n)) for n in range(300)))
+            while len(store.keys()) < 300:
+                assert not consumer.done(), consumer
+                await asyncio.sleep(0.01)
+        assert sorted(store.keys()) == sorted(key(n) for n in range(300))
+        assert ingest.stats.overruns >= 1 and ingest.stats.connects == 1 + ingest.stats.overruns
+    finally:
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        await publisher.disconnect()
+        store.close()
