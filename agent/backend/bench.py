@@ -32,7 +32,8 @@ async def run(records: int, consumer_counts: list[int]) -> dict[str, object]:
                 await broker.start()
                 try:
                     dsn = postgres.create_database(f"bench_{n}")
-                    results[f"{n}_consumer{'s' if n > 1 else ''}"] = await throughput(broker, dsn, Path(tmp), n, records)
+                    name = f"{n}_consumer{'s' if n > 1 else ''}"
+                    results[name] = await throughput(broker, dsn, Path(tmp), n, records)
                 finally:
                     await broker.stop()
     finally:

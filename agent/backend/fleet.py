@@ -44,7 +44,7 @@ class Consumer:
         with self.log.open("ab") as out:
             # unbuffered: the log is read to see it subscribe
             self.proc = await asyncio.create_subprocess_exec(*self.argv, stdout=out, stderr=out,
-                                                             env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"})
+                                                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def connects(self) -> int:
         return self.log.read_text(errors="replace").count("ingest.connected") if self.log.exists() else 0
@@ -124,7 +124,8 @@ async def run_agent(broker: LocalBroker, state_dir: Path, password: Path, device
         await proc.wait()
 
 
-async def publish_fast(broker: LocalBroker, password: Path, agents: int, per_agent: int, window: int = 200) -> list[str]:
+async def publish_fast(broker: LocalBroker, password: Path, agents: int, per_agent: int,
+                       window: int = 200) -> list[str]:
     """Ready-made minute summaries from ``agents`` devices, QoS 1 with ``window`` PUBACKs outstanding; their keys."""
     params = ConnectParams(host="127.0.0.1", port=broker.port, client_id=f"fleet-publisher-{uuid.uuid4().hex[:8]}",
                            keepalive_s=30, connect_timeout_s=10, session_expiry_s=60, receive_maximum=65535,

@@ -165,7 +165,8 @@ class Store(abc.ABC):
             tx.execute("INSERT INTO devices (site, device, first_seen, agent_version, health_t, sessions_per_week, "
                        "minutes_per_session) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, device) DO UPDATE "
                        "SET agent_version = excluded.agent_version, health_t = excluded.health_t, "
-                       "sessions_per_week = excluded.sessions_per_week, minutes_per_session = excluded.minutes_per_session "
+                       "sessions_per_week = excluded.sessions_per_week, "
+                       "minutes_per_session = excluded.minutes_per_session "
                        "WHERE devices.health_t IS NULL OR excluded.health_t >= devices.health_t",
                        (item.site, item.device, now, c["agent_version"], c["t"], c["sessions_per_week"],
                         c["minutes_per_session"]))
@@ -174,7 +175,8 @@ class Store(abc.ABC):
     # -- reading (tests, dashboards, the report) -----------------------------
 
     def counters(self) -> dict[str, int]:
-        return {r["name"]: int(r["total"]) for r in self.query("SELECT name, SUM(value) AS total FROM counters GROUP BY name")}
+        rows = self.query("SELECT name, SUM(value) AS total FROM counters GROUP BY name")
+        return {r["name"]: int(r["total"]) for r in rows}
 
     def keys(self) -> list[str]:
         return [r["key"] for r in self.query("SELECT key FROM records ORDER BY arrival")]

@@ -27,7 +27,8 @@ EX_UNAVAILABLE = 69  # sysexits.h: systemd restarts it; the database may come ba
 @click.option("--cert-file", type=click.Path(path_type=Path), help="Client certificate (TLS).")
 @click.option("--key-file", type=click.Path(path_type=Path), help="Client private key (TLS, mode 0600).")
 @click.option("--db", "database", required=True, metavar="FILE|postgresql://…",
-              help="SQLite file (default, one consumer), or a PostgreSQL URL (several consumers; password in a passfile).")
+              help="SQLite file (default, one consumer), or a PostgreSQL URL (several consumers; password in a "
+                   "passfile).")
 @click.option("--group", default="ingest", show_default=True, help="Shared-subscription group; consumers in it split the load.")
 @click.option("--no-share", is_flag=True, help="Plain subscription (one consumer; a broker that forgets shared subscriptions on restart).")
 @click.option("--client-id", default="edge-ingest-1", show_default=True, help="Unique per consumer instance.")

@@ -16,7 +16,8 @@ EX_UNAVAILABLE = 69
 @click.option("--db", "database", required=True, metavar="FILE|postgresql://…", help="The database `ingest` fills.")
 @click.option("--device", help="Only this device (patient headset).")
 @click.option("--site", help="Only this site.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only sessions that started on or after (UTC).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only sessions that started on or after this day (UTC).")
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Folder for index.html, sessions.csv and charts/.")
 @click.option("--fhir", is_flag=True, help="Also write fhir-bundle.json: pain ratings as FHIR R4 Observations.")

@@ -1,4 +1,4 @@
-"""Fixtures for the backend tests: a real PostgreSQL (one server per run, a fresh database per test), a real mosquitto."""
+"""Backend test fixtures: a real PostgreSQL (one server per run, a fresh database per test), a real mosquitto."""
 
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ def presence(t: object, state: str = "online") -> bytes:
 
 
 def health_body(**outbox: object) -> dict[str, object]:
-    return {"t": 1.0, "uptime_s": 1.0, "agent_version": "test", "disk": {"path": "/", "total_bytes": 1, "free_bytes": 1},
+    return {"t": 1.0, "uptime_s": 1.0, "agent_version": "test",
+            "disk": {"path": "/", "total_bytes": 1, "free_bytes": 1},
             "outbox": outbox}
 
 

@@ -115,7 +115,9 @@ async def test_the_running_consumer_survives_poison_and_acknowledges_it(
         store.close()
 
 
-async def test_a_broker_that_overruns_the_receive_queue_loses_nothing(broker: Broker, tmp_path: Path, pg_dsn: str) -> None:
+async def test_a_broker_that_overruns_the_receive_queue_loses_nothing(
+    broker: Broker, tmp_path: Path, pg_dsn: str
+) -> None:
     """A receive queue (32) smaller than what the broker sends unacknowledged (Receive Maximum 256, and mosquitto
     2.0.11 overruns even that): what the queue drops is re-sent after the reconnect that follows; nothing is lost."""
     pw = tmp_path / "pw"

@@ -50,5 +50,6 @@ def build(store: Store, out: Path, selection: Selection = Selection(), *, fhir: 
         from agent.backend.report.fhir import bundle
 
         fhir_path = out / "fhir-bundle.json"
-        fhir_path.write_text(json.dumps(json.loads(bundle(sessions, now).model_dump_json()), indent=1), encoding="utf-8")
+        fhir_json = json.loads(bundle(sessions, now).model_dump_json())
+        fhir_path.write_text(json.dumps(fhir_json, indent=1), encoding="utf-8")
     return ReportResult(index, csv_path, fhir_path, figures, pngs)

@@ -104,7 +104,8 @@ def device_chart(f: DeviceFigures, sessions: list[Session], path: Path) -> Path:
     with_pain = [(d, s) for d, s in zip(dates, sessions, strict=True) if pain_change(s) is not None]
     for d, s in with_pain:
         ax_pain.annotate("", xy=(d, s.pain_after), xytext=(d, s.pain_before),
-                         arrowprops={"arrowstyle": "->", "color": "#26a69a" if (pain_change(s) or 0) <= 0 else "#e53935"})
+                         arrowprops={"arrowstyle": "->",
+                                     "color": "#26a69a" if (pain_change(s) or 0) <= 0 else "#e53935"})
     if with_pain:
         ax_pain.scatter([d for d, _ in with_pain], [s.pain_before for _, s in with_pain], color="#8d6e63", s=14,
                         label="before")

@@ -77,9 +77,11 @@ def write_index(out: Path, title: str, devices: list[tuple[DeviceFigures, Path, 
             parts.append(
                 f"<tr><td class='text'><a href='#{escape(png.stem)}'>{escape(s.session_id)}</a></td>"
                 f"<td>{_day(s.started)}</td><td>{s.duration_s / 60:.1f}</td>"
-                f"<td class='{'' if s.completed else 'early'}'>{'yes' if s.completed else escape(s.end_reason or 'no')}</td>"
+                f"<td class='{'' if s.completed else 'early'}'>"
+                f"{'yes' if s.completed else escape(s.end_reason or 'no')}</td>"
                 f"<td>{_fmt(s.pain_before, 'g')}</td><td>{_fmt(s.pain_after, 'g')}</td>"
-                f"<td>{_fmt(pain_change(s), '+g')}</td><td>{_fmt(None if share is None else 100 * share, '.0f', ' %')}</td>"
+                f"<td>{_fmt(pain_change(s), '+g')}</td>"
+                f"<td>{_fmt(None if share is None else 100 * share, '.0f', ' %')}</td>"
                 f"<td>{s.adaptations}</td></tr>")
         parts.append("</table>")
         for s, png in sessions:
