@@ -164,9 +164,11 @@ def test_the_report_renders_in_chromium_with_figures_computed_by_hand(filled: An
     assert bundle["resourceType"] == "Bundle" and len(bundle["entry"]) == 10  # two ratings for each session
 
 
-def test_the_page_says_when_its_charts_are_missing(filled: Any, tmp_path: Path) -> None:
-    store, _ = filled
+def test_the_page_says_when_its_charts_are_missing(recorded: list[tuple[str, bytes]], tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "ingest.sqlite3")  # the page's own check; the store does not matter here
+    _fill(store, recorded)
     result = build(store, tmp_path / "report", Selection(site=SITE))
+    store.close()
     for png in result.session_charts[:2]:
         png.unlink()
     assert image_counts(result.index) == (4, 2)
