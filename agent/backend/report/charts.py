@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: no display on a backend server
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from agent.backend.report.data import Session  # noqa: E402
 from agent.backend.report.metrics import DeviceFigures, pain_change, tolerance_share  # noqa: E402
@@ -99,6 +100,7 @@ def device_chart(f: DeviceFigures, sessions: list[Session], path: Path) -> Path:
         ax_week.axhline(f.prescribed_per_week, color="#e53935", ls="--", label=f"prescribed: {f.prescribed_per_week}")
         ax_week.legend(fontsize=8)
     ax_week.set_title("sessions per week", fontsize=10)
+    ax_week.yaxis.set_major_locator(MaxNLocator(integer=True))
 
     dates = [dt.datetime.fromtimestamp(s.started, dt.UTC) for s in sessions]
     with_pain = [(d, s) for d, s in zip(dates, sessions, strict=True) if pain_change(s) is not None]
