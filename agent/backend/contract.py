@@ -140,7 +140,7 @@ def _prepare(topic: str, payload: bytes, prefix: str) -> Prepared:
     _ids(env.site, env.device)
     check_storable(env.body.model_dump(mode="python"))
     body = env.body.model_dump(mode="json")
-    table, columns = _typed(env.body)
+    table, columns = typed_columns(env.body)
     check_storable(columns, "columns")
     return RecordRow(env.key, env.kind, env.site, env.device, env.created, body, table, columns)
 
@@ -149,7 +149,7 @@ def _level_columns(levels_s: dict[Level, float]) -> dict[str, float]:
     return {f"{level.value}_s": float(levels_s.get(level, 0.0)) for level in Level}
 
 
-def _typed(body: object) -> tuple[str, dict[str, Any]]:
+def typed_columns(body: object) -> tuple[str, dict[str, Any]]:
     """The columns a clinician's query filters and sums on; the whole body is kept beside them as JSON."""
     if isinstance(body, SessionSummary):
         return "sessions", {

@@ -10,10 +10,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from agent.backend.contract import RecordRow, archive
+import msgpack
+
+from agent.backend.contract import RecordRow, archive, check_storable, typed_columns
 from agent.backend.migrations import VERSION_TABLE, pending
 from agent.backend.store import Outcome, Store, Tx
 from agent.errors import ConfigError
+from agent.outbox.kinds import RecordKind
+from agent.sync.codec import BODY_MODEL
+
+TYPED_TABLES_VERSION = 2  # the migration that added sessions, minutes and health beside the ledger
 
 
 class _SqliteTx(Tx):
@@ -67,12 +73,29 @@ class SqliteStore(Store):
                 if migration.version not in self._versions():  # another process may have applied it meanwhile
                     for statement in migration.statements():
                         self._db.execute(statement)
+                    if migration.version == TYPED_TABLES_VERSION:
+                        self._backfill()
                     self._db.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
                                      (migration.version, migration.name, time.time()))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def _backfill(self) -> None:
+        """Rows stored before the typed tables existed get their typed row, so the report sees them too."""
+        tx = _SqliteTx(self._db)
+        for r in self._db.execute("SELECT key, kind, site, device, body FROM records").fetchall():
+            try:
+                body = BODY_MODEL[RecordKind(r["kind"])].model_validate(msgpack.unpackb(r["body"], raw=False))
+                check_storable(body.model_dump(mode="python"))
+                table, columns = typed_columns(body)
+            except Exception:  # noqa: BLE001 - an old row that no longer validates stays in the ledger only
+                continue
+            cols = list(columns)
+            tx.execute(f"INSERT INTO {table} (key, site, device, {', '.join(cols)}, body) "
+                       f"VALUES ({', '.join(['%s'] * (len(cols) + 4))})",
+                       (r["key"], r["site"], r["device"], *columns.values(), tx.json(body.model_dump(mode="json"))))
 
     def _versions(self) -> list[int]:
         return [r[0] for r in self._db.execute("SELECT version FROM schema_version")]

@@ -30,13 +30,16 @@ def test_a_database_from_before_schema_versions_is_migrated_and_keeps_its_rows(t
     path = tmp_path / "old.sqlite3"
     old = sqlite3.connect(path)
     old.executescript(LEGACY)
-    old.execute("INSERT INTO records (key, kind, site, device, created, received, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key(7), "summary.minute", "clinic-a", "headset-1", 1.0, 2.0, msgpack.packb({"start": 0})))
+    for n, body in ((7, minute(7).model_dump(mode="json")), (6, {"start": 0})):  # a good row, and one from a bug
+        old.execute("INSERT INTO records (key, kind, site, device, created, received, body) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (key(n), "summary.minute", "clinic-a", "headset-1", 1.0, 2.0,
+                                                     msgpack.packb(body)))
     old.commit()
     old.close()
     store = SqliteStore(path)
     assert store.schema_version() == len(migrations("sqlite")) == 2
-    assert store.keys() == [key(7)]
+    assert store.keys() == [key(7), key(6)]
+    assert store.bodies("summary.minute") == [minute(7).model_dump(mode="json")]  # backfilled; the bad one is not
     assert store.store_batch([(MINUTE_TOPIC, encoded(minute(7), 7)), (MINUTE_TOPIC, encoded(minute(8), 8))]) == [
         Outcome.DUPLICATE, Outcome.STORED]  # the old ledger still deduplicates
     store.close()

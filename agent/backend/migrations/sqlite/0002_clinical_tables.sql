@@ -1,5 +1,5 @@
 -- Typed tables a clinician's query needs, beside the ledger (records) that deduplicates by key.
--- Records stored before this version stay in the ledger only (their msgpack body is in records.body).
+-- Rows stored before this version get their typed rows from records.body (SqliteStore._backfill).
 ALTER TABLE rejected ADD COLUMN payload BLOB;
 ALTER TABLE rejected ADD COLUMN consumer TEXT;
 CREATE TABLE devices (
