@@ -1,5 +1,5 @@
-"""The outcome report, from a session the whole agent recorded (simulated sensors, a VR app on the real socket,
-pain ratings), stored through the backend store, rendered in headless Chromium, figures checked by hand."""
+"""The outcome report, from a session the whole agent recorded (a replayed WESAD recording, a VR app on the real
+socket, pain ratings), stored through the backend store, rendered in headless Chromium, figures checked by hand."""
 
 from __future__ import annotations
 
@@ -44,11 +44,10 @@ calibration_s = 30
 [prescription]
 sessions_per_week = 3
 minutes_per_session = 5
-[devices.chest-strap]
-driver = "sim-chest-strap"
-[devices.gsr-band]
-driver = "sim-gsr"
-rate_hz = 32
+[devices.wesad]
+driver = "replay"
+path = "wesad-wrist/S5_wrist.npz"  # WESAD S5's wrist band, from 3 min before the stress task into it
+start_s = 3300
 """
 SESSION_MIN = 6
 
@@ -57,7 +56,7 @@ async def _record_a_session(tmp: Path) -> list[tuple[str, bytes]]:
     cfg = tmp / "agent.toml"
     cfg.write_text(CONFIG.format(tmp=tmp))
     config = agent_config.load(cfg, Registry())
-    agent = Agent(config, Clock(speed=30))  # 6 minutes of session in 12 s
+    agent = Agent(config, Clock(speed=30))  # 6 minutes of session in 12 s; the replay keeps pace with the clock
     stop = asyncio.Event()
     running = asyncio.create_task(run(agent, stop=stop))
     try:
