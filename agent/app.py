@@ -162,7 +162,8 @@ class Agent:
             await self.clock.sleep(self.HEALTH_EVERY_S)
             stats = await self.outbox.stats() if self.outbox is not None else None
             devices = health_devices(self.supervisor.status, self.clock.now())
-            self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats))
+            self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats,
+                                           self.config.top.prescription))
 
     async def _lateness_loop(self) -> None:
         """A stream more than ``lateness_s`` behind must not hold every tick back."""

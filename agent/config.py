@@ -28,6 +28,7 @@ from agent.features import FeatureConfig
 from agent.model import ModelOptions
 from agent.outbox import OutboxOptions
 from agent.policy import PolicyOptions
+from agent.summaries.records import Prescription
 from agent.supervisor import DeviceSpec, SupervisorOptions
 from agent.sync.options import SyncOptions
 from agent.vrlink.options import VrLinkOptions
@@ -60,6 +61,12 @@ class AgentSection(_Section):
                              "write the full path") from None
 
 
+class PrescriptionSection(Prescription):
+    """``[prescription]``: sessions per week and minutes per session, as the health record carries them."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
 class FileConfig(_Section):
     """The file's top level; devices are checked against their driver's options after this."""
 
@@ -72,6 +79,7 @@ class FileConfig(_Section):
     vrlink: VrLinkOptions = VrLinkOptions()
     outbox: OutboxOptions = OutboxOptions()
     sync: SyncOptions | None = None  # no [sync]: summaries wait in the outbox
+    prescription: PrescriptionSection | None = None  # sent in every health record; the backend's report checks compliance
     devices: dict[str, dict[str, Any]] = pydantic.Field(default_factory=dict)
 
 

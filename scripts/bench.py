@@ -6,7 +6,7 @@
             Adaptation frame written to the VR socket) and the model's inference latency
   replay    a whole WESAD subject replayed as fast as possible through the full pipeline:
             recorded seconds per wall second
-  signals, vrlink, sync, serial, ble
+  signals, vrlink, sync, serial, ble, backend
             each part's own benchmark (see its module), run in a subprocess
 
 Usage: scripts/bench [--only NAME ...] [--seconds N] [--json FILE]
@@ -155,6 +155,7 @@ PARTS = {
     "signals": [sys.executable, "tests/agent/signals/nk_reference.py"],
     "vrlink": [sys.executable, "-m", "agent.vrlink.bench"],
     "sync": [sys.executable, "-m", "agent.sync.bench", "--records", "3000", "--kills", "50", "--writes", "500"],
+    "backend": [sys.executable, "-m", "agent.backend.bench", "--records", "10000"],
     "serial": [sys.executable, "-m", "tests.drivers.bridge.bench_serial", "--seconds", "10"],
     "ble": [sys.executable, "-m", "tests.drivers.ble.bench_ble", "--seconds", "20"],
 }

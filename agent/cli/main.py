@@ -17,6 +17,7 @@ from agent.cli.drivers_cmd import drivers
 from agent.cli.ingest import command as ingest
 from agent.cli.provision import provision
 from agent.cli.replay import replay
+from agent.cli.report import command as report
 from agent.cli.run import run
 from agent.cli.scan import scan
 from agent.cli.status import status
@@ -58,6 +59,7 @@ def simulate() -> None:
 main.add_command(run)
 main.add_command(drivers)
 main.add_command(ingest)
+main.add_command(report)
 main.add_command(vr_tail)
 main.add_command(replay)
 main.add_command(provision)

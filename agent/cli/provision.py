@@ -60,6 +60,8 @@ def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict
               help="A sensor: e.g. ble-heart-rate=A0:9E:1A:12:34:56, gsr:shimmer-gsr=00:06:66:AA:BB:CC, lsl=Muse.")
 @click.option("--state-dir", type=click.Path(path_type=Path, file_okay=False), help="[agent] state_dir.")
 @click.option("--runtime-dir", type=click.Path(path_type=Path, file_okay=False), help="[agent] runtime_dir.")
+@click.option("--sessions-per-week", type=int, help="Prescription: sessions per week (with --minutes-per-session).")
+@click.option("--minutes-per-session", type=float, help="Prescription: minutes per session.")
 @click.option("--no-sync", is_flag=True, help="No cloud link: summaries wait in the outbox.")
 @click.option("--offline", is_flag=True, help="Do not contact the broker (its credentials stay untested).")
 @click.option("--broker-timeout", type=FiniteRange(min=0.5), default=10.0, show_default=True,
@@ -71,7 +73,8 @@ def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict
 def provision(root: Path, from_file: Path | None, site: str | None, device: str | None, broker_host: str | None,
               broker_port: int | None, username: str | None, password_file: Path | None, ca_file: Path | None,
               cert_file: Path | None, key_file: Path | None, server_name: str | None, sensor_flags: tuple[str, ...],
-              state_dir: Path | None, runtime_dir: Path | None, no_sync: bool, offline: bool, broker_timeout: float,
+              state_dir: Path | None, runtime_dir: Path | None, sessions_per_week: int | None,
+              minutes_per_session: float | None, no_sync: bool, offline: bool, broker_timeout: float,
               interactive: bool | None, scan_drivers: tuple[str, ...], scan_timeout: float, yes: bool) -> None:
     """Provision this device: identity, MQTT endpoint and credentials, sensors."""
     registry = Registry()
@@ -89,6 +92,8 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
         "agent": {"state_dir": _abs(state_dir), "runtime_dir": _abs(runtime_dir)},
         "sensors": _sensor_tables(sensor_flags, registry) or None,
         "sync": False if no_sync else None,
+        "prescription": None if sessions_per_week is minutes_per_session is None else
+        {"sessions_per_week": sessions_per_week, "minutes_per_session": minutes_per_session},
     }
     data = requests.merge(data, flags)
     password = None

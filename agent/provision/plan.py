@@ -94,6 +94,8 @@ def render(base: dict[str, Any], req: ProvisionRequest, devices: dict[str, dict[
         cfg["sync"] = base["sync"]
     elif req.sync:
         cfg["sync"] = _sync_table(req, creds)
+    if req.prescription is not None:
+        cfg["prescription"] = req.prescription.model_dump()
     cfg["devices"] = devices
     stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     return dumps(cfg, header=f"Written by `edge-agent provision` on {stamp}.\n"

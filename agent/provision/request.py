@@ -18,6 +18,10 @@ works from anywhere::
     [agent]                      # optional: where the agent keeps its state and sockets
     state_dir = "/var/lib/edge-agent"
 
+    [prescription]               # optional: what the report measures compliance against
+    sessions_per_week = 3
+    minutes_per_session = 20
+
     [sensors.chest-strap]        # one table per sensor: driver plus its own options
     driver = "ble-heart-rate"
     address = "A0:9E:1A:12:34:56"
@@ -33,6 +37,7 @@ from typing import Any
 
 import pydantic
 
+from agent.config import PrescriptionSection
 from agent.errors import ConfigError
 from agent.sync.options import TopicId
 
@@ -65,6 +70,7 @@ class ProvisionRequest(_Model):
     agent: AgentRequest = AgentRequest()
     sensors: dict[str, dict[str, Any]] = pydantic.Field(default_factory=dict)
     sync: bool = True  # False: no [sync]; summaries wait in the outbox
+    prescription: PrescriptionSection | None = None
 
 
 def _resolve(base: Path, value: Any) -> Any:

@@ -10,11 +10,12 @@ from pathlib import Path
 from agent import __version__
 from agent.clock import Clock
 from agent.outbox.store import OutboxStats
-from agent.summaries.records import DeviceHealth, DeviceStatus, DiskUsage
+from agent.summaries.records import DeviceHealth, DeviceStatus, DiskUsage, Prescription
 
 
 def device_health(
-    clock: Clock, state_dir: Path, devices: Mapping[str, DeviceStatus], outbox: OutboxStats | None
+    clock: Clock, state_dir: Path, devices: Mapping[str, DeviceStatus], outbox: OutboxStats | None,
+    prescription: Prescription | None = None,
 ) -> DeviceHealth:
     """Build a health record now. Evicted and expired outbox records are reported here, per kind."""
     disk = shutil.disk_usage(state_dir)
@@ -25,4 +26,5 @@ def device_health(
         disk=DiskUsage(path=str(state_dir), total_bytes=disk.total, free_bytes=disk.free),
         devices=dict(devices),
         outbox=outbox.as_dict() if outbox is not None else {},
+        prescription=prescription,
     )

@@ -135,6 +135,13 @@ class DiskUsage(_Record):
     free_bytes: int
 
 
+class Prescription(_Record):
+    """What the clinician prescribed for this device's patient, set at provisioning; the report measures compliance."""
+
+    sessions_per_week: int = pydantic.Field(ge=1, le=50)
+    minutes_per_session: float = pydantic.Field(gt=0, le=600, allow_inf_nan=False)
+
+
 class DeviceHealth(_Record):
     kind: Literal["health"] = "health"
     t: float
@@ -143,6 +150,7 @@ class DeviceHealth(_Record):
     disk: DiskUsage
     devices: dict[str, DeviceStatus] = {}
     outbox: dict[str, object] = {}  # OutboxStats.as_dict(): depth, bytes, evicted and expired counts per kind
+    prescription: Prescription | None = None  # from the config's [prescription], so the backend needs no other source
 
 
 SummaryRecord = MinuteSummary | SessionSummary | DeviceHealth

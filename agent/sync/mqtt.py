@@ -76,13 +76,13 @@ class ConnectParams:
 class MqttLink:
     """A single MQTT 5 connection. Make a new one to reconnect."""
 
-    def __init__(self, params: ConnectParams, *, manual_ack: bool = False) -> None:
+    def __init__(self, params: ConnectParams, *, manual_ack: bool = False, queue_capacity: int | None = None) -> None:
         self.params = params
         self.session_present = False
         self.server_receive_maximum = 65535
         self.messages: BoundedQueue[mqtt.MQTTMessage] = BoundedQueue(
-            f"mqtt-in:{params.client_id}", params.receive_maximum, Overflow.DROP_NEWEST
-        )  # the broker never has more than receive_maximum QoS>0 messages unacknowledged
+            f"mqtt-in:{params.client_id}", queue_capacity or params.receive_maximum, Overflow.DROP_NEWEST
+        )  # a broker should never have more than receive_maximum QoS>0 messages unacknowledged (see agent.ingest)
         self._manual_ack = manual_ack
         self._client: mqtt.Client | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
