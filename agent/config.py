@@ -27,6 +27,7 @@ from agent.model import ModelOptions
 from agent.outbox import OutboxOptions
 from agent.policy import PolicyOptions
 from agent.supervisor import DeviceSpec, SupervisorOptions
+from agent.updates import UpdateOptions
 from agent.sync.options import SyncOptions
 from agent.vrlink.options import VrLinkOptions
 
@@ -66,6 +67,7 @@ class FileConfig(_Section):
     vrlink: VrLinkOptions = VrLinkOptions()
     outbox: OutboxOptions = OutboxOptions()
     sync: SyncOptions | None = None  # no [sync]: summaries wait in the outbox
+    updates: UpdateOptions = UpdateOptions()  # signed model updates over the [sync] broker
     devices: dict[str, dict[str, Any]] = pydantic.Field(default_factory=dict)
 
 

@@ -76,6 +76,7 @@ async def snapshot(agent: Agent, state: str) -> dict[str, Any]:
         "vr_clients": agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else None,
         "outbox": outbox,
         "sync": sync,
+        "model": agent.models.status(agent.updater),
     }
 
 

@@ -127,6 +127,7 @@ class DeviceHealth(_Record):
     disk: DiskUsage
     devices: dict[str, DeviceStatus] = {}
     outbox: dict[str, object] = {}  # OutboxStats.as_dict(): depth, bytes, evicted and expired counts per kind
+    model: dict[str, object] = {}  # the distress model and its updates (agent.updates): active version, last step
 
 
 SummaryRecord = MinuteSummary | SessionSummary | DeviceHealth
