@@ -307,6 +307,8 @@ class MqttLink:
         assert self._loop is not None
         if threading.get_ident() == self._loop_thread:
             fn(*args)
+        elif self._loop.is_closed():
+            return  # paho's __del__ closing a socket from whatever thread the garbage collector ran in
         else:  # the blocking connect runs in a worker thread
             self._loop.call_soon_threadsafe(fn, *args)
 

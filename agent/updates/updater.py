@@ -269,6 +269,7 @@ class ModelUpdater:
 
     def _check_superseded(self, v: int) -> None:
         if self._offer_changed.is_set():
+            self._offer_changed.clear()  # evaluated now; anything not better is refused or waits its turn
             best = self._best_offer()
             if best is not None and best[0].version > v:
                 self._outcome("superseded", v, f"by version {best[0].version}", persist=True)

@@ -50,11 +50,13 @@ def make_variant(dst: Path, label: str, *, groups: tuple[str, ...] | None = None
 
 
 def nan_on_data(model: onnx.ModelProto) -> None:
-    """sqrt(z) before the weights: finite at the baseline (z = 0), NaN as soon as a feature is below it."""
+    """sqrt(-z²) before the weights: finite at the baseline (z = 0), NaN as soon as a feature leaves it."""
     g = model.graph
     for node in g.node:
         node.input[:] = ["z_sqrt" if i == INPUT else i for i in node.input]
-    g.node.insert(0, helper.make_node("Sqrt", [INPUT], ["z_sqrt"]))
+    g.node.insert(0, helper.make_node("Sqrt", ["z_neg_sq"], ["z_sqrt"]))
+    g.node.insert(0, helper.make_node("Neg", ["z_sq"], ["z_neg_sq"]))
+    g.node.insert(0, helper.make_node("Mul", [INPUT, INPUT], ["z_sq"]))
 
 
 def nan_everywhere(model: onnx.ModelProto) -> None:

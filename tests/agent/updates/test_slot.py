@@ -50,8 +50,8 @@ def test_a_nan_in_probation_is_decided_by_the_previous_model_and_rolls_back(tmp_
     slot.apply_pending()
     fine = slot.infer(*vector(0.0))  # at the baseline sqrt(0) is fine
     assert slot.mode == "probation" and np.isfinite(fine.distress)
-    result = slot.infer(*vector(-1.0))
-    assert result.distress == current.infer(*vector(-1.0)).distress  # this very tick: the previous model
+    result = slot.infer(*vector(1.0))
+    assert result.distress == current.infer(*vector(1.0)).distress  # this very tick: the previous model
     assert (slot.mode, slot.version, slot.active_version) == ("steady", current.version, 0)
     assert slot.failure is not None and "non-finite" in slot.failure
 
