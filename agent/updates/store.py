@@ -187,6 +187,16 @@ class ModelStore:
 
     # -- installing ----------------------------------------------------------
 
+    def already_installed(self, manifest: Manifest, envelope: bytes) -> Installed | None:
+        """``versions/{v}`` from an earlier run (killed before the swap), if it is this very manifest and intact."""
+        directory = self.versions / str(manifest.version)
+        try:
+            if (directory / MANIFEST_NAME).read_bytes() != envelope:
+                return None
+            return self.verify(manifest.version)
+        except (OSError, UpdateRefused):
+            return None
+
     def staging(self, manifest: Manifest, envelope: bytes) -> Path:
         """The download directory of ``manifest``; other downloads are dropped (one at a time bounds the disk)."""
         directory = self.staging_root / str(manifest.version)

@@ -41,7 +41,7 @@ from agent.updates.keys import load_trusted
 from agent.updates.manifest import Manifest, digest, verify
 from agent.updates.probe import check_contract, trial_load
 from agent.updates.slot import ModelSlot, Request
-from agent.updates.store import ModelStore
+from agent.updates.store import Installed, ModelStore
 from agent.updates.topics import manifest_topics
 
 log = structlog.get_logger("edge_agent.updates")
@@ -162,7 +162,9 @@ class ModelUpdater:
     # -- the worker ----------------------------------------------------------
 
     async def _worker(self) -> None:
-        if self.slot is not None and self.slot.mode == "probation":
+        probation = self.store.state().get("probation") or {}
+        if (self.slot is not None and self.slot.mode == "probation") or (
+                self.slot is None and probation.get("version") == self._linked_version != 0):
             await self._resume_probation()
         while True:
             await self._offer_changed.wait()
@@ -227,9 +229,29 @@ class ModelUpdater:
         free = shutil.disk_usage(self.store.root).free
         if free < manifest.total_bytes * 2 + (16 << 20):
             raise UpdateRefused("disk", f"{free} bytes free, {manifest.total_bytes} needed (twice, plus 16 MB)", version=v)
+        installed = await asyncio.to_thread(self.store.already_installed, manifest, envelope)
+        if installed is None:
+            installed = await self._fetch(manifest, envelope, started)
+        self.status.state, mark = "test-load", time.monotonic()
+        try:
+            model = await asyncio.to_thread(trial_load, installed.directory, manifest.contract, v)
+        except UpdateRefused:
+            await asyncio.to_thread(shutil.rmtree, installed.directory, True)
+            raise
+        self.status.timings_s["test_load"] = round(time.monotonic() - mark, 3)
+        self.store.remember_digest(v, digest(envelope))
+        await self._shadow(model, v)
+        await self._swap(model, v)
+        self.status.timings_s["total"] = round(time.monotonic() - started, 3)
+        await self._probation(v)
+
+    async def _fetch(self, manifest: Manifest, envelope: bytes, started: float) -> Installed:
+        """Download the missing chunks (resuming what is staged), then check every hash and move into versions/."""
+        v = manifest.version
         staging = self.store.staging(manifest, envelope)
         self.status.state = "downloading"
         self.download = Download(manifest, staging, self.sync.topic_prefix, self.options.chunks_in_flight)
+        self.status.progress = {"have": self.download.have_bytes, "total": manifest.total_bytes}
         while not self.download.done:
             link = await self._wait_link()
             self._check_superseded(v)
@@ -250,22 +272,10 @@ class ModelUpdater:
             self._check_superseded(v)
             self.status.progress = {"have": self.download.have_bytes, "total": manifest.total_bytes}
         self.status.timings_s["download"] = round(time.monotonic() - started, 3)
-        self.status.state = "verifying"
-        mark = time.monotonic()
+        self.status.state, mark = "verifying", time.monotonic()
         installed = await asyncio.to_thread(self.store.finish, manifest, staging)
         self.status.timings_s["verify"] = round(time.monotonic() - mark, 3)
-        self.status.state, mark = "test-load", time.monotonic()
-        try:
-            model = await asyncio.to_thread(trial_load, installed.directory, manifest.contract, v)
-        except UpdateRefused:
-            await asyncio.to_thread(shutil.rmtree, installed.directory, True)
-            raise
-        self.status.timings_s["test_load"] = round(time.monotonic() - mark, 3)
-        self.store.remember_digest(v, digest(envelope))
-        await self._shadow(model, v)
-        await self._swap(model, v)
-        self.status.timings_s["total"] = round(time.monotonic() - started, 3)
-        await self._probation(v)
+        return installed
 
     def _check_superseded(self, v: int) -> None:
         if self._offer_changed.is_set():
