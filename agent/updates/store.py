@@ -148,6 +148,7 @@ class ModelStore:
                 linked = self.linked_version()
         if pin is not None and pin != linked:
             linked = self._pin(pin, linked)
+        self._prune(linked)
         if linked == 0:
             return None
         try:
@@ -157,6 +158,18 @@ class ModelStore:
             self.note("corrupt", linked, str(exc))
             self._link(previous)
             return self.verify(previous) if previous else None
+
+    def _prune(self, linked: int) -> None:
+        """Drop what a kill left behind (a half-removed rollback, say): keep the active version, the last good
+        one, and the newest if it is a verified candidate not yet swapped in."""
+        state = self.state()
+        keep = {linked, int((state.get("probation") or {}).get("previous", 0)), *state.get("kept", [])}
+        versions = self.installed_versions()
+        if versions and versions[-1] > linked:
+            keep.add(versions[-1])
+        for v in versions:
+            if v not in keep:
+                shutil.rmtree(self.versions / str(v), ignore_errors=True)
 
     def _pin(self, pin: int, linked: int) -> int:
         if pin == 0 or (self.versions / str(pin)).is_dir():
@@ -252,6 +265,7 @@ class ModelStore:
         state = self.state()
         previous = int((state.get("probation") or {}).get("previous", 0))
         state["probation"] = None
+        state["kept"] = [version, previous]
         self.note("installed", version, f"probation passed; previous {previous} kept", state=state)
         for v in self.installed_versions():
             if v not in (version, previous):
