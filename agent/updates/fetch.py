@@ -34,6 +34,8 @@ class Download:
         self._finished: list[str] = []  # topics to unsubscribe
         self._progress = asyncio.Event()
         self.stalls = 0
+        self.written = 0  # chunks stored by this download
+        self.duplicates = 0  # chunks that arrived again (in flight when a link dropped): at most a window's worth
 
     @property
     def done(self) -> bool:
@@ -56,7 +58,12 @@ class Download:
         else:
             self._finished.append(message.topic)
         file_index, chunk = where
-        self.parts[file_index].write(chunk, bytes(message.payload))
+        part = self.parts[file_index]
+        if chunk in part.have:
+            self.duplicates += 1
+        else:
+            part.write(chunk, bytes(message.payload))
+            self.written += 1
         self._progress.set()
         return True
 
