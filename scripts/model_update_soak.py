@@ -278,8 +278,11 @@ def shadow_overhead(ticks: int = 4000) -> dict[str, float]:
             times.append(time.perf_counter() - t)
         arr = np.array(times[200:]) * 1e6
         out[f"{mode}_mean_us"] = round(float(arr.mean()), 1)
-        out[f"{mode}_p99_us"] = round(float(np.percentile(arr, 99)), 1)
+        out[f"{mode}_p50_us"] = round(float(np.percentile(arr, 50)), 1)
+        out[f"{mode}_p90_us"] = round(float(np.percentile(arr, 90)), 1)
+        out[f"{mode}_p99_us"] = round(float(np.percentile(arr, 99)), 1)  # on a shared machine: preemption spikes
     out["overhead_mean_us"] = round(out["shadow_mean_us"] - out["steady_mean_us"], 1)
+    out["overhead_p50_us"] = round(out["shadow_p50_us"] - out["steady_p50_us"], 1)
     return out
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from agent.clock import Clock
-from agent.errors import ModelError
+from agent.errors import ConfigError, ModelError, UpdateRefused
 from agent.updates.slot import ModelSlot
 from agent.updates.store import ModelStore
 
@@ -63,7 +63,12 @@ def open_models(config: AgentConfig) -> Models:
         slot = ModelSlot(DistressModel.load(top.model.dir), 0, elevated_at=policy.elevated_at,
                          max_silent=top.updates.max_no_vote_ticks)
         return Models(slot, None, why)
-    store = ModelStore(top.agent.state_dir / "models")
+    try:
+        store = ModelStore(top.agent.state_dir / "models")
+    except OSError as exc:
+        raise ConfigError(f"cannot open the model store at {top.agent.state_dir / 'models'}: {exc.strerror}; set "
+                          "[agent] state_dir to a writable place, or [updates] enabled = false",
+                          field="agent.state_dir") from exc
     installed = store.resolve(top.updates.pin)
     model = None
     while installed is not None and model is None:
@@ -72,7 +77,10 @@ def open_models(config: AgentConfig) -> Models:
         except ModelError as exc:  # e.g. the agent was upgraded and its features changed under the model
             back = store.rollback(installed.version, f"does not load in this agent: {exc}")
             log.error("updates.unloadable", version=installed.version, error=str(exc), now=back)
-            installed = store.verify(back) if back else None
+            try:
+                installed = store.verify(back) if back else None
+            except UpdateRefused:
+                installed = None
     version = installed.version if installed is not None else 0
     slot = ModelSlot(model or DistressModel.load(None), version, elevated_at=policy.elevated_at,
                      max_silent=top.updates.max_no_vote_ticks)

@@ -157,7 +157,12 @@ class ModelStore:
             previous = int((self.state().get("probation") or {}).get("previous", 0)) or self._last_good(linked)
             self.note("corrupt", linked, str(exc))
             self._link(previous)
-            return self.verify(previous) if previous else None
+            try:
+                return self.verify(previous) if previous else None
+            except UpdateRefused as again:  # both damaged: the packaged model, which cannot be
+                self.note("corrupt", previous, str(again))
+                self._link(0)
+                return None
 
     def _prune(self, linked: int) -> None:
         """Drop what a kill left behind (a half-removed rollback, say): keep the active version, the last good
