@@ -124,7 +124,7 @@ class ModelUpdater:
                 if self.status.state in ("starting", "connecting", "backoff"):
                     self.status.state = "idle"
                 await self._read(link)
-            except (SyncError, OSError) as exc:
+            except (SyncError, OSError, ValueError) as exc:  # ValueError: the password file's mode changed
                 self.status.broker_error = str(exc)
                 log.warning("updates.unavailable", error=str(exc))
             finally:
@@ -178,6 +178,14 @@ class ModelUpdater:
                 self._offer_changed.set()
             except UpdateRefused as exc:
                 self._refused(exc, picked[1] if picked is not None else None)
+            except Exception as exc:  # a disk error, a bug: an update must never take the agent down
+                log.exception("updates.failed", version=picked[0].version if picked else None)
+                self._outcome("failed", picked[0].version if picked else None, f"{type(exc).__name__}: {exc}",
+                              persist=True)
+                if self.slot is not None and self.slot.mode == "shadow":
+                    self.slot.request(Request("stop-shadow"))
+                await self.clock.sleep(self._backoff.next_delay())  # and the next attempt is not a tight loop
+                self._offer_changed.set()
             finally:
                 self.download = None
                 self.status.offered, self.status.progress = None, {}
