@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -50,6 +51,22 @@ class Models:
         if updater is not None:
             return updater.snapshot()
         return {**self.slot.status(), "state": "off", "why": self.why_off}
+
+
+def installed_model(config: AgentConfig) -> tuple[Path | None, str]:
+    """Read-only, for ``edge-agent check``: the directory the agent would load and how it was chosen."""
+    top = config.top
+    if top.model.dir is not None or not top.updates.enabled:
+        return top.model.dir, str(top.model.dir or "the packaged model")
+    root = top.agent.state_dir / "models"
+    if not (root / "current").is_symlink():
+        return None, "the packaged model (no update installed)"
+    store = ModelStore(root)
+    version = store.linked_version()
+    try:
+        return store.verify(version).directory, f"update version {version}"
+    except UpdateRefused as exc:
+        return None, f"the packaged model: installed version {version} is damaged ({exc}); the agent will fall back"
 
 
 def open_models(config: AgentConfig) -> Models:

@@ -129,3 +129,23 @@ def test_pinning_activates_an_installed_version_or_the_packaged_model(tmp_path: 
     assert store.resolve(pin=1).version == 1
     assert store.resolve(pin=0) is None and not store.current.exists()
     assert store.resolve(pin=7) is None  # not here yet: keep what runs
+
+
+def test_the_self_test_looks_at_the_installed_version_without_touching_the_store(tmp_path: Path, backend_key):
+    from agent.config import parse
+    from agent.driver import Registry
+    from agent.updates.hook import installed_model
+
+    config = parse(f'[agent]\nstate_dir = "{tmp_path / "state"}"\n', "test", Registry())
+    assert installed_model(config) == (None, "the packaged model (no update installed)")
+    assert not (tmp_path / "state").exists()  # read-only: nothing created
+    store = ModelStore(tmp_path / "state" / "models")
+    src = model(tmp_path, "m")
+    install(store, src, signed(src, backend_key, 4))
+    store.swap(4, 0)
+    before = store.state()
+    assert installed_model(config) == (store.versions / "4", "update version 4")
+    assert store.state() == before  # no probation boot counted by a look
+    (store.versions / "4" / "head.onnx").write_bytes(b"damaged")
+    directory, where = installed_model(config)
+    assert directory is None and "damaged" in where
