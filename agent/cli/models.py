@@ -61,9 +61,10 @@ def keygen(private_key: Path) -> None:
 @click.option("--expires-days", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
               help="Devices refuse the manifest after this.")
 @click.option("--chunk-size", type=click.IntRange(1024, 1 << 20), default=64 * 1024, show_default=True)
+@click.option("--url", help="Devices fetch the files from URL/NAME over HTTP(S) instead of MQTT chunks.")
 @click.option("--out", type=_file, required=True, help="Where to write the signed manifest.")
 def sign(model_dir: Path, keys: tuple[Path, ...], version: int, model_id: str, label: str | None,
-         expires_days: float, chunk_size: int, out: Path) -> None:
+         expires_days: float, chunk_size: int, url: str | None, out: Path) -> None:
     """Test-load MODEL_DIR, then sign a manifest of its files with the given private keys."""
     from agent.updates.keys import load_private
     from agent.updates.manifest import describe
@@ -74,8 +75,9 @@ def sign(model_dir: Path, keys: tuple[Path, ...], version: int, model_id: str, l
         private = [load_private(k) for k in keys]
         model = trial_load(model_dir)  # never sign what this agent version cannot load
         manifest = describe(model_dir, model_id=model_id, version=version, label=label or model.version,
-                            contract=contract_of(model), expires_in_s=expires_days * 86400, chunk_size=chunk_size)
-    except (ConfigError, UpdateRefused) as exc:
+                            contract=contract_of(model), expires_in_s=expires_days * 86400, chunk_size=chunk_size,
+                            url=url)
+    except (ConfigError, UpdateRefused, pydantic.ValidationError) as exc:
         _fail(str(exc))
     out.write_bytes(sign_manifest(manifest, private))
     click.echo(f"wrote {out}: {manifest.model_id} version {manifest.version} ({manifest.label}), "

@@ -63,6 +63,8 @@ class Manifest(_Strict):
     chunk_size: int = pydantic.Field(ge=1024, le=1 << 20)
     contract: Contract
     files: tuple[FileEntry, ...] = pydantic.Field(min_length=1, max_length=64)
+    url: str | None = pydantic.Field(None, pattern=r"^https?://[^\s]+$", max_length=512,
+                                     description="files at {url}/{name} over HTTP(S) instead of MQTT chunks")
 
     @pydantic.model_validator(mode="after")
     def _unique_names(self) -> Manifest:
@@ -80,14 +82,15 @@ class Manifest(_Strict):
 
 
 def describe(directory: Path, *, model_id: str, version: int, label: str, contract: Contract,
-             expires_in_s: float, chunk_size: int = 64 * 1024, now: float | None = None) -> Manifest:
+             expires_in_s: float, chunk_size: int = 64 * 1024, now: float | None = None,
+             url: str | None = None) -> Manifest:
     """The manifest of every regular file in ``directory`` (the backend side)."""
     now = time.time() if now is None else now
     files = []
     for path in sorted(p for p in directory.iterdir() if p.is_file() and p.name != MANIFEST_NAME):
         files.append(FileEntry(name=path.name, sha256=file_sha256(path), size=path.stat().st_size))
     return Manifest(model_id=model_id, version=version, label=label, created=now, expires=now + expires_in_s,
-                    chunk_size=chunk_size, contract=contract, files=tuple(files))
+                    chunk_size=chunk_size, contract=contract, files=tuple(files), url=url)
 
 
 def file_sha256(path: Path) -> str:

@@ -24,7 +24,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -37,30 +37,17 @@ from agent.sync.mqtt import ConnectParams, MqttLink
 from agent.sync.options import SyncOptions
 from agent.updates import UpdateOptions
 from agent.updates.fetch import Download
+from agent.updates.fetch_http import HttpDownload
 from agent.updates.keys import load_trusted
 from agent.updates.manifest import Manifest, digest, verify
 from agent.updates.probe import check_contract, trial_load
 from agent.updates.slot import ModelSlot, Request
+from agent.updates.status import Superseded, UpdaterStatus
 from agent.updates.store import Installed, ModelStore
 from agent.updates.topics import manifest_topics
 
 log = structlog.get_logger("edge_agent.updates")
 POLL_S = 0.05  # how often shadow and probation look at the slot's figures
-
-
-@dataclass
-class UpdaterStatus:
-    state: str = "starting"  # connecting | idle | downloading | verifying | test-load | shadow | probation | backoff
-    pin: int | None = None
-    offered: int | None = None  # the version being worked on
-    progress: dict[str, int] = field(default_factory=dict)  # bytes have / total of the download
-    last: dict[str, Any] | None = None  # the last outcome: event, version, detail
-    timings_s: dict[str, float] = field(default_factory=dict)  # of the last install: download, verify, test-load ...
-    broker_error: str | None = None
-
-
-class Superseded(Exception):
-    """A newer acceptable manifest arrived: drop this attempt, start on that one."""
 
 
 class ModelUpdater:
@@ -255,9 +242,32 @@ class ModelUpdater:
 
     async def _fetch(self, manifest: Manifest, envelope: bytes, started: float) -> Installed:
         """Download the missing chunks (resuming what is staged), then check every hash and move into versions/."""
-        v = manifest.version
         staging = self.store.staging(manifest, envelope)
         self.status.state = "downloading"
+        if manifest.url is not None:
+            await self._fetch_http(manifest, staging)
+        else:
+            await self._fetch_mqtt(manifest, staging)
+        self.status.timings_s["download"] = round(time.monotonic() - started, 3)
+        self.status.state, mark = "verifying", time.monotonic()
+        installed = await asyncio.to_thread(self.store.finish, manifest, staging)
+        self.status.timings_s["verify"] = round(time.monotonic() - mark, 3)
+        return installed
+
+    async def _fetch_http(self, manifest: Manifest, staging: Path) -> None:
+        http = HttpDownload(manifest, staging)
+        while not http.done:
+            self.status.progress = {"have": http.have_bytes, "total": manifest.total_bytes}
+            try:
+                await asyncio.to_thread(http.run)
+            except SyncError as exc:  # resumes from what is staged after a backoff
+                self.status.broker_error = str(exc)
+                log.warning("updates.fetch_failed", error=str(exc))
+                await self.clock.sleep(self._backoff.next_delay())
+                self._check_superseded(manifest.version)
+
+    async def _fetch_mqtt(self, manifest: Manifest, staging: Path) -> None:
+        v = manifest.version
         self.download = Download(manifest, staging, self.sync.topic_prefix, self.options.chunks_in_flight)
         self.status.progress = {"have": self.download.have_bytes, "total": manifest.total_bytes}
         while not self.download.done:
@@ -279,11 +289,6 @@ class ModelUpdater:
                 raise pumping.exception()  # type: ignore[misc]
             self._check_superseded(v)
             self.status.progress = {"have": self.download.have_bytes, "total": manifest.total_bytes}
-        self.status.timings_s["download"] = round(time.monotonic() - started, 3)
-        self.status.state, mark = "verifying", time.monotonic()
-        installed = await asyncio.to_thread(self.store.finish, manifest, staging)
-        self.status.timings_s["verify"] = round(time.monotonic() - mark, 3)
-        return installed
 
     def _check_superseded(self, v: int) -> None:
         if self._offer_changed.is_set():
