@@ -125,9 +125,9 @@ def publish(model_dir: Path, manifest_path: Path, site: str, device: str | None,
                                            site=site, device=device)
         finally:
             await link.disconnect()
-        click.echo(f"published {manifest.model_id} version {manifest.version}: "
-                   f"{sum(manifest.chunks(f) for f in manifest.files)} chunks and the manifest, retained, "
-                   f"for {site}/{device or 'every device'}")
+        chunks = 0 if manifest.url else sum(manifest.chunks(f) for f in manifest.files)
+        click.echo(f"published {manifest.model_id} version {manifest.version}: {chunks} chunks and the manifest, "
+                   f"retained, for {site}/{device or 'every device'}" + (f" (files at {manifest.url})" if manifest.url else ""))
 
     try:
         asyncio.run(go())

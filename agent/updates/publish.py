@@ -47,7 +47,7 @@ async def publish(link: MqttLink, envelope: bytes, model_dir: Path, *, prefix: s
     manifest = unverified(envelope)
     check_files(manifest, model_dir)
     messages = []
-    for file_index, entry in enumerate(manifest.files):
+    for file_index, entry in enumerate(manifest.files if manifest.url is None else ()):  # a URL: no chunks
         data = (model_dir / entry.name).read_bytes()
         for chunk in range(manifest.chunks(entry)):
             piece = data[chunk * manifest.chunk_size:(chunk + 1) * manifest.chunk_size]
