@@ -222,7 +222,9 @@ async def soak(iterations: int, size_bytes: int, seed: int) -> dict[str, object]
                     good, target = target, target + 1
                     await fleet.offer(target)
                 elif refused:  # killed in probation more than MAX_PROBATION_BOOTS times: rolled back, as designed
-                    phases[f"rolled back: {refused[0]['reason']}"] += 1
+                    if refused[0]["reason"] != "rolled-back":  # anything else refused a good update: a bug
+                        raise AssertionError(f"version {target} refused after a kill: {refused[0]}")
+                    phases["rolled back (killed in probation 4 times)"] += 1
                     target += 1
                     await fleet.offer(target)
             return {"iterations": iterations, "kills": iterations, "installs_completed": installs,

@@ -315,12 +315,13 @@ class Partial:
         self.have_path = staging / f"{entry.name}.have"
         self.count = max(1, -(-entry.size // chunk_size))
         self.have: set[int] = set()
+        if not self.part.exists():  # never written, or renamed by a finish() killed before it removed .have
+            self.have_path.unlink(missing_ok=True)
+            self.part.touch()
         with contextlib.suppress(FileNotFoundError):
             for line in self.have_path.read_text().split("\n")[:-1]:  # the last piece may be torn
                 if line.isdigit() and int(line) < self.count:
                     self.have.add(int(line))
-        if not self.part.exists():
-            self.part.touch()
 
     def missing(self) -> Iterator[int]:
         return (i for i in range(self.count) if i not in self.have)

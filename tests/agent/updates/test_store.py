@@ -149,3 +149,25 @@ def test_the_self_test_looks_at_the_installed_version_without_touching_the_store
     (store.versions / "4" / "head.onnx").write_bytes(b"damaged")
     directory, where = installed_model(config)
     assert directory is None and "damaged" in where
+
+
+def test_a_finish_killed_between_rename_and_cleanup_does_not_trust_a_stale_have_file(tmp_path: Path, backend_key):
+    src = model(tmp_path, "m", 10_000)
+    envelope = signed(src, backend_key, 1, chunk_size=4096)
+    store = ModelStore(tmp_path / "models")
+    manifest = unverified(envelope)
+    staging = store.staging(manifest, envelope)
+    entry = next(f for f in manifest.files if f.name == "head.onnx")
+    part = Partial(staging, entry, 4096)
+    data = (src / "head.onnx").read_bytes()
+    for i in range(part.count):
+        part.write(i, data[i * 4096:(i + 1) * 4096])
+    part.part.rename(staging / "head.onnx")  # finish() renamed it, then was killed before removing .have
+    again = Partial(store.staging(manifest, envelope), entry, 4096)
+    assert again.have == set() and list(again.missing()) == [0, 1, 2]  # fetched again, not an empty file "done"
+    for i in again.missing():
+        again.write(i, data[i * 4096:(i + 1) * 4096])
+    other = next(f for f in manifest.files if f.name != "head.onnx")
+    card = Partial(staging, other, 4096)
+    card.write(0, (src / other.name).read_bytes())
+    assert store.finish(manifest, staging).version == 1
