@@ -171,3 +171,16 @@ def test_a_finish_killed_between_rename_and_cleanup_does_not_trust_a_stale_have_
     card = Partial(staging, other, 4096)
     card.write(0, (src / other.name).read_bytes())
     assert store.finish(manifest, staging).version == 1
+
+
+def test_start_up_prunes_a_version_a_killed_rollback_left_half_removed(tmp_path: Path, backend_key):
+    store = ModelStore(tmp_path / "models")
+    for v in (1, 2):
+        src = model(tmp_path, f"m{v}")
+        install(store, src, signed(src, backend_key, v))
+        store.swap(v, v - 1)
+        store.commit(v)
+    (store.versions / "7").mkdir()  # the remains of a rollback's rmtree, killed half-way
+    (store.versions / "7" / "head.onnx").write_bytes(b"half")
+    assert store.resolve().version == 2
+    assert store.installed_versions() == [1, 2]
