@@ -170,7 +170,8 @@ class ModelStore:
         state = self.state()
         keep = {linked, int((state.get("probation") or {}).get("previous", 0)), *state.get("kept", [])}
         versions = self.installed_versions()
-        if versions and versions[-1] > linked:
+        refused = {r.get("version") for r in state.get("refused", {}).values() if isinstance(r, dict)}
+        if versions and versions[-1] > linked and versions[-1] not in refused:
             keep.add(versions[-1])
         for v in versions:
             if v not in keep:

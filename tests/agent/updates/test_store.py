@@ -180,7 +180,12 @@ def test_start_up_prunes_a_version_a_killed_rollback_left_half_removed(tmp_path:
         install(store, src, signed(src, backend_key, v))
         store.swap(v, v - 1)
         store.commit(v)
-    (store.versions / "7").mkdir()  # the remains of a rollback's rmtree, killed half-way
-    (store.versions / "7" / "head.onnx").write_bytes(b"half")
+    src = model(tmp_path, "m3")
+    install(store, src, signed(src, backend_key, 3))
+    store.remember_digest(3, "d3")
+    store.swap(3, 2)
+    store.rollback(3, "NaN")
+    (store.versions / "3").mkdir()  # the remains of the rollback's rmtree, killed half-way
+    (store.versions / "3" / "head.onnx").write_bytes(b"half")
     assert store.resolve().version == 2
     assert store.installed_versions() == [1, 2]
