@@ -49,3 +49,4 @@ class Adaptation:
     suggestions: Suggestions = field(default_factory=Suggestions)
     reasons: tuple[str, ...] = ()
     ttl_s: float = 5.0
+    model: str = ""  # the version of the model that decided (its own label; empty: no model)

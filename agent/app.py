@@ -24,7 +24,8 @@ from agent.features import FeatureExtractor
 from agent.outbox import AsyncOutbox, OutboxOptions
 from agent.pipeline import Pipeline
 from agent.baseline import PatientBaseline, ProfileStore
-from agent.model.runtime import DistressModel
+from agent.updates.hook import open_models
+from agent.updates.slot import SlotSwitch
 from agent.policy import AdaptationPolicy
 from agent.queues import BoundedQueue, Overflow, QueueClosed
 from agent.session import SessionEvent
@@ -65,7 +66,8 @@ class Agent:
         # Summaries are a few a minute; 256 covers hours of a stalled outbox writer.
         self.records: BoundedQueue[SummaryRecord] = BoundedQueue("summaries", 256, Overflow.DROP_OLDEST)
         self.recorder = SummaryRecorder(time.time() - clock.now(), self.records)
-        self.model = DistressModel.load(config.top.model.dir)
+        self.models = open_models(config)  # the installed model version (or the packaged one), swappable between ticks
+        self.model = self.models.slot
         self.baseline = PatientBaseline(config.top.baseline, ProfileStore(config.baseline_profile))
         self.policy = AdaptationPolicy(self.model, self.baseline, config.top.policy)
         self.core = Core(FeatureExtractor(config.top.features), self.policy)
@@ -74,12 +76,14 @@ class Agent:
             on_decision=[self._publish, self.recorder.decision],
             on_event=[self.recorder.device_event],
         )
-        self.pipeline = Pipeline(self.readings, [self.analysis])
+        self.pipeline = Pipeline(self.readings, [SlotSwitch(self.models.slot), self.analysis])
         self.vrlink: VrLinkServer | None = None
         self.journal: EventJournal | None = None  # the VR events, committed before they are acked
         self.outbox: AsyncOutbox | None = None
         self.sync: SyncWorker | None = None
+        self.updater = self.models.updater(config, clock, on_change=self._health_soon)
         self.started_at = clock.now()
+        self._health_wanted = asyncio.Event()
         self.service = ServiceLoop(self)  # sd_notify and the status file; tests may swap in their own
 
     def _publish(self, decision: Decision) -> None:
@@ -117,6 +121,8 @@ class Agent:
                 if top.sync is not None and top.sync.enabled:
                     self.sync = SyncWorker(top.sync, self.outbox, self.clock)
                     helpers.append(tg.create_task(self.sync.run(), name="sync"))
+                if self.updater is not None:
+                    helpers.append(tg.create_task(self.updater.run(), name="model-updates"))
                 waiter = tg.create_task(stop.wait(), name="stop")
                 await asyncio.wait([waiter, supervisor], return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
@@ -159,11 +165,15 @@ class Agent:
 
     async def _health_loop(self) -> None:
         while True:
-            await self.clock.sleep(self.HEALTH_EVERY_S)
+            with contextlib.suppress(TimeoutError):  # a model update step asks for a record at once
+                async with self.clock.timeout(self.HEALTH_EVERY_S):
+                    await self._health_wanted.wait()
+            self._health_wanted.clear()
             stats = await self.outbox.stats() if self.outbox is not None else None
             devices = health_devices(self.supervisor.status, self.clock.now())
-            self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats,
-                                           self.config.top.prescription))
+            model = self.models.status(self.updater)
+            self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats, model=model,
+                                           prescription=self.config.top.prescription))
 
     async def _lateness_loop(self) -> None:
         """A stream more than ``lateness_s`` behind must not hold every tick back."""
@@ -194,6 +204,9 @@ class Agent:
             self.baseline.save_pending()
         except OSError as exc:
             log.error("profile_save_failed", path=str(self.config.baseline_profile), error=str(exc))
+
+    def _health_soon(self) -> None:
+        self._health_wanted.set()
 
     async def _app_events(self) -> None:
         assert self.vrlink is not None

@@ -30,6 +30,7 @@ from agent.outbox import OutboxOptions
 from agent.policy import PolicyOptions
 from agent.summaries.records import Prescription
 from agent.supervisor import DeviceSpec, SupervisorOptions
+from agent.updates import UpdateOptions
 from agent.sync.options import SyncOptions
 from agent.vrlink.options import VrLinkOptions
 
@@ -80,6 +81,7 @@ class FileConfig(_Section):
     outbox: OutboxOptions = OutboxOptions()
     sync: SyncOptions | None = None  # no [sync]: summaries wait in the outbox
     prescription: PrescriptionSection | None = None  # sent in every health record; the backend's report checks compliance
+    updates: UpdateOptions = UpdateOptions()  # signed model updates over the [sync] broker
     devices: dict[str, dict[str, Any]] = pydantic.Field(default_factory=dict)
 
 

@@ -13,7 +13,8 @@
      │    ├── DeviceStalled (TimeoutError)
      │    └── ScanUnavailable                nothing can be scanned this way (no stack, adapter off…)
      ├── ProtocolError (ValueError)          bad bytes: count, drop, keep going
-     └── SyncError (ConnectionError)         the outbox keeps the record; retry later
+     ├── SyncError (ConnectionError)         the outbox keeps the record; retry later
+     └── UpdateRefused                       a model update is refused or rolled back; the current model keeps deciding
 
 Each error also inherits the matching built-in exception, so callers that
 only know the standard library still catch it sensibly.
@@ -88,3 +89,16 @@ class ProtocolError(AgentError, ValueError):
 
 class SyncError(AgentError, ConnectionError):
     """The cloud link failed; records stay in the outbox until delivered."""
+
+
+class UpdateRefused(AgentError):
+    """A model update was refused (or rolled back); ``reason`` is a short code for health records and tests.
+
+    Codes: ``malformed``, ``signature``, ``untrusted``, ``older``, ``expired``, ``pinned``, ``contract``,
+    ``too-large``, ``disk``, ``hash``, ``load``, ``nan``, ``shadow``, ``rolled-back``.
+    """
+
+    def __init__(self, reason: str, message: str, *, version: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.version = version

@@ -159,5 +159,5 @@ class AdaptationPolicy:
         return Adaptation(
             seq=self._seq, t=t, level=level, distress=round(distress, 3), confidence=round(confidence, 3),
             suggestions=Suggestions(round(self._intensity, 3), goal.pace, goal.breathing_guide),
-            reasons=tuple(reasons), ttl_s=self.options.ttl_s,
+            reasons=tuple(reasons), ttl_s=self.options.ttl_s, model=self.model.version,
         )

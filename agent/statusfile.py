@@ -77,6 +77,7 @@ async def snapshot(agent: Agent, state: str) -> dict[str, Any]:
         "vrlink": agent.vrlink.stats() if agent.vrlink is not None else None,  # docs/vr-protocol.md, statistics
         "outbox": outbox,
         "sync": sync,
+        "model": agent.models.status(agent.updater),
     }
 
 

@@ -15,6 +15,7 @@ from agent import __version__
 from agent.cli.check import check
 from agent.cli.drivers_cmd import drivers
 from agent.cli.ingest import command as ingest
+from agent.cli.models import models
 from agent.cli.provision import provision
 from agent.cli.replay import replay
 from agent.cli.report import command as report
@@ -66,3 +67,4 @@ main.add_command(provision)
 main.add_command(scan)
 main.add_command(check)
 main.add_command(status)
+main.add_command(models)

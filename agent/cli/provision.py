@@ -24,6 +24,7 @@ from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable
 from agent.provision import request as requests
 from agent.provision import sensors as pairing
 from agent.provision.plan import ProvisionFailed, provision as run_provision
+from agent.updates.provisioning import model_update_keys
 
 _path = click.Path(path_type=Path, dir_okay=False)
 
@@ -70,12 +71,15 @@ def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict
 @click.option("--scan-driver", "scan_drivers", multiple=True, metavar="NAME", help="Interactive pairing scans with these drivers.")
 @click.option("--scan-timeout", type=FiniteRange(min=0.5), default=8.0, show_default=True)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation before writing.")
+@click.option("--model-key", "model_keys", type=_path, multiple=True, metavar="KEY.pub",
+              help="Trust this Ed25519 public key for signed model updates (repeat: two keys during a rotation).")
 def provision(root: Path, from_file: Path | None, site: str | None, device: str | None, broker_host: str | None,
               broker_port: int | None, username: str | None, password_file: Path | None, ca_file: Path | None,
               cert_file: Path | None, key_file: Path | None, server_name: str | None, sensor_flags: tuple[str, ...],
               state_dir: Path | None, runtime_dir: Path | None, sessions_per_week: int | None,
               minutes_per_session: float | None, no_sync: bool, offline: bool, broker_timeout: float,
-              interactive: bool | None, scan_drivers: tuple[str, ...], scan_timeout: float, yes: bool) -> None:
+              interactive: bool | None, scan_drivers: tuple[str, ...], scan_timeout: float, yes: bool,
+              model_keys: tuple[Path, ...]) -> None:
     """Provision this device: identity, MQTT endpoint and credentials, sensors."""
     registry = Registry()
     interactive = sys.stdin.isatty() if interactive is None else interactive
@@ -111,6 +115,10 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
         if not click.confirm(f"Check and write to {root / 'etc/edge-agent'}?", default=True):
             _fail("nothing written", 1)
     try:
+        trusted_keys = model_update_keys(root, model_keys)  # checked now, written only after the rest succeeded
+    except ConfigError as exc:
+        _fail(str(exc), EX_CONFIG)
+    try:
         outcome = asyncio.run(run_provision(req, root, registry, offline=offline, broker_timeout_s=broker_timeout,
                                             password=password, progress=lambda m: click.echo(f"… {m}", err=True)))
     except ProvisionFailed as exc:
@@ -122,6 +130,8 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
         click.echo(f"wrote {p} (mode 0600, owner {outcome.owner.name})")
     for p in outcome.rfcomm:
         click.echo(f"wrote {p}")
+    for p in trusted_keys.install():
+        click.echo(f"trusted {p} for signed model updates")
     if outcome.broker_s is not None:
         click.echo(f"broker reachable with these credentials ({outcome.broker_s * 1000:.0f} ms)")
     for w in outcome.warnings:

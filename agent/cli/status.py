@@ -73,6 +73,7 @@ def render(reading: statusfile.Reading, *, colour: bool, now: float | None = Non
                  f"  dropped {q.get('dropped', 0)}  VR clients {d.get('vr_clients', '-')}")
     lines.append(_outbox_line(d.get("outbox")))
     lines.append(_sync_line(d.get("sync"), now=now, live=reading.problem is None))
+    lines.extend(model_lines(d.get("model")))
     return lines
 
 
@@ -94,6 +95,36 @@ def _sync_line(s: dict[str, Any] | None, *, now: float | None, live: bool = True
     if s.get("last_error"):
         line += f"\n             error: {s['last_error']}"
     return line
+
+
+def model_lines(m: dict[str, Any] | None) -> list[str]:
+    """The distress model and its updates (agent.updates): version, pin, the step under way, the last outcome."""
+    if not m:
+        return []
+    version = m.get("active_version", 0)
+    line = f"model        {m.get('label', '?')} (version {version or 'packaged'})  {m.get('mode', '')}"
+    if m.get("pin") is not None:
+        line += f"  pinned to {m['pin']}"
+    state = m.get("state")
+    if state == "off":
+        line += f"  updates off: {m.get('why') or '-'}"
+    elif state not in (None, "idle"):
+        line += f"  update {state}"
+        if m.get("offered") is not None:
+            line += f" v{m['offered']}"
+        progress = m.get("progress") or {}
+        if progress.get("total"):
+            line += f" {progress['have'] / progress['total']:.0%}"
+    lines = [line]
+    c = m.get("comparison")
+    if c:
+        agree = "-" if c.get("agreement") is None else f"{c['agreement']:.0%}"
+        lines.append(f"             {c['ticks']} ticks compared, agreement {agree}, silent {c['silent']}, "
+                     f"NaN {c['nan']}, errors {c['errors']}")
+    last = m.get("last")
+    if last:
+        lines.append(f"             last: {last['event']} v{last.get('version')}: {str(last.get('detail', ''))[:100]}")
+    return lines
 
 
 def status_path(config_path: Path | None, runtime_dir: Path | None) -> Path:

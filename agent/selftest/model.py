@@ -22,9 +22,11 @@ BUDGET_MS = 5.0  # the whole tick's budget; one inference must be a small part o
 async def check_model(ctx: Context) -> list[Step]:
     from agent.model.runtime import DistressModel  # onnxruntime: imported only when the check runs
 
-    where = ctx.config.top.model.dir or "the packaged model"
+    from agent.updates.hook import installed_model  # the installed model update, if any
+
+    directory, where = installed_model(ctx.config)
     try:
-        model = DistressModel.load(ctx.config.top.model.dir)
+        model = DistressModel.load(directory)
     except ModelError as exc:
         return [Step("model", "fail", str(where), str(exc), "reinstall the agent, or set [model] dir to exported heads")]
     n = len(FEATURE_NAMES)
@@ -38,7 +40,7 @@ async def check_model(ctx: Context) -> list[Step]:
         times.append(time.perf_counter() - started)
     p99 = float(np.percentile(times, 99)) * 1000
     figure = f"p99 {p99:.2f} ms"
-    detail = f"{model.version}: heads {', '.join(model.groups)}"
+    detail = f"{model.version} ({where}): heads {', '.join(model.groups)}"
     if p99 > BUDGET_MS:
         return [Step("model", "warn", figure, detail, "the machine is overloaded or too slow for the 5 ms tick budget")]
     return [Step("model", "pass", figure, detail)]

@@ -15,6 +15,7 @@ from agent.summaries.records import DeviceHealth, DeviceStatus, DiskUsage, Presc
 
 def device_health(
     clock: Clock, state_dir: Path, devices: Mapping[str, DeviceStatus], outbox: OutboxStats | None,
+    model: Mapping[str, object] | None = None,
     prescription: Prescription | None = None,
 ) -> DeviceHealth:
     """Build a health record now. Evicted and expired outbox records are reported here, per kind."""
@@ -26,5 +27,6 @@ def device_health(
         disk=DiskUsage(path=str(state_dir), total_bytes=disk.total, free_bytes=disk.free),
         devices=dict(devices),
         outbox=outbox.as_dict() if outbox is not None else {},
+        model=dict(model or {}),
         prescription=prescription,
     )

@@ -151,6 +151,7 @@ class DeviceHealth(_Record):
     devices: dict[str, DeviceStatus] = {}
     outbox: dict[str, object] = {}  # OutboxStats.as_dict(): depth, bytes, evicted and expired counts per kind
     prescription: Prescription | None = None  # from the config's [prescription], so the backend needs no other source
+    model: dict[str, object] = {}  # the distress model and its updates (agent.updates): active version, last step
 
 
 SummaryRecord = MinuteSummary | SessionSummary | DeviceHealth

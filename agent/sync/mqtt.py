@@ -126,6 +126,7 @@ class MqttLink:
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_subscribe  # same shape: (mid, reason codes); UNSUBACKs share the futures
         client.on_message = self._on_message
         client.on_log = self._on_log
         client.on_socket_open = self._on_socket_open
@@ -201,6 +202,15 @@ class MqttLink:
         refused = [f for f, code in zip(filters, codes, strict=False) if code.is_failure]
         if refused:
             raise SyncAuthError(f"broker {self.where} refused the subscriptions {refused}: {[str(c) for c in codes]}")
+
+    async def unsubscribe(self, filters: list[str]) -> None:
+        assert self._loop is not None and self._client is not None, "unsubscribe before connect"
+        rc, mid = self._client.unsubscribe(filters)
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
+            raise SyncError(f"unsubscribe failed: {mqtt.error_string(rc)}")
+        fut: asyncio.Future[list[ReasonCode]] = self._loop.create_future()
+        self._subacks[mid] = fut
+        await fut
 
     def ack(self, message: mqtt.MQTTMessage) -> None:
         """Acknowledge a received message (with ``manual_ack``), after it is safely stored."""
@@ -297,6 +307,8 @@ class MqttLink:
         assert self._loop is not None
         if threading.get_ident() == self._loop_thread:
             fn(*args)
+        elif self._loop.is_closed():
+            return  # paho's __del__ closing a socket from whatever thread the garbage collector ran in
         else:  # the blocking connect runs in a worker thread
             self._loop.call_soon_threadsafe(fn, *args)
 

@@ -127,6 +127,7 @@ class AdaptationMessage(Message):
     suggestions: SuggestionsWire
     reasons: list[str]
     ttl_s: float = pydantic.Field(gt=0)
+    model: str | None = None  # added within version 1: the version of the model that decided
 
 
 class SensorStatus(Message):
@@ -193,6 +194,7 @@ def adaptation_to_wire(a: Adaptation) -> dict[str, Any]:
         },
         "reasons": list(a.reasons),
         "ttl_s": float(a.ttl_s),
+        "model": a.model,
     }
 
 

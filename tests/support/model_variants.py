@@ -1,0 +1,74 @@
+"""Model directories for update tests: the packaged heads relabelled, broken in chosen ways, or padded.
+
+Made with the ``onnx`` package from the packaged heads, so each variant is
+a real ONNX model that onnxruntime loads (or refuses) for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from agent.model.metadata import INPUT, METADATA_KEY
+from agent.model.runtime import packaged_model_dir
+
+
+def _meta(model: onnx.ModelProto) -> dict[str, Any]:
+    return json.loads(next(p.value for p in model.metadata_props if p.key == METADATA_KEY))
+
+
+def make_variant(dst: Path, label: str, *, groups: tuple[str, ...] | None = None,
+                 meta: Callable[[dict[str, Any]], None] | None = None,
+                 graph: Callable[[onnx.ModelProto], None] | None = None,
+                 pad_bytes: int = 0) -> Path:
+    """Copy the packaged heads (only ``groups``) into ``dst`` with model_version ``label``; optionally alter them."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for src in sorted(packaged_model_dir().glob("*.onnx")):
+        model = onnx.load(str(src))
+        m = _meta(model)
+        if groups is not None and m["group"] not in groups:
+            continue
+        m["model_version"] = label
+        if meta is not None:
+            meta(m)
+        helper.set_model_props(model, {METADATA_KEY: json.dumps(m)})
+        if graph is not None:
+            graph(model)
+        if pad_bytes and src.stem == "cardiac":  # an unused initializer: a big model onnxruntime really loads
+            rng = np.random.default_rng(7)
+            pad = rng.standard_normal(pad_bytes // 4).astype(np.float32)
+            model.graph.initializer.append(numpy_helper.from_array(pad, "padding"))
+        onnx.save_model(model, str(dst / src.name))
+    return dst
+
+
+def nan_on_data(model: onnx.ModelProto) -> None:
+    """sqrt(-z²) before the weights: finite at the baseline (z = 0), NaN as soon as a feature leaves it."""
+    g = model.graph
+    for node in g.node:
+        node.input[:] = ["z_sqrt" if i == INPUT else i for i in node.input]
+    g.node.insert(0, helper.make_node("Sqrt", ["z_neg_sq"], ["z_sqrt"]))
+    g.node.insert(0, helper.make_node("Neg", ["z_sq"], ["z_neg_sq"]))
+    g.node.insert(0, helper.make_node("Mul", [INPUT, INPUT], ["z_sq"]))
+
+
+def nan_everywhere(model: onnx.ModelProto) -> None:
+    """z / z: NaN even on the baseline, so the test-load's probe refuses it."""
+    g = model.graph
+    for node in g.node:
+        node.input[:] = ["z_nan" if i == INPUT else i for i in node.input]
+    g.node.insert(0, helper.make_node("Div", [INPUT, INPUT], ["z_nan"]))
+
+
+def corrupt_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path)
