@@ -8,6 +8,12 @@ entry here names a key that no longer exists.
 from __future__ import annotations
 
 MEANINGS: dict[str, str] = {
+    # [prescription]
+    "PrescriptionSection.sessions_per_week": "sessions the clinician prescribed per week; the outcome report measures compliance",
+    "PrescriptionSection.minutes_per_session": "minutes each prescribed session should last",
+    # [updates]
+    "UpdateOptions.enabled": "take signed model updates from the [sync] broker",
+    "UpdateOptions.model_id": "which model's manifests this device follows",
     # [agent]
     "AgentSection.state_dir": "outbox, stored baseline; `~` is expanded",
     "AgentSection.runtime_dir": "VR socket and status.json; `edge-agent status` and `vr-tail` look here",

@@ -158,4 +158,4 @@ async def test_a_pinned_device_reports_its_pin_and_ignores_newer_manifests(tmp_p
         await until(lambda: backend.said("ignored") is not None, timeout_s=30, what="ignored")
         assert "pinned to version 0" in backend.said("ignored")["detail"]
         assert agent.models.status(agent.updater)["pin"] == 0
-        assert deciding_with(agent, PACKAGED)
+        await until(lambda: deciding_with(agent, PACKAGED), timeout_s=30, what="the packaged model deciding")
