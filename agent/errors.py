@@ -4,7 +4,8 @@
 
     AgentError
      ├── ConfigError (ValueError)            stop; exit 78 (EX_CONFIG), no restart loop
-     │    └── ModelError                     the distress model is missing or does not fit the features
+     │    ├── ModelError                     the distress model is missing or does not fit the features
+     │    └── RecordingUnreadable            a replayed file is not a readable recording (names file, reason)
      ├── DriverUnavailable (ImportError)     skip that driver, name the extra to install
      ├── DeviceError (OSError)               the supervisor retries with backoff
      │    ├── DeviceNotFound (LookupError)
@@ -18,6 +19,8 @@ only know the standard library still catch it sensibly.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
 
@@ -37,6 +40,19 @@ class ConfigError(AgentError, ValueError):
 
 class ModelError(ConfigError):
     """A model file is missing, unreadable, or was made for other features than this agent computes."""
+
+
+class RecordingUnreadable(ConfigError):
+    """A recording file exists but cannot be read as one; the message names the file and the problem.
+
+    A configuration error, not a device fault: retrying cannot mend a file,
+    so the device stops (replay exits 78) instead of crash-looping on it.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}", source=str(path), field="path")
+        self.path = path
+        self.problem = problem
 
 
 class DriverUnavailable(AgentError, ImportError):
