@@ -8,9 +8,10 @@ decoder guards itself differently: a packet is accepted only if the byte
 after it starts another message and its timestamp lies a whole number of
 sample periods after the last accepted one. Bytes that fail are counted and
 skipped one at a time until the stream lines up again: after garbage, one
-packet whose timestamp still follows the last accepted one relocks; with no
-such anchor (at the start, or after a silence longer than ``max_gap_s``) it
-takes two back-to-back packets one period apart.
+packet whose timestamp still follows the last accepted one relocks; two
+back-to-back packets one period apart always do (at the start, after a
+silence longer than ``max_gap_s``, or when a corrupted timestamp that
+happened to fall a whole number of periods on became the anchor).
 """
 
 from __future__ import annotations
@@ -208,10 +209,10 @@ class StreamDecoder:
                     if self._closer_packet_inside(buf, i, k):
                         k = None
                 ok = k is not None
-                if not ok and not self._locked:
+                if not ok:
                     if i + 2 * size > n:
                         break  # wait for a second packet
-                    # No anchor to follow: two packets in a row, one period apart, before trusting either.
+                    # No anchor, or one a corrupted tick misplaced: two packets in a row, one period apart.
                     nxt = int.from_bytes(buf[i + size + 1 : i + size + 4], "little")
                     ok = buf[i + size] == DATA and (nxt - tick) % TICK_WRAP == self.period
                 if ok:

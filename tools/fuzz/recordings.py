@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import random
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,50 +69,6 @@ def seeds() -> dict[str, bytes]:
         "bio_100hz.csv": b"ECG,EDA\n" + b"".join(f"0.{i},1.{i}\n".encode() for i in range(n)),
         "opensignals.txt": _opensignals(),
     }
-
-
-Mutation = Callable[[bytearray, random.Random], None]
-
-
-def _flip(b: bytearray, r: random.Random) -> None:
-    if b:
-        b[r.randrange(len(b))] ^= 1 << r.randrange(8)
-
-
-def _byte(b: bytearray, r: random.Random) -> None:
-    if b:
-        b[r.randrange(len(b))] = r.choice((0, 0xFF, 0x7F, 0x80, r.randrange(256)))
-
-
-def _truncate(b: bytearray, r: random.Random) -> None:
-    del b[r.randrange(len(b) + 1) :]
-
-
-def _insert(b: bytearray, r: random.Random) -> None:
-    at = r.randrange(len(b) + 1)
-    b[at:at] = r.randbytes(r.randrange(1, 9))
-
-
-def _delete(b: bytearray, r: random.Random) -> None:
-    if b:
-        at = r.randrange(len(b))
-        del b[at : at + r.randrange(1, 9)]
-
-
-def _splice(b: bytearray, r: random.Random) -> None:
-    if len(b) > 2:
-        i, j = sorted(r.sample(range(len(b)), 2))
-        b[i:j] = b[i:j][::-1]
-
-
-MUTATIONS: tuple[Mutation, ...] = (_flip, _byte, _truncate, _insert, _delete, _splice)
-
-
-def corrupt(data: bytes, r: random.Random, *, rounds: int | None = None) -> bytes:
-    b = bytearray(data)
-    for _ in range(rounds if rounds is not None else r.randrange(1, 4)):
-        r.choice(MUTATIONS)(b, r)
-    return bytes(b)
 
 
 def open_corrupted(folder: Path, name: str, data: bytes) -> None:

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from agent.errors import ConfigError, DeviceError, RecordingUnreadable
 from drivers.replay.formats import find_recordings, open_recording
-from tools.fuzz.recordings import corrupt, open_corrupted, seeds
+from tools.fuzz.mutate import corrupt
+from tools.fuzz.recordings import open_corrupted, seeds
 
 N = 40
 

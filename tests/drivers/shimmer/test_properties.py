@@ -102,3 +102,12 @@ def test_after_a_long_silence_two_packets_are_still_needed() -> None:
     assert got == first[:1]  # first[1] is lost to the garbage after it; the lone later packet is not trusted
     got, _ = dec.feed(b"".join(later[1:]) + b"\x00")
     assert got == later[1:]
+
+
+def test_a_corrupted_timestamp_a_whole_number_of_periods_on_does_not_cost_the_packets_after_it() -> None:
+    pk = packets(1000, 10, [(i, i) for i in range(10)])
+    bad = bytearray(pk[3])
+    bad[2] ^= 0x40  # the tick's middle byte: 64 * 256 ticks, a whole number of 128 Hz periods later
+    dec = p.StreamDecoder(INQ)
+    got, _ = dec.feed(b"".join([*pk[:3], bytes(bad), *pk[4:]]) + b"\x00")
+    assert got == pk[:3] + [bytes(bad)] + pk[4:]  # the flipped packet is believed (no checksum); the rest all come
