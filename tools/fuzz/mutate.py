@@ -62,3 +62,30 @@ def split(data: bytes, r: random.Random, parts: int = 4) -> list[bytes]:
     """``data`` cut at random points, as a serial port or socket may deliver it."""
     cuts = sorted(r.randrange(len(data) + 1) for _ in range(r.randrange(parts)))
     return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+
+
+_ODD_VALUES: tuple[object, ...] = (
+    float("nan"), float("inf"), -float("inf"), 1e308, -0.0, 2**63, -(2**63), 2**64 - 1, b"\xff\xfe", "", "\x00" * 3,
+    None, True, [], {}, [1, "a"], {"k": b"\x80"}, "é" * 70,
+)
+
+
+def mutate_value(value: object, r: random.Random) -> object:
+    """A msgpack-able value with one leaf or key changed to an odd one, or a key dropped or added."""
+    if isinstance(value, dict) and value and r.random() < 0.8:
+        out = dict(value)
+        key = r.choice(list(out))
+        roll = r.random()
+        if roll < 0.1:
+            del out[key]
+        elif roll < 0.2:
+            out[r.choice(("extra", key + "_", b"k"))] = r.choice(_ODD_VALUES)
+        else:
+            out[key] = mutate_value(out[key], r)
+        return out
+    if isinstance(value, list) and value and r.random() < 0.8:
+        out_list = list(value)
+        i = r.randrange(len(out_list))
+        out_list[i] = mutate_value(out_list[i], r)
+        return out_list
+    return r.choice(_ODD_VALUES)

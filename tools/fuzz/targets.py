@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import msgpack
 import numpy as np
 
 from agent.errors import ProtocolError
-from tools.fuzz.mutate import corrupt, split
+from tools.fuzz.mutate import corrupt, mutate_value, split
 
 
 class Violation(AssertionError):
@@ -205,8 +206,14 @@ class VrFrames:
             frames.encode_frame({"type": "marker", "label": "peak", "value": 1.5, "t_app": 12.0}),
         ]
 
+    def _one(self, seed: bytes, r: random.Random) -> bytes:
+        roll = r.random()
+        if roll < 0.3:
+            return self.frames.encode_frame(mutate_value(self.frames.decode_payload(seed[4:]), r))  # type: ignore[arg-type]
+        return corrupt(seed, r) if roll < 0.7 else seed
+
     def make(self, r: random.Random) -> tuple[bytes, list[bytes]]:
-        stream = b"".join(corrupt(s, r) if r.random() < 0.5 else s for s in r.choices(self.seeds, k=r.randrange(1, 4)))
+        stream = b"".join(self._one(s, r) for s in r.choices(self.seeds, k=r.randrange(1, 4)))
         return stream, split(stream, r)
 
     def run(self, data: tuple[bytes, list[bytes]]) -> None:
@@ -237,20 +244,25 @@ class MqttCodec:
     seeds: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from agent.summaries.records import DistressStats, MinuteSummary, SessionSummary
+        from agent.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
         from agent.sync import codec
 
         self.codec = codec
         key = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
         minute = MinuteSummary(start=6000.0, end=6060.0, distress=DistressStats(n=0, mean=None, p90=None, histogram=[0] * 5))
         session = SessionSummary(session_id="s-1", start=0.0, end=600.0, duration_s=600.0, completed=True)
+        health = DeviceHealth(t=1.7e9, uptime_s=60.0, agent_version="1.0.0", outbox={"depth": 3, "bytes": 900},
+                              disk=DiskUsage(path="/var/lib/edge-agent", total_bytes=10**9, free_bytes=10**8))
         self.seeds = [
             codec.encode_record(minute, key=key, created=1.7e9, site="clinic-a", device="headset-1"),
+            codec.encode_record(health, key=key, created=1.7e9, site="clinic-a", device="headset-1"),
             codec.encode_record(session, key=key, created=1.7e9, site="clinic-a", device="headset-1"),
             codec.encode_presence(codec.Presence("online", 1.7e9, "clinic-a", "headset-1", "1.0.0")),
         ]
 
     def make(self, r: random.Random) -> bytes:
+        if r.random() < 0.5:  # well-formed msgpack with odd values: what gets past the byte checks
+            return msgpack.packb(mutate_value(msgpack.unpackb(r.choice(self.seeds)), r), use_bin_type=True)
         return _mutant(self.seeds, r)
 
     def run(self, data: bytes) -> None:
