@@ -154,7 +154,7 @@ async def test_the_agent_keeps_running_on_a_full_disk_and_its_health_says_so(
             await until(lambda: _stored(small_disk, "health") >= 5, what="health records stored", timeout_s=30)
             fill(small_disk)
             lost = ("outbox.evicted", "outbox.dropped")
-            await until(lambda: any(e["event"] in lost for e in logs), what="the full disk to cost a record", timeout_s=60)
+            await until(lambda: any(e["event"] in lost for e in logs), what="a record lost to the disk", timeout_s=60)
         except BaseException:
             stop.set()
             await running

@@ -44,7 +44,8 @@ def fuzz_one(name: str, inputs: int, seed: int, deadline_s: float | None) -> dic
         except target.contract:
             pass
         except Exception as exc:  # noqa: BLE001 - everything outside the contract is what we look for
-            kind = f"{'violation' if isinstance(exc, Violation) else 'exception'} {type(exc).__name__}: {str(exc)[:120]}"
+            what = "violation" if isinstance(exc, Violation) else "exception"
+            kind = f"{what} {type(exc).__name__}: {str(exc)[:120]}"
             findings[kind] += 1
             if findings[kind] <= _EXAMPLES:
                 examples.setdefault(kind, {"input": repr(data)[:600], "traceback": traceback.format_exc(limit=-4)})
@@ -78,7 +79,9 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [f"{'target':<16}{'inputs':>11}{'outside contract':>18}{'max ms/input':>14}{'RSS MB':>8}{'wall s':>8}"]
     for r in results:
         bad = sum(r["findings"].values())
-        lines.append(f"{r['target']:<16}{r['inputs']:>11,}{bad:>18}{r['max_input_ms']:>14.2f}{r['rss_mb']:>8.1f}{r['wall_s']:>8.1f}")
+        lines.append(
+            f"{r['target']:<16}{r['inputs']:>11,}{bad:>18}{r['max_input_ms']:>14.2f}{r['rss_mb']:>8.1f}{r['wall_s']:>8.1f}"
+        )
         lines += [f"    {n:>7} × {kind}" for kind, n in r["findings"].items()]
     return "\n".join(lines)
 

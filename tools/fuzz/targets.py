@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,9 +53,9 @@ class HeartRate:
     seeds: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from drivers.ble.hrs import Contact, HeartRateMeasurement, encode_heart_rate
+        from drivers.ble.hrs import Contact, HeartRateMeasurement, decode_heart_rate, encode_heart_rate
 
-        self._decode = __import__("drivers.ble.hrs", fromlist=["x"]).decode_heart_rate
+        self._decode = decode_heart_rate
         self.seeds = [
             encode_heart_rate(HeartRateMeasurement(72, Contact.DETECTED, None, (800, 810), False, True)),
             encode_heart_rate(HeartRateMeasurement(300, Contact.NOT_DETECTED, 1200, (), True, False)),
@@ -209,7 +211,8 @@ class VrFrames:
     def _one(self, seed: bytes, r: random.Random) -> bytes:
         roll = r.random()
         if roll < 0.3:
-            return self.frames.encode_frame(mutate_value(self.frames.decode_payload(seed[4:]), r))  # type: ignore[arg-type]
+            value = mutate_value(self.frames.decode_payload(seed[4:]), r)
+            return self.frames.encode_frame(value)  # type: ignore[arg-type]
         return corrupt(seed, r) if roll < 0.7 else seed
 
     def make(self, r: random.Random) -> tuple[bytes, list[bytes]]:
@@ -249,7 +252,8 @@ class MqttCodec:
 
         self.codec = codec
         key = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
-        minute = MinuteSummary(start=6000.0, end=6060.0, distress=DistressStats(n=0, mean=None, p90=None, histogram=[0] * 5))
+        distress = DistressStats(n=0, mean=None, p90=None, histogram=[0] * 5)
+        minute = MinuteSummary(start=6000.0, end=6060.0, distress=distress)
         session = SessionSummary(session_id="s-1", start=0.0, end=600.0, duration_s=600.0, completed=True)
         health = DeviceHealth(t=1.7e9, uptime_s=60.0, agent_version="1.0.0", outbox={"depth": 3, "bytes": 900},
                               disk=DiskUsage(path="/var/lib/edge-agent", total_bytes=10**9, free_bytes=10**8))
@@ -298,7 +302,9 @@ class ReplayReaders:
         self.contract = recordings.CONTRACT
         self.seeds = recordings.seeds()
         self.names = sorted(self.seeds)
-        self.folder = Path(tempfile.mkdtemp(prefix="fuzz-replay-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+        shm = "/dev/shm" if Path("/dev/shm").is_dir() else None  # memory, not disk: a million small files
+        self.folder = Path(tempfile.mkdtemp(prefix="fuzz-replay-", dir=shm))
+        weakref.finalize(self, shutil.rmtree, self.folder, True)
 
     def make(self, r: random.Random) -> tuple[str, bytes]:
         name = r.choice(self.names)
@@ -308,4 +314,6 @@ class ReplayReaders:
         self.recordings.open_corrupted(self.folder, *data)
 
 
-TARGETS: dict[str, type] = {t.name: t for t in (HeartRate, PolarPmd, Shimmer, Bridge, VrFrames, MqttCodec, ReplayReaders)}
+TARGETS: dict[str, type] = {
+    t.name: t for t in (HeartRate, PolarPmd, Shimmer, Bridge, VrFrames, MqttCodec, ReplayReaders)
+}

@@ -38,7 +38,8 @@ def _physical(z: np.lib.npyio.NpzFile, path: Path, segment: str, width: int) -> 
     check(
         path,
         raw.shape[1] == width and scale.shape == offset.shape == (width,),
-        f"{segment} has shape {raw.shape} with scale {scale.shape} and offset {offset.shape}; expected {width} channels",
+        f"{segment} has shape {raw.shape} with scale {scale.shape} and offset {offset.shape};"
+        f" expected {width} channels",
     )
     return np.asarray(raw * scale + offset, dtype=np.float32)
 

@@ -43,7 +43,9 @@ def _eegmat(path: Path, **over: Any) -> Path:
         "fs": 500.0,
         "channels": np.array(["Fp1", "ECG"]),
         "units": np.array(["uV", "mV"]),
-        **{f"{s}{k}": v for s in ("rest", "task") for k, v in (("", np.zeros((N, 2), np.int16)), ("_scale", np.ones(2)), ("_offset", np.zeros(2)))},
+        **{f"{s}": np.zeros((N, 2), np.int16) for s in ("rest", "task")},
+        **{f"{s}_scale": np.ones(2) for s in ("rest", "task")},
+        **{f"{s}_offset": np.zeros(2) for s in ("rest", "task")},
     }
     np.savez(path, **(arrays | over))
     return path
