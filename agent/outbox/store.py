@@ -176,13 +176,14 @@ class Outbox:
     def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, timeout=10.0)  # autocommit: we BEGIN ourselves
         try:
+            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                # only in a new file, before WAL and tables: lets a full disk take freed pages back
+                db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={durability.value.upper()}")
             # A small disk is filled by a 4 MB WAL long before the outbox is full: checkpoint at
             # 1 MB and truncate the WAL back to it, so eviction keeps room to work in.
             db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-                db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only before the first table: lets a full disk shrink it
             db.execute(f"PRAGMA journal_size_limit={WAL_BYTES}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
