@@ -24,9 +24,12 @@ from pathlib import Path
 
 import numpy as np
 import pydantic
+import structlog
 
 from agent.errors import ConfigError
 from agent.features import FEATURE_NAMES, FeatureVector
+
+log = structlog.get_logger("edge_agent.baseline")
 
 NORMALISATION = "baseline-z/1"  # bump when the floors or the formula change: models record it
 Z_LIMIT = 8.0  # one wild feature must not outvote the rest
@@ -182,12 +185,28 @@ class ProfileStore:
             data = json.loads(self.path.read_text())
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:  # not JSON (a torn write, a bad sector): calibrate afresh, keep the evidence
+            return self._set_aside(f"not JSON ({exc})")
+        except OSError as exc:
             raise ConfigError(
                 f"{self.path}: the stored baseline cannot be read ({exc}); delete it to calibrate afresh",
                 source=str(self.path), field="profile",
             ) from exc
-        return Profile.from_json(data, self.path)
+        if not isinstance(data, dict):
+            return self._set_aside(f"a JSON {type(data).__name__}, not an object")
+        try:
+            return Profile.from_json(data, self.path)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ConfigError):  # a sound profile of another normalisation: the operator decides
+                raise
+            return self._set_aside(f"malformed ({type(exc).__name__}: {exc})")
+
+    def _set_aside(self, problem: str) -> None:
+        """Move a corrupt profile out of the way (``<name>.corrupt-<UTC time>``) so a restart cannot loop on it."""
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        self.path.rename(aside)
+        log.error("profile_set_aside", path=str(self.path), moved_to=str(aside), problem=problem)
+        return None
 
     def save(self, profile: Profile) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

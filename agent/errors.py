@@ -5,7 +5,8 @@
     AgentError
      ├── ConfigError (ValueError)            stop; exit 78 (EX_CONFIG), no restart loop
      │    ├── ModelError                     the distress model is missing or does not fit the features
-     │    └── AgentAlreadyRunning            another agent holds this runtime directory's socket (exit 75)
+     │    ├── AgentAlreadyRunning            another agent holds this runtime directory's socket (exit 75)
+     │    └── RecordingUnreadable            a replayed file is not a readable recording (names file, reason)
      ├── DriverUnavailable (ImportError)     skip that driver, name the extra to install
      ├── DeviceError (OSError)               the supervisor retries with backoff
      │    ├── DeviceNotFound (LookupError)
@@ -21,6 +22,8 @@ only know the standard library still catch it sensibly.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
 EX_UNAVAILABLE = 69  # sysexits.h: a service (the Bluetooth stack, the broker) is not there
@@ -46,6 +49,19 @@ class ModelError(ConfigError):
 
 class AgentAlreadyRunning(ConfigError):
     """Another agent answers on the VR socket: not a mistake in the file, so it gets its own message and exit."""
+
+
+class RecordingUnreadable(ConfigError):
+    """A recording file exists but cannot be read as one; the message names the file and the problem.
+
+    A configuration error, not a device fault: retrying cannot mend a file,
+    so the device stops (replay exits 78) instead of crash-looping on it.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}", source=str(path), field="path")
+        self.path = path
+        self.problem = problem
 
 
 class DriverUnavailable(AgentError, ImportError):

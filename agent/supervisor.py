@@ -42,7 +42,9 @@ class SupervisorOptions(pydantic.BaseModel):
     backoff_initial_s: float = pydantic.Field(1.0, gt=0, description="first reconnect delay")
     backoff_max_s: float = pydantic.Field(60.0, gt=0, description="longest reconnect delay")
     backoff_jitter: float = pydantic.Field(0.2, ge=0, lt=1, description="± fraction of each delay")
-    healthy_after_s: float = pydantic.Field(30.0, gt=0, description="a connection this long resets the backoff")
+    healthy_after_chunks: int = pydantic.Field(
+        3, ge=1, description="a connection that delivered this many chunks resets the backoff"
+    )
     connect_timeout_s: float = pydantic.Field(30.0, gt=0)
     first_chunk_timeout_s: float = pydantic.Field(15.0, gt=0, description="silence allowed after connecting")
     stall_factor: float = pydantic.Field(5.0, gt=1, description="stalled after this many expected intervals")
@@ -88,6 +90,7 @@ class DeviceSupervisor:
             factor=options.stall_factor, floor_s=options.stall_floor_s, first_s=options.first_chunk_timeout_s
         )
         self._connected = False
+        self._session_chunks = 0
         self._backoff = Backoff(
             options.backoff_initial_s, options.backoff_max_s, jitter=options.backoff_jitter, rng=rng
         )
@@ -105,7 +108,6 @@ class DeviceSupervisor:
         driver = driver_cls(self.spec.options, DriverContext(self.spec.device_id, self.clock, self.log))
         try:
             while True:
-                started = self.clock.now()
                 self._connected = False
                 try:
                     await self._session(driver)
@@ -122,8 +124,6 @@ class DeviceSupervisor:
                 except Exception as exc:  # a driver bug must not take the other devices down
                     reason = f"driver error {type(exc).__name__}: {exc}"
                     self.log.exception("driver_crashed")
-                if self.clock.now() - started >= self.options.healthy_after_s:
-                    self._backoff.reset()
                 delay = self._backoff.next_delay()
                 if self._connected:
                     self._emit(Disconnected(self.spec.device_id, self.clock.now(), reason, retry_in_s=delay))
@@ -153,6 +153,7 @@ class DeviceSupervisor:
 
     async def _pump(self, readings: Any) -> None:
         self._cadence.restart()
+        self._session_chunks = 0
         try:
             while True:
                 deadline = self._cadence.deadline_s()
@@ -175,6 +176,11 @@ class DeviceSupervisor:
 
     def _on_chunk(self, chunk: Chunk) -> None:
         self._cadence.arrived(self.clock.now())
+        # Data, not time connected, proves the link: a loose strap that streams
+        # for 10 s between drops should come back at once, not after minutes.
+        self._session_chunks += 1
+        if self._session_chunks == self.options.healthy_after_chunks:
+            self._backoff.reset()
         gap = self._gaps.check(chunk)
         if gap is not None:
             self._emit(gap)

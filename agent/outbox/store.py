@@ -26,17 +26,22 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 
+from agent.outbox import recovery
 from agent.outbox.kinds import RecordKind
 from agent.outbox.options import Durability
 
 RECORD_OVERHEAD = 128  # bytes charged per record beyond its payload (key, columns, index entries)
 SCHEMA_VERSION = 1
+WAL_CHECKPOINT_PAGES = 256
+WAL_BYTES = WAL_CHECKPOINT_PAGES * 4096  # the WAL's size between checkpoints (4 KiB pages)
+DISK_FULL_EVICT_BYTES = 16 * 1024  # freed at least, by priority, for each record on a full disk (4 pages)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -95,9 +100,15 @@ class OutboxStats:
     pending: dict[str, int] = field(default_factory=dict)  # kind -> records waiting
     evicted: dict[str, int] = field(default_factory=dict)  # kind -> records evicted, ever
     expired: dict[str, int] = field(default_factory=dict)  # kind -> records expired, ever
+    dropped: dict[str, int] = field(default_factory=dict)  # "reason.kind" -> refused by the disk, since start
+    set_aside: dict[str, int] = field(default_factory=dict)  # corrupt files set aside, and the records they held
+    not_durable: str | None = None  # the disk refused the file (read_only, io_error): records are in memory only
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "not_durable": self.not_durable,
+            "dropped": dict(self.dropped),
+            "set_aside": dict(self.set_aside),
             "records": self.records,
             "bytes": self.bytes,
             "max_bytes": self.max_bytes,
@@ -126,22 +137,63 @@ class Outbox:
         self._db = db
         self.path = path
         self.max_bytes = max_bytes
+        self.set_aside: Path | None = None  # where a corrupt predecessor was moved at open
+        self.not_durable: str | None = None  # why the records are only in memory, if they are
+        self.reserve = recovery.Reserve(path.with_name(path.name + ".reserve"), WAL_BYTES)
+        if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            self.reserve.restore()
+        self.dropped: Counter[str] = Counter()  # "reason.kind" -> records the disk would not take
 
     @classmethod
     def open(cls, path: Path, *, max_bytes: int, durability: Durability = Durability.FULL) -> Outbox:
+        """Open or create the outbox; a corrupt file is set aside and a fresh one made (see recovery)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls(cls._connect(path, durability), path, max_bytes)
+        except sqlite3.OperationalError as exc:
+            reason = recovery.write_refused(exc)
+            if reason is None:
+                raise
+            # A read-only or failing state directory must not stop the patient's adaptation:
+            # keep records in memory (bounded by max_bytes, still sent), and say so in health.
+            log.error("outbox.not_durable", path=str(path), reason=reason, error=str(exc))
+            outbox = cls(cls._connect(Path(":memory:"), durability), path, max_bytes)
+            outbox.not_durable = reason
+            return outbox
+        except sqlite3.DatabaseError as exc:
+            if not recovery.is_corrupt(exc):
+                raise
+            aside, held = recovery.set_aside(path, f"{type(exc).__name__}: {exc}")
+        outbox = cls(cls._connect(path, durability), path, max_bytes)
+        with outbox._transaction():
+            outbox._count("set_aside.files", 1)
+            if held:
+                outbox._count("set_aside.records", held)
+        outbox.set_aside = aside
+        return outbox
+
+    @staticmethod
+    def _connect(path: Path, durability: Durability) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, timeout=10.0)  # autocommit: we BEGIN ourselves
         try:
+            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                # only in a new file, before WAL and tables: lets a full disk take freed pages back
+                db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={durability.value.upper()}")
+            # A small disk is filled by a 4 MB WAL long before the outbox is full: checkpoint at
+            # 1 MB and truncate the WAL back to it, so eviction keeps room to work in.
+            db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+            db.execute(f"PRAGMA journal_size_limit={WAL_BYTES}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise RuntimeError(f"outbox {path} has schema {version}, newer than this agent's {SCHEMA_VERSION}")
+            recovery.check(db)
             db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
         except BaseException:
             db.close()
             raise
-        return cls(db, path, max_bytes)
+        return db
 
     def close(self) -> None:
         self._db.close()
@@ -162,6 +214,39 @@ class Outbox:
             raise RecordTooLarge(f"{kind} record of {size} bytes exceeds the outbox's max_bytes={self.max_bytes}")
         key = key or str(uuid.uuid4())
         created = time.time() if created is None else created
+        # Under disk pressure (the reserve spent) every record first makes its own room, by priority.
+        freed = self._evict_for_disk(kind, size) or () if self.reserve.spent else ()
+        try:
+            result = self._put(kind, payload, key, created, size)
+            if self.reserve.spent:
+                self.reserve.restore()
+            return PutResult(result.record, freed + result.evicted)
+        except sqlite3.OperationalError as exc:
+            reason = recovery.write_refused(exc)
+            if reason is None:
+                raise
+        if reason == "disk_full":
+            # Room for SQLite to work in (even a delete is written to the WAL first), the WAL
+            # folded into the file, then records by priority given back to the file system.
+            self.reserve.release()
+            more_room = max(2 * size, DISK_FULL_EVICT_BYTES)
+            for make_room in (self._checkpoint, lambda: self._evict_for_disk(kind, more_room)):
+                more = make_room()
+                if more is None:
+                    continue
+                freed += more
+                try:
+                    result = self._put(kind, payload, key, created, size)
+                except sqlite3.OperationalError as exc:
+                    if recovery.write_refused(exc) is None:
+                        raise
+                else:
+                    return PutResult(result.record, freed + result.evicted)
+        self.dropped[f"{reason}.{kind}"] += 1
+        log.error("outbox.dropped", kind=str(kind), key=key, reason=reason)
+        return PutResult(None, (*freed, (str(kind), key)))
+
+    def _put(self, kind: RecordKind, payload: bytes, key: str, created: float, size: int) -> PutResult:
         expires = None if kind.ttl_s is None else created + kind.ttl_s
         with self._transaction():
             self._expire(time.time())
@@ -182,6 +267,42 @@ class Outbox:
             seq = cur.lastrowid
         assert seq is not None
         return PutResult(Record(seq, key, kind, created, expires, payload), tuple((k, key_) for _, key_, k in victims))
+
+    def _checkpoint(self) -> tuple[tuple[str, str], ...] | None:
+        """Copy the WAL into the database and start it over, in the space it already has (a
+        delete, too, must be written to the WAL first); () if it did, None if it could not."""
+        try:
+            busy = self._db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if recovery.write_refused(exc) is None:
+                raise
+            return None
+        return None if busy else ()
+
+    def _evict_for_disk(self, kind: RecordKind, need: int) -> tuple[tuple[str, str], ...] | None:
+        """On a full disk, delete ``need`` bytes of records the newcomer outranks or equals (all of
+        them if fewer), lowest and oldest first, and give their pages back to the file system.
+        None if nothing may go or the disk refused even that."""
+        victims = self._victims(kind, need=need) or self._db.execute(
+            "SELECT seq, key, kind FROM records WHERE rank <= ? ORDER BY rank, seq", (kind.rank,)
+        ).fetchall()
+        if not victims:
+            return None
+        try:
+            with self._transaction():
+                for seq, _, victim_kind in victims:
+                    self._db.execute("DELETE FROM records WHERE seq = ?", (seq,))
+                    self._count(f"evicted.{victim_kind}", 1)
+            # hand the freed pages back to the file system (the file shrinks at the checkpoint)
+            self._db.execute("PRAGMA incremental_vacuum").fetchall()
+            self._checkpoint()
+        except sqlite3.OperationalError as exc:
+            if recovery.write_refused(exc) is None:
+                raise
+            return None
+        for _, victim_key, victim_kind in victims:
+            log.warning("outbox.evicted", kind=victim_kind, key=victim_key, reason="disk full")
+        return tuple((k, key) for _, key, k in victims)
 
     def delete(self, seqs: Iterable[int]) -> int:
         """Forget delivered records (all in one transaction); returns how many existed."""
@@ -219,6 +340,9 @@ class Outbox:
             pending=pending,
             evicted={k.removeprefix("evicted."): v for k, v in counters.items() if k.startswith("evicted.")},
             expired={k.removeprefix("expired."): v for k, v in counters.items() if k.startswith("expired.")},
+            dropped=dict(self.dropped),
+            not_durable=self.not_durable,
+            set_aside={k.removeprefix("set_aside."): v for k, v in counters.items() if k.startswith("set_aside.")},
         )
 
     # -- internals -----------------------------------------------------------

@@ -95,6 +95,10 @@ def decode_record(payload: bytes) -> Envelope:
         record = BODY_MODEL[record_kind].model_validate(body)
     except pydantic.ValidationError as exc:
         raise ProtocolError(f"{kind} body is invalid: {exc.error_count()} error(s), first: {exc.errors()[0]['msg']}") from None
+    try:  # what is accepted must encode again: a consumer re-packs and stores it (free-form maps may hold bytes)
+        msgpack.packb(record.model_dump(mode="json"), use_bin_type=True)
+    except (ValueError, TypeError, OverflowError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ProtocolError(f"{kind} body does not encode again: {type(exc).__name__}: {exc}") from None
     return Envelope(record_kind, key, float(created), _field(m, "site", str), _field(m, "device", str), record)  # type: ignore[arg-type]
 
 
@@ -113,7 +117,10 @@ def decode_presence(payload: bytes) -> Presence:
     state = _field(m, "state", str)
     if state not in ("online", "offline"):
         raise ProtocolError(f"unknown presence state {state!r}")
-    return Presence(state, float(_field(m, "t", (int, float))), _field(m, "site", str), _field(m, "device", str),  # type: ignore[arg-type]
+    t = float(_field(m, "t", (int, float)))
+    if not math.isfinite(t):
+        raise ProtocolError(f"presence t is not a finite time ({t})")
+    return Presence(state, t, _field(m, "site", str), _field(m, "device", str),  # type: ignore[arg-type]
                     _field(m, "agent_version", str))
 
 

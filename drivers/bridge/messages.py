@@ -31,6 +31,9 @@ ERR_BAD_FRAME, ERR_UNKNOWN_COMMAND, ERR_BAD_ARGUMENT, ERR_UNSUPPORTED_VERSION, E
 ERR_SENSOR, ERR_SENSOR_OK = 6, 7  # a channel's sensor failed / recovered; detail is the channel index
 
 TICK_WRAP = 1 << 32  # device ticks and sequence numbers are free-running uint32
+# A channel's value is an int32 times 10**exponent, sent on as float32: above
+# 28 the largest int32 overflows float32 to inf; below -45 every value is 0.
+EXPONENT_MIN, EXPONENT_MAX = -45, 28
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,11 @@ def decode(frame: Frame) -> Message:
         for _ in range(n_ch):
             name, unit = r.string(), r.string()
             (exp,) = r.unpack("<b")
+            if not EXPONENT_MIN <= exp <= EXPONENT_MAX:
+                raise ProtocolError(
+                    f"hello: channel {name!r} exponent {exp} is outside [{EXPONENT_MIN}, {EXPONENT_MAX}]"
+                    " (its values would not fit a float32)"
+                )
             channels.append(ChannelInfo(name, unit, exp))
         r.done()
         if tick_hz == 0 or rate_mhz == 0 or n_ch == 0:

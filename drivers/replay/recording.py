@@ -17,24 +17,21 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from agent.errors import ConfigError, DeviceError
+from agent.errors import ConfigError, RecordingUnreadable
 from agent.stream import StreamSpec
+
+__all__ = ["RecordingUnreadable", "StreamSelection", "Track", "frozen", "seq_from_times"]
 
 _EDGE_EPS = 1e-6  # in samples: keeps float rounding from moving a sample across a chunk edge
 
 
-class RecordingUnreadable(DeviceError, ValueError):
-    """The file exists but is not a readable recording; the message names file and problem."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
-
-
 def frozen(a: npt.ArrayLike, dtype: type) -> np.ndarray:
-    """A C-contiguous read-only copy-if-needed, so chunks can be views of it."""
-    arr: np.ndarray = np.ascontiguousarray(a, dtype=dtype)
+    """A C-contiguous read-only copy-if-needed, so chunks can be views of it.
+
+    Values too large for ``dtype`` raise FloatingPointError instead of becoming inf.
+    """
+    with np.errstate(over="raise"):
+        arr: np.ndarray = np.ascontiguousarray(a, dtype=dtype)
     if arr.flags.writeable:
         arr = arr.copy() if arr.base is not None else arr
         arr.setflags(write=False)

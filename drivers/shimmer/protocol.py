@@ -7,7 +7,11 @@ in-stream responses start with ``8A``. There is no checksum, so the stream
 decoder guards itself differently: a packet is accepted only if the byte
 after it starts another message and its timestamp lies a whole number of
 sample periods after the last accepted one. Bytes that fail are counted and
-skipped one at a time until the stream lines up again.
+skipped one at a time until the stream lines up again: after garbage, one
+packet whose timestamp still follows the last accepted one relocks; two
+back-to-back packets one period apart always do (at the start, after a
+silence longer than ``max_gap_s``, or when a corrupted timestamp that
+happened to fall a whole number of periods on became the anchor).
 """
 
 from __future__ import annotations
@@ -152,7 +156,8 @@ class StreamDecoder:
         self.max_gap = max(1, min(int(max_gap_s * inquiry.rate_hz), (TICK_WRAP // 2) // self.period))
         self.tolerance = max(1, self.period // 16)
         self._buf = bytearray()
-        self._last_tick: int | None = None
+        self._last_tick: int | None = None  # of the last accepted packet: the anchor for relocking
+        self._locked = False
         self._misses = 0
         self.counters: Counter[str] = Counter()
         offsets, o = [], 4
@@ -161,10 +166,25 @@ class StreamDecoder:
             o += CHANNEL_SIZE[c]
         self._offsets = dict(zip(inquiry.channels, offsets, strict=True))
 
-    def _follows(self, tick: int, last: int) -> bool:
+    def _periods_after(self, tick: int, last: int) -> int | None:
+        """How many sample periods ``tick`` lies after ``last``, if a whole number within ``max_gap``."""
         d = (tick - last) % TICK_WRAP
         k = round(d / self.period)
-        return 1 <= k <= self.max_gap and abs(d - k * self.period) <= self.tolerance
+        return k if 1 <= k <= self.max_gap and abs(d - k * self.period) <= self.tolerance else None
+
+    def _closer_packet_inside(self, buf: bytearray, i: int, k: int) -> bool:
+        """Whether a packet that follows the anchor by fewer periods starts inside the one at ``i``.
+
+        A gap is believed only if nothing nearer in time explains the bytes: a
+        stray 0x00 before a real packet reads as a packet many periods on.
+        """
+        assert self._last_tick is not None
+        for j in range(i + 1, i + self.size):
+            if buf[j] == DATA and buf[j + self.size] in (DATA, ACK, INSTREAM):
+                kj = self._periods_after(int.from_bytes(buf[j + 1 : j + 4], "little"), self._last_tick)
+                if kj is not None and kj < k:
+                    return True
+        return False
 
     def feed(self, data: bytes) -> tuple[list[bytes], list[InStream]]:
         """Whole packets (raw bytes) and in-stream messages, in arrival order of their kind."""
@@ -176,19 +196,29 @@ class StreamDecoder:
         while i < n:
             b = buf[i]
             if b == DATA:
-                need = i + size + 1 if self._last_tick is not None else i + 2 * size
-                if need > n:
-                    break  # wait for the next message's first byte (or, unlocked, a second packet)
+                if i + size + 1 > n:
+                    break  # wait for the next message's first byte
                 tick = int.from_bytes(buf[i + 1 : i + 4], "little")
-                if self._last_tick is not None:
-                    ok = buf[i + size] in (DATA, ACK, INSTREAM) and self._follows(tick, self._last_tick)
-                else:
-                    # Not yet in step: two packets in a row, one period apart, before trusting either.
+                # In step, or relocking on the anchor: the packet follows the last one and a message follows it.
+                k = None
+                if self._last_tick is not None and buf[i + size] in (DATA, ACK, INSTREAM):
+                    k = self._periods_after(tick, self._last_tick)
+                if k is not None and k > 1:
+                    if i + 2 * size > n:
+                        break  # a gap: wait for the bytes that could hold a nearer packet
+                    if self._closer_packet_inside(buf, i, k):
+                        k = None
+                ok = k is not None
+                if not ok:
+                    if i + 2 * size > n:
+                        break  # wait for a second packet
+                    # No anchor, or one a corrupted tick misplaced: two packets in a row, one period apart.
                     nxt = int.from_bytes(buf[i + size + 1 : i + size + 4], "little")
                     ok = buf[i + size] == DATA and (nxt - tick) % TICK_WRAP == self.period
                 if ok:
                     packets.append(bytes(buf[i : i + size]))
                     self._last_tick = tick
+                    self._locked = True
                     self._misses = 0
                     i += size
                     continue
@@ -210,8 +240,8 @@ class StreamDecoder:
                     continue
             self.counters["skipped_bytes"] += 1
             self._misses += 1
-            if self._last_tick is not None and self._misses > 4 * size:
-                self._last_tick = None  # lost for good: find the stream's step again from scratch
+            if self._locked and self._misses > 4 * size:
+                self._locked = False  # lost: relock on the anchor, or find the stream's step from scratch
                 self.counters["resyncs"] += 1
             i += 1
         del buf[:i]

@@ -7,6 +7,7 @@ import stat
 
 import numpy as np
 import pytest
+import structlog
 
 from agent.baseline import (
     FLOORS, NORMALISATION, Z_LIMIT, BaselineOptions, Calibration, PatientBaseline, Profile, ProfileStore,
@@ -80,12 +81,34 @@ def test_profile_store_round_trip_is_private_and_atomic(tmp_path):
     assert list((tmp_path / "state").iterdir()) == [tmp_path / "state" / "baseline.json"]
 
 
-@pytest.mark.parametrize("content", ["{not json", json.dumps({"normalisation": "other/9", "features": {}})])
-def test_a_bad_stored_profile_is_a_config_error_naming_the_file_and_the_fix(tmp_path, content):
+def test_a_profile_of_another_normalisation_is_a_config_error_naming_the_file_and_the_fix(tmp_path):
     path = tmp_path / "baseline.json"
-    path.write_text(content)
+    path.write_text(json.dumps({"normalisation": "other/9", "features": {}}))
     with pytest.raises(ConfigError, match=r"baseline\.json.*delete it to calibrate afresh"):
         ProfileStore(path).load()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '{"normalisation": "baseline-z/1", "feat',  # a torn write
+        b"\xff\xfe\x00garbage",
+        "[1, 2]",
+        json.dumps({"normalisation": NORMALISATION, "features": {FEATURE_NAMES[0]: {"mean": 1.0}}}),  # no sd
+        json.dumps({"normalisation": NORMALISATION, "features": {FEATURE_NAMES[0]: {"mean": "x", "sd": 1}}}),
+    ],
+)
+def test_a_corrupt_stored_profile_is_set_aside_and_calibration_starts_afresh(tmp_path, content):
+    path = tmp_path / "baseline.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with structlog.testing.capture_logs() as logs:
+        assert ProfileStore(path).load() is None
+        baseline = PatientBaseline(BaselineOptions(), ProfileStore(path))  # the agent starts: no crash, no loop
+    assert baseline.profile is None and not path.exists()
+    (aside,) = tmp_path.glob("baseline.json.corrupt-*")
+    assert aside.read_bytes() == (content if isinstance(content, bytes) else content.encode())  # evidence kept
+    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["profile_set_aside"]
 
 
 def test_stored_profile_is_used_at_once_and_a_new_calibration_is_blended_in(tmp_path):

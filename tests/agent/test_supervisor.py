@@ -148,3 +148,26 @@ async def test_setting_found_wrong_on_connect_stops_that_device_without_retrying
     typo = sup.status["typo"]
     assert "does not exist on this device" in typo.detail
     assert sup.devices[0]._backoff.attempt == 0  # no retry loop
+
+
+async def test_a_loose_strap_that_streams_between_drops_reconnects_at_once():
+    # Each connection delivers 3 chunks (healthy_after_chunks) and drops: data proved the link, so
+    # the backoff never grows, however often it flaps.
+    sup, out, task = await run_with([device("strap", sessions=("disconnect",), after=3)])
+    try:
+        seen = await collect(out, lambda items: sum(isinstance(i, Disconnected) for i in items) >= 6)
+    finally:
+        await stop(task)
+    delays = [i.retry_in_s for i in seen if isinstance(i, Disconnected)]
+    assert all(d is not None and d <= FAST.backoff_initial_s * (1 + FAST.backoff_jitter) for d in delays), delays
+
+
+async def test_a_link_that_drops_before_delivering_data_backs_off_further_each_time():
+    sup, out, task = await run_with([device("dud", sessions=("disconnect",), after=1)])
+    try:
+        seen = await collect(out, lambda items: sum(isinstance(i, Disconnected) for i in items) >= 4)
+    finally:
+        await stop(task)
+    delays = [i.retry_in_s for i in seen if isinstance(i, Disconnected)]
+    low, high = 1 - FAST.backoff_jitter, 1 + FAST.backoff_jitter
+    assert delays[2] > FAST.backoff_initial_s * high and delays[3] >= FAST.backoff_max_s * low, delays

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from agent.errors import AgentError, ConfigError
 from drivers.replay.formats import biosignal, e4, eegmat, muse, opensignals, rr, wesad
-from drivers.replay.formats.files import require
+from drivers.replay.formats.files import MALFORMED, require
 from drivers.replay.formats.sniff import Sniff, sniff
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track
 
@@ -53,7 +53,7 @@ def open_recording(
         tracks = fmt.load(require(path), select)
     except AgentError:
         raise
-    except (ValueError, IndexError, OSError) as exc:  # shapes and values that break a Track or StreamSpec
+    except MALFORMED as exc:  # shapes, types and values that break a loader, a Track or a StreamSpec
         raise RecordingUnreadable(path, f"not a valid {fmt.NAME} recording ({type(exc).__name__}: {exc})") from exc
     select.check(path)
     if not any(len(t) for t in tracks):

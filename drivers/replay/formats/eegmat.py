@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.stream import Modality, StreamSpec
-from drivers.replay.formats.files import check, member, npz
+from drivers.replay.formats.files import check, npz, numbers, rate, texts
 from drivers.replay.formats.sniff import Sniff
 from drivers.replay.recording import StreamSelection, Track
 
@@ -33,24 +33,24 @@ def matches(s: Sniff) -> bool:
 
 
 def _physical(z: np.lib.npyio.NpzFile, path: Path, segment: str, width: int) -> np.ndarray:
-    raw = member(z, path, segment)
-    scale, offset = member(z, path, f"{segment}_scale"), member(z, path, f"{segment}_offset")
+    raw = numbers(z, path, segment, ndim=2)
+    scale, offset = numbers(z, path, f"{segment}_scale", ndim=1), numbers(z, path, f"{segment}_offset", ndim=1)
     check(
         path,
-        raw.ndim == 2 and raw.shape[1] == width and scale.shape == offset.shape == (width,),
-        f"{segment} has shape {raw.shape} with scale {scale.shape} and offset {offset.shape}; expected {width} channels",
+        raw.shape[1] == width and scale.shape == offset.shape == (width,),
+        f"{segment} has shape {raw.shape} with scale {scale.shape} and offset {offset.shape};"
+        f" expected {width} channels",
     )
     return np.asarray(raw * scale + offset, dtype=np.float32)
 
 
 def load(path: Path, select: StreamSelection) -> list[Track]:
     with npz(path, _KEYS) as z:
-        fs = float(member(z, path, "fs"))
-        channels = [str(c) for c in member(z, path, "channels")]
-        units = [str(u) for u in member(z, path, "units")]
+        fs = rate(z, path, "fs")
+        channels, units = texts(z, path, "channels"), texts(z, path, "units")
         check(
             path,
-            fs > 0 and len(channels) == len(units) and all(u in _TO_UV for u in units),
+            0 < len(channels) == len(units) and all(u in _TO_UV for u in units),
             f"fs {fs}, channels {channels} and units {units} do not describe the columns",
         )
         is_ecg = np.array([c.upper() == "ECG" for c in channels])

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from agent.stream import Modality, StreamSpec
-from drivers.replay.formats.files import check, require
+from drivers.replay.formats.files import check, has_rows, require
 from drivers.replay.formats.sniff import Sniff
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track
 
@@ -67,7 +67,7 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
     )
     names = ["ecg" if s == "ECG" else a.lower() for a, s in zip(labels, sensors, strict=True)]
     wanted = [(a, n, s) for a, n, s in zip(labels, names, sensors, strict=True) if select.wants(n)]
-    if not wanted:
+    if not wanted or not has_rows(path, 0, comments="#"):
         return []
     try:
         data = np.loadtxt(path, comments="#", ndmin=2, dtype=np.float64)

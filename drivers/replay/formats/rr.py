@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.stream import Modality, StreamSpec
-from drivers.replay.formats.files import check, require, table
+from drivers.replay.formats.files import READ_ERRORS, check, is_real, require, table
 from drivers.replay.formats.sniff import Sniff, is_number
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track
 
@@ -31,11 +31,11 @@ def _intervals_ms(path: Path) -> np.ndarray:
         require(path)
         try:
             a: np.ndarray = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
+        except READ_ERRORS as exc:
             raise RecordingUnreadable(path, f"not a readable .npy array ({type(exc).__name__}: {exc})") from exc
         check(
             path,
-            a.ndim == 1 and np.issubdtype(a.dtype, np.number),
+            a.ndim == 1 and is_real(a),
             f"expected a 1-D numeric array of ms, got {a.dtype} {a.shape}",
         )
         return a.astype(np.float64)

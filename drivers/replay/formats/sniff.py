@@ -42,7 +42,7 @@ def sniff(path: Path) -> Sniff:
                 head = tuple(line.strip() for _, line in zip(range(_HEAD_LINES), fh, strict=False))
             columns = frozenset(c.strip() for c in head[0].split(",")) if head else frozenset()
             return Sniff(path, suffix=suffix, names=columns, head=head)
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, ValueError, NotImplementedError, RuntimeError) as exc:
         return Sniff(path, suffix=suffix, problem=f"cannot read it ({type(exc).__name__}: {exc})")
     return Sniff(path, suffix=suffix)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.stream import Modality, StreamSpec
-from drivers.replay.formats.files import check, member, npz
+from drivers.replay.formats.files import check, npz, numbers, rate
 from drivers.replay.formats.sniff import Sniff
 from drivers.replay.recording import StreamSelection, Track
 
@@ -31,14 +31,12 @@ def matches(s: Sniff) -> bool:
 
 def load(path: Path, select: StreamSelection) -> list[Track]:
     with npz(path, _KEYS) as z:
-        fs = float(member(z, path, "fs"))
-        check(path, fs > 0, f"fs must be > 0, got {fs}")
-        label = member(z, path, "label")
+        fs = rate(z, path, "fs")
+        label = numbers(z, path, "label", ndim=1)
         n = label.shape[0]
-        check(path, label.ndim == 1, f"label should be one-dimensional, has shape {label.shape}")
 
         def column(key: str, width: int | None = None) -> np.ndarray:
-            a = member(z, path, key)
+            a = numbers(z, path, key, ndim=1 if width is None else 2)
             want = (n,) if width is None else (n, width)
             check(path, a.shape == want, f"{key} has shape {a.shape}, expected {want} like label")
             return a
@@ -47,11 +45,11 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
         if select.wants("eda"):
             tracks.append(Track(StreamSpec("eda", Modality.EDA, ("eda",), "µS", fs), column("eda")))
         if select.wants("bvp"):
-            bvp = member(z, path, "bvp_64")
+            bvp = numbers(z, path, "bvp_64", ndim=1)
             ratio = bvp.shape[0] // n if n else 0
             check(
                 path,
-                bvp.ndim == 1 and n > 0 and bvp.shape[0] == ratio * n,
+                n > 0 and bvp.shape[0] == ratio * n,
                 f"bvp_64 has {bvp.shape[0]} samples, not a whole multiple of the {n} labels",
             )
             tracks.append(Track(StreamSpec("bvp", Modality.PPG, ("bvp",), "a.u.", fs * ratio), bvp))

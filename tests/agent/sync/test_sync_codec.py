@@ -90,3 +90,21 @@ def test_presence_round_trip_and_topics() -> None:
     assert parse(topics.record(RecordKind.MINUTE)).kind is RecordKind.MINUTE  # type: ignore[union-attr]
     assert parse(topics.presence).kind is None  # type: ignore[union-attr]
     assert parse("v1/a/b/cmd/reboot") is None and parse("v2/a/b/health") is None
+
+
+def test_presence_with_a_non_finite_time_is_a_protocol_error() -> None:
+    for t in (float("nan"), float("inf"), -float("inf")):
+        payload = msgpack.packb({"v": 1, "kind": "presence", "state": "online", "t": t, "site": "a", "device": "b",
+                                 "agent_version": "1"})
+        with pytest.raises(ProtocolError, match="presence t is not a finite time"):
+            decode_presence(payload)
+
+
+def test_a_health_body_that_cannot_encode_again_is_a_protocol_error() -> None:
+    # outbox is a free-form map: bytes in it validated, then broke the consumer's re-encode
+    health = {"kind": "health", "t": 1.0, "uptime_s": 1.0, "agent_version": "1",
+              "disk": {"path": "/", "total_bytes": 1, "free_bytes": 1}, "outbox": {"depth": b"\xff\xfe"}}
+    payload = msgpack.packb({"v": 1, "kind": "health", "key": KEY, "created": 1.0, "site": "a", "device": "b",
+                             "body": health}, use_bin_type=True)
+    with pytest.raises(ProtocolError, match="health body does not encode again: UnicodeDecodeError"):
+        decode_record(payload)

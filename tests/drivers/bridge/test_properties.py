@@ -34,7 +34,9 @@ messages = st.one_of(
         st.integers(1, 2**32 - 1),
         st.integers(1, 2**32 - 1),
         st.integers(0, 255),
-        st.lists(st.builds(m.ChannelInfo, text, text, st.integers(-128, 127)), min_size=1, max_size=4).map(tuple),
+        st.lists(
+            st.builds(m.ChannelInfo, text, text, st.integers(m.EXPONENT_MIN, m.EXPONENT_MAX)), min_size=1, max_size=4
+        ).map(tuple),
     ),
     st.builds(m.Command, st.sampled_from([m.CMD_GET_HELLO, m.CMD_START, m.CMD_STOP]), st.integers(0, 255)),
     st.builds(m.Command, st.just(m.CMD_SET_RATE), st.integers(0, 255), u32),

@@ -27,7 +27,7 @@ async def test_relative_path_is_resolved_in_the_data_root(data: Path, make_drive
             pass
 
 
-async def test_garbage_npz_is_a_clear_device_error(tmp_path: Path, make_driver: Callable[..., Any]) -> None:
+async def test_garbage_npz_is_a_clear_config_error(tmp_path: Path, make_driver: Callable[..., Any]) -> None:
     bad = tmp_path / "S2_wrist.npz"
     bad.write_bytes(b"\x00not a zip archive at all\xff" * 10)
     with pytest.raises(RecordingUnreadable, match=r"S2_wrist\.npz: cannot tell which recording format"):
@@ -36,7 +36,9 @@ async def test_garbage_npz_is_a_clear_device_error(tmp_path: Path, make_driver: 
     with pytest.raises(RecordingUnreadable, match=r"S2_wrist\.npz: not a readable \.npz archive") as info:
         async with make_driver(path=bad, format="wesad-npz"):
             pass
-    assert isinstance(info.value, DeviceError) and info.value.path == bad
+    # retrying cannot mend a file: a config error, so the device stops instead of crash-looping
+    assert isinstance(info.value, ConfigError) and not isinstance(info.value, DeviceError)
+    assert info.value.path == bad
 
 
 async def test_truncated_npz_member_names_file_and_array(

@@ -1,0 +1,1 @@
+"""Harnesses that drive the product from outside: fuzzing and soak. Not installed with the agent."""
