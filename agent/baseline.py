@@ -31,7 +31,7 @@ from agent.features import FEATURE_NAMES, FeatureVector
 
 log = structlog.get_logger("edge_agent.baseline")
 
-NORMALISATION = "baseline-z/1"  # bump when the floors or the formula change: models record it
+NORMALISATION = "baseline-z/2"  # bump when the floors, the formula or the anchoring change: models record it
 Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
 # Smallest spread per feature, in its unit: a change below it is not a change worth a decision.
@@ -43,6 +43,12 @@ ABSOLUTE_FLOOR: dict[str, float] = {
     "eeg_faa": 0.1,
 }
 _DEFAULT_FLOOR = 0.02  # relative EEG band powers (fractions)
+# Which way a feature moves when a person calms down: -1 it falls, +1 it rises. Only these
+# are re-anchored (see Anchor); the rest keep their calibrated level.
+CALM_DIRECTION: dict[str, int] = {
+    "hr_bpm": -1, "mean_nn_ms": 1, "rmssd_ms": 1, "pnn50_pct": 1, "hf_ms2": 1,
+    "scl_us": -1, "scr_rate_per_min": -1, "scr_amplitude_us": -1,
+}
 FLOORS = np.array([ABSOLUTE_FLOOR.get(n, _DEFAULT_FLOOR) for n in FEATURE_NAMES], dtype=np.float64)
 
 
@@ -51,11 +57,18 @@ class BaselineOptions(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
-    calibration_s: float = pydantic.Field(150.0, ge=10, description="seconds of trustworthy resting data to calibrate on")
+    calibration_s: float = pydantic.Field(120.0, ge=10, description="seconds of trustworthy data at a session's start to calibrate on")
     min_samples: int = pydantic.Field(20, ge=2, description="ticks a feature needs during calibration to get a baseline")
     profile: Path | None = pydantic.Field(None, description="stored profile; default state_dir/baseline.json")
     blend: float = pydantic.Field(0.3, gt=0, le=1, description="weight of a new calibration in the stored profile")
     use_stored: bool = pydantic.Field(True, description="start from the stored profile instead of holding")
+    anchor_tau_s: float = pydantic.Field(
+        120.0, ge=0, allow_inf_nan=False,
+        description="after calibration, the resting level follows a calmer stretch with this time constant (0: never)",
+    )
+    anchor_smooth_s: float = pydantic.Field(
+        60.0, gt=0, allow_inf_nan=False, description="how long a stretch must be calmer to count (smoothing)",
+    )
 
 
 @dataclass(slots=True)
@@ -91,6 +104,9 @@ class Profile:
         diff = (values - self._center) / self._scale
         z = np.where(mask, np.clip(diff, -Z_LIMIT, Z_LIMIT), 0.0).astype(np.float32)
         return z, mask
+
+    def with_mean(self, mean: np.ndarray) -> Profile:
+        return Profile(mean, self.sd, self.sessions, self.updated)
 
     def blended(self, fresh: Profile, weight: float) -> Profile:
         """This profile moved ``weight`` of the way to ``fresh`` (features only one knows are taken as is)."""
@@ -233,7 +249,9 @@ class PatientBaseline:
         self.store = store
         self.unsaved: Profile | None = None  # a new profile not yet on disk
         stored = store.load() if store is not None and options.use_stored else None
-        self.profile: Profile | None = stored
+        self.calibrated: Profile | None = stored  # the calibrated (and stored) profile
+        self.profile: Profile | None = stored  # what normalises: the calibrated one, re-anchored
+        self._anchor: Anchor | None = Anchor(options, stored.mean) if stored is not None else None
         self._calibration: Calibration | None = Calibration(options)
         self.log: list[str] = [f"using the stored baseline from {stored.sessions} session(s)"] if stored else []
 
@@ -250,6 +268,8 @@ class PatientBaseline:
         self._calibration = Calibration(self.options)
 
     def observe(self, fv: FeatureVector) -> None:
+        if self._anchor is not None and self.calibrated is not None and self._anchor.observe(fv.t, fv.values, fv.usable):
+            self.profile = self.calibrated.with_mean(self._anchor.center)
         cal = self._calibration
         if cal is None:
             return
@@ -258,9 +278,21 @@ class PatientBaseline:
             return
         fresh = cal.profile()
         self._calibration = None
-        self.profile = fresh if self.profile is None else self.profile.blended(fresh, self.options.blend)
+        self.calibrated = fresh if self.calibrated is None else self.calibrated.blended(fresh, self.options.blend)
+        self.profile = self.calibrated
+        self._anchor = Anchor(self.options, self.calibrated.mean)
         if self.store is not None:
-            self.unsaved = self.profile  # written off the tick path (agent.app), never inside a tick
+            self.unsaved = self.calibrated  # written off the tick path (agent.app), never inside a tick
+
+    def normalise(self, fv: FeatureVector) -> np.ndarray | None:
+        """Take the tick in, then its z-scores against the resting level; None while there is none.
+
+        The policy and the training code both call this, so the model learns the z-scores it will see.
+        """
+        self.observe(fv)
+        if self.profile is None:
+            return None
+        return self.profile.normalise(fv.values, fv.usable)[0]
 
     def save_pending(self) -> bool:
         """Write the newest unsaved profile (blocking: run it in a thread). False if nothing was pending.
@@ -273,4 +305,49 @@ class PatientBaseline:
         self.store.save(profile)
         if self.unsaved is profile:
             self.unsaved = None
+        return True
+
+
+_CALM = np.array([CALM_DIRECTION.get(n, 0) for n in FEATURE_NAMES], dtype=np.float64)
+
+
+class Anchor:
+    """The resting level, moved towards calmer stretches after calibration.
+
+    A session may start unsettled (fitting the sensors, instructions, a walk
+    to the chair): a calibration taken then puts the resting level too high,
+    and real stress later reads as calm. So, for the features that move one
+    way with calm (:data:`CALM_DIRECTION`), once a stretch smoothed over
+    ``anchor_smooth_s`` is calmer than the resting level, the level follows it
+    with time constant ``anchor_tau_s``. It never follows arousal, so stress
+    cannot teach the baseline that stress is normal. Updated once a second of
+    data time, which is all a 60-s feature changes in, and cheap.
+    """
+
+    STEP_S = 1.0
+
+    def __init__(self, options: BaselineOptions, mean: np.ndarray) -> None:
+        self.options = options
+        self.center = np.array(mean, dtype=np.float64)
+        self._smooth = np.full(len(FEATURE_NAMES), np.nan)
+        self._last: float | None = None
+
+    def observe(self, t: float, values: np.ndarray, usable: np.ndarray) -> bool:
+        """One tick; True when the centre moved."""
+        if self.options.anchor_tau_s == 0:
+            return False
+        if self._last is not None and t - self._last < self.STEP_S:
+            return False
+        dt = self.STEP_S if self._last is None else t - self._last
+        self._last = t
+        x = values.astype(np.float64)
+        a = 1.0 - math.exp(-dt / self.options.anchor_smooth_s)
+        fresh = usable & np.isnan(self._smooth)
+        self._smooth = np.where(fresh, x, self._smooth)
+        self._smooth = np.where(usable & ~fresh, self._smooth + a * (x - self._smooth), self._smooth)
+        calmer = (_CALM * (self._smooth - self.center) > 0) & np.isfinite(self.center) & usable
+        if not calmer.any():
+            return False
+        b = 1.0 - math.exp(-dt / self.options.anchor_tau_s)
+        self.center = np.where(calmer, self.center + b * (self._smooth - self.center), self.center)
         return True

@@ -21,6 +21,7 @@ from agent.events import DeviceEvent, Gap, Quality
 from agent.signals.cardiac import CardiacConfig, CardiacProcessor
 from agent.signals.eda import EdaConfig, EdaProcessor
 from agent.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
+from agent.signals.motion import MotionProcessor
 from agent.signals.quality import QualityReport
 from agent.stream import Chunk, Modality
 
@@ -100,7 +101,8 @@ class FeatureVector:
         return {name: self[name] for name in FEATURE_NAMES}
 
 
-Processor = CardiacProcessor | EdaProcessor | EegProcessor
+Processor = CardiacProcessor | EdaProcessor | EegProcessor | MotionProcessor
+MOTION_GATED = ("cardiac", "eda")  # groups whose quality movement on the same device lowers
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,8 @@ class FeatureExtractor:
                 proc, group = EdaProcessor(spec.rate_hz, cfg.eda), "eda"
             elif spec.modality is Modality.EEG and spec.rate_hz is not None:
                 proc, group = EegProcessor(spec.rate_hz, spec.channels, cfg.eeg), "eeg"
+            elif spec.modality is Modality.ACC and spec.rate_hz is not None and spec.n_channels == 3:
+                proc, group = MotionProcessor(spec.rate_hz), "motion"  # a quality gate, never a feature
             else:
                 self.ignored[key] = f"no feature uses {spec.modality} at rate {spec.rate_hz}"
                 return None
@@ -223,11 +227,22 @@ class FeatureExtractor:
                 sources[group] = None
                 continue
             key, proc, report = best
+            if group in MOTION_GATED:
+                report = self._motion_gate(key[0], report, t)
             quality[group], sources[group], chosen[group] = report, key, proc
             for name, value in self._group_values(group, proc, t).items():
                 self._set(values, available, name, value)
         self._slow = _SlowState(cell, values, available, quality, sources, chosen)
         return self._slow
+
+    def _motion_gate(self, device_id: str, report: QualityReport, t: float) -> QualityReport:
+        """Movement on the device a group is measured on lowers that group's quality."""
+        factors = [p.factor(t) for (dev, _), (g, p, _) in self._streams.items()
+                   if g == "motion" and dev == device_id and isinstance(p, MotionProcessor)]
+        factor = min(factors, default=1.0)
+        if factor >= 1.0:
+            return report
+        return QualityReport(report.index * factor, ("movement", *report.reasons))
 
     @staticmethod
     def _set(values: np.ndarray, available: np.ndarray, name: str, value: float | None) -> None:

@@ -3,7 +3,7 @@
 - **Baseline**: features are normalised to the patient's resting profile
   (:mod:`agent.baseline`). With no profile yet (first session, still
   calibrating) the policy says *hold*: it has nothing to compare with.
-- **Gating**: only heads whose modality's quality passes vote
+- **Gating**: only features whose sensor group passes its quality gate vote
   (:mod:`agent.model.runtime`); with none, the level is *hold*.
 - **Slow state**: the fused logit, smoothed with a time constant of
   ``slow_tau_s`` of data time, is the distress estimate.
@@ -95,11 +95,10 @@ class AdaptationPolicy:
     def update(self, fv: FeatureVector) -> Adaptation:
         dt = 0.0 if self._last_t is None else max(0.0, fv.t - self._last_t)
         self._last_t = fv.t
-        self.baseline.observe(fv)
+        z = self.baseline.normalise(fv)
         profile = self.baseline.profile
-        if profile is None:
+        if z is None or profile is None:
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [f"calibrating baseline ({self.baseline.progress:.0%})"])
-        z, _ = profile.normalise(fv.values, fv.usable)
         started = time.perf_counter()
         inference = self.latest = self.model.infer(z, fv)
         self.inference_s.append(time.perf_counter() - started)

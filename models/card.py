@@ -1,131 +1,222 @@
-"""Model cards, written from the same numbers as ``evaluation.json`` (never by hand)."""
+"""The model card and its plots, written from the same numbers as ``evaluation.json`` (never by hand)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from agent.model.metadata import HeadMetadata
-from models.datasets import Dataset
+from agent.model.metadata import ModelMetadata
+from models.datasets import DATASETS
+from models.export import Additive
 
 LIMITS = """\
 - **Lab stress is not chronic-pain distress.** WESAD's Trier Social Stress Test, Stress-Predict's
-  Stroop/interview/hyperventilation tasks and EEGMAT's mental arithmetic are acute, induced,
-  healthy-volunteer states. Nothing here was recorded from people in chronic pain, in VR, or at
-  home. Treat the probability as "physiological arousal away from this patient's rest", not as a
-  clinical measure, until it has been validated on the target population.
-- **Wrist PPG intervals are noisier than a chest strap's RR.** The cardiac head was trained on
-  beat intervals our PPG detector found in Empatica E4 wrist signals (and on EEGMAT's ECG lead);
-  wrist motion makes many of those ticks fail the quality gate (see coverage). A chest strap gives
-  cleaner intervals than the model was trained on; the baseline normalisation absorbs the level
-  difference, not the noise difference.
-- **Few subjects.** 12 WESAD, 26 Stress-Predict and 28 EEGMAT subjects; the per-subject spread
-  in the tables is the honest uncertainty. Some subjects of each dataset are held back for an
-  independent evaluation that these numbers do not include.
-- **Chosen on the same LOSO.** The regularisation (C = 0.1), the smoothing-free per-tick scoring
-  and the fusion weights were fixed by looking at these LOSO figures; the weights come from the
-  heads' own LOSO scores. Expect the held-back subjects to score somewhat lower.
-- **Scoring rule.** Ticks are scored only after the subject's calibration (the agent holds then)
-  and once the feature windows lie inside one condition (`settle_s`); the replay figures below
-  include the transitions.
+  Stroop/interview/hyperventilation tasks and EEGMAT's mental arithmetic are acute, induced states
+  in healthy volunteers. Nothing here was recorded from people in chronic pain, in VR, or at home.
+  Read the probability as "physiological arousal away from this patient's rest", not as a clinical
+  measure, until it has been validated on the target population.
+- **Wrist PPG intervals are noisier than a chest strap's RR.** Cardiac features were learned from
+  beats our PPG detector found in Empatica E4 wrist signals and from EEGMAT's ECG lead.
+- **Few subjects.** 12 WESAD, 26 Stress-Predict and 28 EEGMAT subjects; the per-subject spread is
+  the honest uncertainty. Some subjects of each dataset are held back for an independent
+  evaluation that these numbers do not include; expect them to come in somewhat lower.
+- **What was chosen on these subjects.** The model kind (by mean per-subject LOSO macro-F1, among
+  the candidates listed), its regularisation and bins were fixed before this run. The policy's
+  thresholds (elevated at 0.55, distressed at 0.7, 10 s of sustained evidence, 15 s dwell), the
+  calibration length and the anchoring constants (120 s, smoothed over 60 s) are fixed a priori,
+  not tuned on these figures.
 """
 
 
-def _fmt(v: object) -> str:
-    return "n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+def _f(v: object) -> str:
+    return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
-def _metrics_table(evaluation: dict[str, dict], group: str) -> list[str]:
-    lines = [
-        "| Dataset | Scored by | Macro-F1 (pooled) | Macro-F1 per subject, mean ± sd | Accuracy | Coverage | Brier | ECE |",
-        "|---|---|---|---|---|---|---|---|",
+def _dataset_rows(loso: dict[str, dict]) -> list[str]:
+    rows = ["| Dataset | Subjects | Macro-F1 pooled | Per subject, mean ± sd | Worst subject | Coverage | Brier | ECE |",
+            "|---|---|---|---|---|---|---|---|"]
+    for name, e in loso.items():
+        rows.append(f"| {name} | {e['subjects']} | **{_f(e['macro_f1'])}** | {_f(e['macro_f1_subject_mean'])} ± "
+                    f"{_f(e['macro_f1_subject_sd'])} | {_f(e['macro_f1_worst'])} ({', '.join(e['worst_subjects'][:1])}) | "
+                    f"{_f(e['coverage'])} | {_f(e['brier'])} | {_f(e['reliability']['ece'])} |")
+    return rows
+
+
+def _subject_rows(e: dict) -> list[str]:
+    keys = ["macro_f1", "coverage", "delay_distressed_s", "delay_elevated_s", "rest_distressed_share",
+            "rest_elevated_or_above_share"]
+    present = [k for k in keys if any(k in v for v in e["per_subject"].values())]
+    rows = ["| Subject | " + " | ".join(present) + " |", "|---" * (len(present) + 1) + "|"]
+    for s, v in e["per_subject"].items():
+        rows.append(f"| {s} | " + " | ".join(_f(v.get(k)) for k in present) + " |")
+    return rows
+
+
+def _level_summary(e: dict) -> list[str]:
+    if "stressors_reaching_distressed" not in e:
+        return []
+    return [
+        f"- Stressors reaching *distressed*: **{e['stressors_reaching_distressed']} of {e['subjects']}**; "
+        f"median delay from the stressor's onset {_f(e.get('median_delay_distressed_s'))} s "
+        f"(to *elevated*: {_f(e.get('median_delay_elevated_s'))} s).",
+        f"- Median share of rest time at *distressed*: {_f(e.get('median_rest_distressed_share'))}; at *elevated* "
+        f"or above: {_f(e.get('median_rest_elevated_or_above_share'))}.",
     ]
-    for name, e in evaluation.items():
-        rows = [("all heads fused", e["fused"])]
-        if group in e["heads"]:
-            rows.append((f"{group} head alone", e["heads"][group]))
-        for who, s in rows:
-            if "macro_f1" not in s:
-                continue
-            lines.append(
-                f"| {name} ({e['subjects']} subjects) | {who} | **{_fmt(s['macro_f1'])}** | "
-                f"{_fmt(s['macro_f1_subject_mean'])} ± {_fmt(s['macro_f1_subject_sd'])} | {_fmt(s['accuracy'])} | "
-                f"{_fmt(s['coverage'])} | {_fmt(s['brier'])} | {_fmt(s['calibration']['ece'])} |"
-            )
-    return lines
 
 
-def _details(evaluation: dict[str, dict], group: str) -> list[str]:
-    out = []
-    for name, e in evaluation.items():
-        for who, s in (("fused", e["fused"]), (f"{group} alone", e["heads"].get(group, {}))):
-            if "confusion" not in s:
-                continue
-            (tn, fp), (fn, tp) = s["confusion"]
-            out += [
-                f"**{name}, {who}**: confusion (ticks) true calm → {tn} calm / {fp} stress; "
-                f"true stress → {fn} calm / {tp} stress. Calibration (bin start, mean predicted, observed, ticks): "
-                + "; ".join(f"{b[0]:.1f}: {b[1]:.2f} vs {b[2]:.2f} ({b[3]})" for b in s["calibration"]["bins"]),
-                "",
-            ]
-    return out
+def _terms(model: Additive, meta: ModelMetadata) -> list[str]:
+    rows = ["| Feature | Unit | Group | Term |", "|---|---|---|---|"]
+    for j, (name, unit, group) in enumerate(zip(meta.features, meta.units, meta.groups, strict=True)):
+        if model.coef is not None:
+            term = f"{model.coef[j]:+.3f} per baseline spread"
+        else:
+            assert model.table is not None
+            term = f"from {model.table[j].min():+.2f} to {model.table[j].max():+.2f} over its bins"
+        rows.append(f"| `{name}` | {unit} | {group} | {term} |")
+    return rows
 
 
-def write_card(path: Path, meta: HeadMetadata, coef: np.ndarray, evaluation: dict[str, dict],
-               datasets: dict[str, Dataset]) -> None:
-    replay = path.parent / "replay.json"
+def plot_reliability(path: Path, loso: dict[str, dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=110)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect")
+    for name, e in loso.items():
+        bins = e["reliability"]["bins"]
+        ax.plot([b[1] for b in bins], [b[2] for b in bins], marker="o", label=f"{name} (ECE {e['reliability']['ece']:.2f})")
+    ax.set_xlabel("mean predicted distress")
+    ax.set_ylabel("observed share of stress ticks")
+    ax.set_title("Reliability, LOSO through the core")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_timelines(path: Path, timelines: dict[str, list[dict]]) -> None:
+    """Each WESAD subject: distress over time, the level, and the labelled conditions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = sorted(timelines, key=lambda k: int(k.split("/S")[1]))
+    fig, axes = plt.subplots(len(keys), 1, figsize=(10, 1.3 * len(keys)), dpi=90, sharex=True)
+    colours = {1: "#cde6c7", 2: "#f4b6b6", 3: "#fbe7a1", 4: "#c9dcf2"}
+    level_y = {"hold": -0.1, "calm": 0.0, "elevated": 0.55, "distressed": 0.7}
+    for ax, key in zip(np.atleast_1d(axes), keys, strict=True):
+        lines = timelines[key]
+        t = np.array([x["t"] for x in lines]) / 60
+        label = np.array([-1 if x.get("label") is None else x["label"] for x in lines])
+        for code, colour in colours.items():
+            ax.fill_between(t, 0, 1, where=label == code, color=colour, step="post", linewidth=0)
+        d = np.array([np.nan if x["distress"] is None else x["distress"] for x in lines])
+        ax.plot(t, d, color="black", linewidth=0.7)
+        ax.plot(t, [level_y[x["level"]] for x in lines], color="#b03030", linewidth=0.9, drawstyle="steps-post")
+        ax.set_ylim(-0.15, 1.0)
+        ax.set_ylabel(key.split("/")[1], rotation=0, labelpad=14)
+        ax.set_yticks([])
+    np.atleast_1d(axes)[-1].set_xlabel("minutes (green rest, red TSST stress, yellow amusement, blue meditation; "
+                                       "black distress, red level)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: dict, timelines: dict[str, list[dict]]) -> None:
+    loso = evaluation["loso"]
+    plot_reliability(folder / "reliability.png", loso)
+    if timelines:
+        plot_timelines(folder / "timelines-wesad.png", timelines)
+    cand = evaluation["candidates"]
     lines = [
-        f"# Model card: distress model, {meta.group} head ({meta.model_version})",
+        f"# Model card: distress model {meta.model_version}",
         "",
-        f"File `{path.with_suffix('.onnx').name}`, created {meta.created}. Generated by `python -m models.train`;",
+        f"File `distress.onnx` ({meta.kind}), created {meta.created}. Generated by `python -m models.train`;",
         "do not edit by hand.",
         "",
         "## Intended use",
         "",
-        f"One of the agent's model heads. It scores the {meta.group} features of the current tick, each",
-        "expressed as a z-score against the patient's own resting baseline, and returns a probability of",
-        "acute stress and each feature's contribution to it. The agent fuses the heads whose modality passes",
-        f"its quality gate, weighted by head reliability (this head: **{meta.weight}**) times quality, and the",
-        "policy turns the result into a level with hysteresis. It steers the intensity of a VR scene; it is",
-        "not a diagnostic device and must not be used to make clinical decisions.",
-        "",
-        "## Inputs",
-        "",
-        "| Feature | Unit | Coefficient (logit per baseline spread) |",
-        "|---|---|---|",
-        *(f"| `{n}` | {u} | {c:+.3f} |" for n, u, c in zip(meta.features, meta.units, coef, strict=True)),
-        "",
-        f"Normalisation `{meta.normalisation}` (`agent/baseline.py`); a feature that is unavailable or whose",
-        "modality fails the quality gate enters as 0 (its baseline).",
-        "",
-        "## Data",
-        "",
-        *(f"- **{n}**: {datasets[n].citation}; read from `../shared/data/{datasets[n].folder}`." for n in meta.datasets),
-        f"- Trained on {meta.subjects} subjects. SHA-256 of the recordings: `{meta.data_sha256}`.",
+        "The agent's distress model. At each tick it scores every usable feature (available, from a sensor",
+        "group whose quality passes) as a z-score against the patient's own resting baseline, and returns the",
+        "probability of acute stress with each feature's exact term in the logit; the policy turns it into a",
+        "level with hysteresis, and the terms into the reasons. One model serves any subset of sensors: it was",
+        "trained with sensor groups randomly removed. It steers the intensity of a VR scene; it is not a",
+        "diagnostic device and must not be used to make clinical decisions.",
         "",
         "## Protocol",
         "",
-        "- Features come from the agent's own pipeline (`models/extract.py` plays each recording through the",
-        "  replay driver into `agent.analysis.Analysis`), ticked at 4 Hz.",
-        "- Each subject is calibrated like a patient: the first `calibration_s` of trustworthy data from the",
-        "  start of their resting condition (WESAD baseline, Stress-Predict's first baseline, EEGMAT rest).",
-        "- Binary target: WESAD stress (TSST) vs baseline + amusement (meditation and transitions are not",
-        "  scored, as in Schmidt et al. 2018); Stress-Predict label 1 vs 0; EEGMAT task vs rest.",
-        "- Leave-one-subject-out within each dataset: a subject's ticks are scored by heads trained only on",
-        "  the other subjects. Logistic regression, balanced classes, C = 0.1, one tick per second in training.",
+        "- Features come from the agent's core (`models/extract.py` runs `agent.replay.ticks`, the code of",
+        "  `edge-agent replay`), ticked at 4 Hz.",
+        "- Calibration is the deployed one: from the recording's start, with no knowledge of where rest is,",
+        "  then re-anchored towards calmer stretches (`agent.baseline.Anchor`).",
+        "- Binary target: WESAD stress (TSST) vs baseline + amusement; Stress-Predict label 1 vs 0; EEGMAT",
+        "  task vs rest. Decided ticks (not hold) after calibration with a scored label count.",
+        f"- Leave-one-subject-out over all {sum(e['subjects'] for e in loso.values())} subjects at once: each",
+        "  held-out subject's ticks are decided by the core's policy with a model trained only on the others,",
+        "  exported to ONNX and loaded by the runtime (`models/loso.py`); a test holds this to `edge-agent replay`.",
         "",
-        "## Metrics (LOSO)",
+        "## Metrics (LOSO through the core)",
         "",
-        *_metrics_table(evaluation, meta.group),
+        *_dataset_rows(loso),
         "",
-        "Pooled: over every scored tick of every held-out subject. Coverage: share of scored ticks at which",
-        "at least one head could vote (otherwise the agent holds).",
+        *[ln for name, e in loso.items() if name == "wesad" for ln in _level_summary(e)],
+        "- The one-line reference (60-s mean skin conductance z-scored against the recording's first 10",
+        "  minutes, through a logistic regression, LOSO; `models/baseline_eda.py`): "
+        + ", ".join(f"{k} {_f(v)}" for k, v in evaluation.get("one_line_eda_reference", {}).items()) + ".",
         "",
-        *_details(evaluation, meta.group),
+        "![reliability](reliability.png)",
+        "",
+        "### Candidates (mean per-subject macro-F1 chooses)",
+        "",
+        "| Kind | " + " | ".join(next(iter(cand.values()))) + " |",
+        "|---" * (len(next(iter(cand.values()))) + 1) + "|",
+        *(f"| {k} | " + " | ".join(f"{_f(e['macro_f1'])} (mean {_f(e['macro_f1_subject_mean'])}, worst "
+                                   f"{_f(e['macro_f1_worst'])})" for e in v.values()) + " |" for k, v in cand.items()),
+        "",
+        "### EEG without muscle (EEGMAT)",
+        "",
+        *(f"- {view}: macro-F1 pooled {_f(e['macro_f1'])}, per subject {_f(e['macro_f1_subject_mean'])}"
+          for view, e in evaluation["ablations"].items()),
+        "",
+        "### Per subject",
+        "",
     ]
-    if replay.exists():
-        lines += ["## Through `edge-agent replay`", "", "```", json.dumps(json.loads(replay.read_text()), indent=1), "```", ""]
-    lines += ["## Known limits", "", LIMITS]
-    path.write_text("\n".join(lines))
+    for name, e in loso.items():
+        lines += [f"**{name}**", "", *_subject_rows(e), ""]
+    if timelines:
+        lines += ["### WESAD timelines (LOSO)", "", "![timelines](timelines-wesad.png)", ""]
+    lines += [
+        "## The check",
+        "",
+        f"`{evaluation['check']['recording']}` replayed with this model by `edge-agent replay`: "
+        f"{evaluation['check']['ticks']} ticks, SHA-256 `{evaluation['check']['sha256'][:16]}…`, macro-F1 "
+        f"{_f(evaluation['check']['macro_f1'])} (trained on this subject too; not a LOSO figure).",
+        "",
+        "## Inputs",
+        "",
+        *_terms(model, meta),
+        "",
+        f"Normalisation `{meta.normalisation}`. Sensor group weights for the confidence: {meta.group_weights}.",
+        "",
+        "## Data",
+        "",
+        *(f"- **{n}**: {DATASETS[n].citation}." for n in meta.datasets),
+        f"- {meta.subjects} subjects. SHA-256 of the recordings: `{meta.data_sha256}`.",
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        "pip install -e '.[train]'",
+        "python -m models.train          # features cached under ~/.cache/vr-edge-agent",
+        "```",
+        "",
+        "## Known limits",
+        "",
+        LIMITS,
+    ]
+    (folder / "distress.md").write_text("\n".join(lines))

@@ -47,12 +47,12 @@ class Dataset:
 
 
 WESAD = Dataset(
-    "wesad", "wesad-wrist", ("eda", "bvp"),
+    "wesad", "wesad-wrist", ("eda", "bvp", "acc"),
     stress=frozenset({2}), calm=frozenset({1, 3}), rest=1, groups=("cardiac", "eda"),
     citation="Schmidt et al., ICMI 2018, doi:10.1145/3242969.3242985",
 )
 STRESS_PREDICT = Dataset(
-    "stress-predict", "stress-predict/raw", ("eda", "bvp"),
+    "stress-predict", "stress-predict/raw", ("eda", "bvp", "acc"),
     stress=frozenset({1}), calm=frozenset({0}), rest=0, groups=("cardiac", "eda"),
     citation="Iqbal et al., Sensors 22(21):8135, 2022, doi:10.3390/s22218135",
 )

@@ -1,57 +1,130 @@
-"""Write a trained head as a small ONNX graph with the agent's metadata.
+"""Write a trained model as a small ONNX graph with the agent's metadata.
 
-The graph is built by hand from the logistic regression's coefficients, not
-converted with skl2onnx, so that it can return each feature's contribution
-to the logit (``z * w``) next to the probability: those contributions are
-the reasons the agent gives.
+The graph is built by hand, not converted, so that it returns each feature's
+exact term in the logit next to the probability: those terms are the reasons
+the agent gives. Two additive kinds share the contract of
+``agent.model.metadata``:
+
+- ``logistic``: ``term_j = w_j * z_j``;
+- ``gam``: ``term_j = table_j[bin_j(z_j)]``, a shape function per feature
+  learned on quantile bins (what an Explainable Boosting Machine's main
+  effects are), looked up with one Greater/ReduceSum/Gather over every feature
+  at once.
+
+Either way a feature that is not usable contributes nothing, and each sensor
+group that is present adds its own offset (``presence`` terms), so the model
+knows which sensors it is listening to.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from agent.model.metadata import INPUT, METADATA_KEY, HeadMetadata
+from agent.model.metadata import METADATA_KEY, ModelMetadata
 
 OPSET = 17
 
 
-def head_graph(coef: np.ndarray, intercept: float, meta: HeadMetadata) -> onnx.ModelProto:
-    k = len(meta.features)
-    assert coef.shape == (k,), (coef.shape, k)
-    w = numpy_helper.from_array(coef.astype(np.float32).reshape(1, k), "w")
-    b = numpy_helper.from_array(np.array([[intercept]], dtype=np.float32), "b")
-    axes = numpy_helper.from_array(np.array([1], dtype=np.int64), "axes")
-    nodes = [
-        helper.make_node("Mul", [INPUT, "w"], ["contributions"]),
-        helper.make_node("ReduceSum", ["contributions", "axes"], ["weighted"], keepdims=1),
-        helper.make_node("Add", ["weighted", "b"], ["logit"]),
+@dataclass(frozen=True)
+class Additive:
+    """An additive model over F features and G sensor groups."""
+
+    kind: str
+    intercept: float
+    presence: np.ndarray  # (G,) offset added when a group has any usable feature
+    membership: np.ndarray  # (F, G) 1 where feature j belongs to group g
+    coef: np.ndarray | None = None  # (F,) logistic weights
+    edges: np.ndarray | None = None  # (F, M) bin edges per feature, padded with +inf
+    table: np.ndarray | None = None  # (F, M + 1) term per bin
+
+    def terms(self, z: np.ndarray, usable: np.ndarray) -> np.ndarray:
+        """(n, F) the exact terms the ONNX graph computes (training and tests use this twin)."""
+        if self.kind == "logistic":
+            assert self.coef is not None
+            t = z * self.coef
+        else:
+            assert self.edges is not None and self.table is not None
+            bins = (z[:, :, None] > self.edges[None, :, :]).sum(axis=2)
+            t = self.table[np.arange(z.shape[1])[None, :], bins]
+        return np.where(usable, t, 0.0)
+
+    def logit(self, z: np.ndarray, usable: np.ndarray) -> np.ndarray:
+        present = np.minimum(usable.astype(np.float64) @ self.membership, 1.0)
+        return self.terms(z, usable).sum(axis=1) + present @ self.presence + self.intercept
+
+
+def _const(name: str, a: np.ndarray) -> onnx.TensorProto:
+    return numpy_helper.from_array(a, name)
+
+
+def model_graph(m: Additive, meta: ModelMetadata) -> onnx.ModelProto:
+    f = len(meta.features)
+    inits = [
+        _const("membership", m.membership.astype(np.float32)),
+        _const("presence", m.presence.astype(np.float32).reshape(-1, 1)),
+        _const("bias", np.array([[m.intercept]], dtype=np.float32)),
+        _const("one", np.array(1.0, dtype=np.float32)),
+        _const("zero", np.array(0.0, dtype=np.float32)),
+        _const("axis1", np.array([1], dtype=np.int64)),
+    ]
+    nodes = []
+    if m.kind == "logistic":
+        assert m.coef is not None
+        inits.append(_const("w", m.coef.astype(np.float32).reshape(1, f)))
+        nodes.append(helper.make_node("Mul", ["z", "w"], ["raw"]))
+    else:
+        assert m.edges is not None and m.table is not None
+        k = m.table.shape[1]
+        inits += [
+            _const("edges", m.edges.astype(np.float32)),  # (F, M)
+            _const("table", m.table.astype(np.float32).reshape(-1)),  # (F * k,)
+            _const("offsets", (np.arange(f, dtype=np.int64) * k).reshape(1, f)),
+            _const("axis2", np.array([2], dtype=np.int64)),
+            _const("zshape", np.array([1, f, 1], dtype=np.int64)),
+        ]
+        nodes += [
+            helper.make_node("Reshape", ["z", "zshape"], ["z3"]),  # (1, F, 1) against edges (F, M)
+            helper.make_node("Greater", ["z3", "edges"], ["above"]),
+            helper.make_node("Cast", ["above"], ["above_i"], to=TensorProto.INT64),
+            helper.make_node("ReduceSum", ["above_i", "axis2"], ["bins"], keepdims=0),  # (1, F)
+            helper.make_node("Add", ["bins", "offsets"], ["flat"]),
+            helper.make_node("Gather", ["table", "flat"], ["raw"], axis=0),
+        ]
+    nodes += [
+        helper.make_node("Mul", ["raw", "usable"], ["contributions"]),
+        helper.make_node("ReduceSum", ["contributions", "axis1"], ["weighted"], keepdims=1),
+        helper.make_node("MatMul", ["usable", "membership"], ["counts"]),  # usable features per group
+        helper.make_node("Clip", ["counts", "zero", "one"], ["present"]),
+        helper.make_node("MatMul", ["present", "presence"], ["offset"]),
+        helper.make_node("Add", ["weighted", "offset"], ["partial"]),
+        helper.make_node("Add", ["partial", "bias"], ["logit"]),
         helper.make_node("Sigmoid", ["logit"], ["probability"]),
     ]
     graph = helper.make_graph(
-        nodes, f"distress_{meta.group}",
-        [helper.make_tensor_value_info(INPUT, TensorProto.FLOAT, [1, k])],
-        [
-            helper.make_tensor_value_info("probability", TensorProto.FLOAT, [1, 1]),
-            helper.make_tensor_value_info("logit", TensorProto.FLOAT, [1, 1]),
-            helper.make_tensor_value_info("contributions", TensorProto.FLOAT, [1, k]),
-        ],
-        initializer=[w, b, axes],
+        nodes, "distress",
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, f]),
+         helper.make_tensor_value_info("usable", TensorProto.FLOAT, [1, f])],
+        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, [1, 1]),
+         helper.make_tensor_value_info("logit", TensorProto.FLOAT, [1, 1]),
+         helper.make_tensor_value_info("contributions", TensorProto.FLOAT, [1, f])],
+        initializer=inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="vr-edge-agent")
     model.ir_version = 8  # readable by onnxruntime >= 1.14
-    model.model_version = 1
-    model.doc_string = f"Distress head for the {meta.group} features, baseline z-scores in; see the model card."
+    model.model_version = 2
+    model.doc_string = f"Distress model ({m.kind}) over every sensor group, baseline z-scores in; see the model card."
     helper.set_model_props(model, {METADATA_KEY: meta.to_json()})
     onnx.checker.check_model(model, full_check=True)
     return model
 
 
-def write_head(path: Path, coef: np.ndarray, intercept: float, meta: HeadMetadata) -> None:
+def write_model(path: Path, m: Additive, meta: ModelMetadata) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    onnx.save_model(head_graph(coef, intercept, meta), tmp)
+    onnx.save_model(model_graph(m, meta), tmp)
     tmp.replace(path)

@@ -20,7 +20,7 @@ from agent.ticker import Ticker
 
 
 # Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
-EXTRACT_VERSION = "core-ticker/1"
+EXTRACT_VERSION = "core-ticker/4"
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class FeatureTable:
     t: np.ndarray  # (n,)
     values: np.ndarray  # (n, F) float32
     available: np.ndarray  # (n, F) bool
-    quality: np.ndarray  # (n, len(GROUPS)) float32: each group's quality index
+    quality: np.ndarray  # (n, len(GROUPS)) float64: each group's quality index
     label: np.ndarray  # (n,) float32, NaN where the recording has none
 
     def save(self, path: Path) -> None:
@@ -63,7 +63,8 @@ def extract(path: Path, subject: str, streams: tuple[str, ...], config: FeatureC
         t=t,
         values=np.array([v.values for v in vs], dtype=np.float32).reshape(len(vs), len(FEATURE_NAMES)),
         available=np.array([v.available for v in vs], dtype=bool).reshape(len(vs), len(FEATURE_NAMES)),
-        quality=np.array([[v.quality[g].index for g in GROUPS] for v in vs], dtype=np.float32).reshape(len(vs), len(GROUPS)),
+        # float64 as the core computes it: the policy compares and weighs these exactly
+        quality=np.array([[v.quality[g].index for g in GROUPS] for v in vs], dtype=np.float64).reshape(len(vs), len(GROUPS)),
         label=np.array([np.nan if (x := recorded.label_at(float(ti))) is None else x for ti in t], dtype=np.float32),
     )
 

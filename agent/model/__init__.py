@@ -12,8 +12,8 @@ import pydantic
 
 
 class ModelOptions(pydantic.BaseModel):
-    """``[model]``: which distress model heads to load."""
+    """``[model]``: which distress model to load."""
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
-    dir: Path | None = pydantic.Field(None, description="folder of *.onnx heads; default: the packaged models")
+    dir: Path | None = pydantic.Field(None, description="folder holding one exported *.onnx model; default: the packaged model")

@@ -1,11 +1,12 @@
-"""The distress model at run time: one ONNX head per feature group, fused by quality.
+"""The distress model at run time: one ONNX model over every sensor group, gated by quality.
 
-Each head scores its own group's baseline z-scores (cardiac, EDA, EEG) and
-returns a probability and each feature's contribution to its logit. A head
-votes only when its group's quality passes; the votes are averaged in logit
-space, weighted by the head's LOSO reliability (``weight``) times the
-group's current quality index. With no voting head there is no inference:
-the policy holds rather than guess.
+The model scores the baseline z-scores of every feature that may vote
+(available, and its group's quality passes) and says which ones may
+(``usable``), so one model serves a chest strap alone, a GSR band alone, or
+both with an EEG headset. With nothing usable there is no inference: the
+policy holds rather than guess. ``confidence`` is the share of the model's
+sensor groups that voted, weighted by each group's reliability and scaled by
+its quality.
 """
 
 from __future__ import annotations
@@ -20,119 +21,98 @@ import onnxruntime as ort
 
 from agent.errors import ModelError
 from agent.features import FEATURE_NAMES, FeatureVector
-from agent.model.metadata import INPUT, METADATA_KEY, OUTPUTS, HeadMetadata
+from agent.model.metadata import INPUTS, METADATA_KEY, OUTPUTS, ModelMetadata
 
 _INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
 
 
 def packaged_model_dir() -> Path:
-    """The models shipped with the agent (``models/distress`` in the source tree)."""
+    """The model shipped with the agent (``models/distress`` in the source tree)."""
     return Path(str(resources.files("models") / "distress"))
 
 
 @dataclass(frozen=True, slots=True)
-class HeadResult:
-    group: str
-    probability: float
-    logit: float
-    vote: float  # this head's share of the fused decision, 0-1
-    contributions: dict[str, float]  # feature -> its term in the logit (positive pushes towards distress)
-
-
-@dataclass(frozen=True, slots=True)
 class Inference:
-    distress: float  # fused probability, 0-1
-    confidence: float  # share of the model's total reliability that voted, scaled by quality, 0-1
-    heads: tuple[HeadResult, ...]
+    distress: float  # probability, 0-1
+    confidence: float  # 0-1
+    groups: tuple[str, ...]  # the sensor groups that voted
+    terms: tuple[tuple[str, float], ...]  # (feature, its term in the logit) for every usable feature
 
     def contributions(self) -> list[tuple[str, float]]:
-        """Every feature's weighted push towards distress, strongest first."""
-        out = [(name, c * h.vote) for h in self.heads for name, c in h.contributions.items()]
-        return sorted(out, key=lambda nc: -abs(nc[1]))
+        """Every usable feature's push towards distress (positive) or calm, strongest first."""
+        return sorted(self.terms, key=lambda nc: -abs(nc[1]))
 
 
-class Head:
-    """One ONNX file: a group's z-scores in, probability, logit and contributions out."""
+class DistressModel:
+    """One ONNX file: z-scores and the usable mask in; probability, logit and contributions out."""
 
     def __init__(self, path: Path) -> None:
         try:
             options = ort.SessionOptions()
-            options.intra_op_num_threads = 1  # one tiny matrix a tick: threads only cost start-up and memory
+            options.intra_op_num_threads = 1  # one tiny vector a tick: threads only cost start-up and memory
             options.inter_op_num_threads = 1
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors for unreadable files
             raise ModelError(f"{path}: cannot load the model ({exc})", source=str(path), field="model") from exc
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.meta = HeadMetadata.parse(meta.get(METADATA_KEY), path)
+        self.meta = ModelMetadata.parse(meta.get(METADATA_KEY), path)
         self.meta.check(path)
-        inputs = self.session.get_inputs()
+        inputs = [i.name for i in self.session.get_inputs()]
         outputs = [o.name for o in self.session.get_outputs()]
-        if [i.name for i in inputs] != [INPUT] or sorted(outputs) != sorted(OUTPUTS):
+        if sorted(inputs) != sorted(INPUTS) or sorted(outputs) != sorted(OUTPUTS):
             raise ModelError(
-                f"{path}: expected input {INPUT!r} and outputs {OUTPUTS}, found {[i.name for i in inputs]} and {outputs}",
+                f"{path}: expected inputs {INPUTS} and outputs {OUTPUTS}, found {inputs} and {outputs}",
                 source=str(path), field="model",
             )
         self.path = path
-        self.group = self.meta.group
+        self.version = self.meta.model_version
         self.columns = np.array([_INDEX[f] for f in self.meta.features])
-
-    def run(self, z: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """(probability, logit, contributions) for the full z vector (only this head's columns are used)."""
-        x = z[self.columns].reshape(1, -1).astype(np.float32, copy=False)
-        prob, logit, contrib = self.session.run(list(OUTPUTS), {INPUT: x})
-        return float(prob[0, 0]), float(logit[0, 0]), contrib[0]
-
-
-class DistressModel:
-    def __init__(self, heads: list[Head]) -> None:
-        groups = [h.group for h in heads]
-        if not heads or len(set(groups)) != len(groups):
-            raise ModelError(f"a model needs one head per group, found {groups or 'none'}", field="model")
-        self.heads = heads
-        self.version = heads[0].meta.model_version
-        self._total_weight = sum(h.meta.weight for h in heads)
+        self._feature_groups = self.meta.groups
+        self.groups = tuple(dict.fromkeys(self.meta.groups))
+        self._weights = {g: self.meta.group_weights.get(g, 0.0) for g in self.groups}
+        self._total_weight = sum(self._weights.values()) or 1.0
+        self._last: tuple[bytes, Inference | None] | None = None
+        self.invalid = 0  # inferences that gave no finite probability
 
     @classmethod
     def load(cls, directory: Path | None = None) -> DistressModel:
-        """Every ``*.onnx`` head in ``directory`` (default: the packaged models), checked."""
+        """The one ``*.onnx`` model in ``directory`` (default: the packaged model), checked."""
         directory = directory or packaged_model_dir()
         files = sorted(directory.glob("*.onnx")) if directory.is_dir() else []
-        if not files:
+        if len(files) != 1:
+            found = "none" if not files else ", ".join(f.name for f in files)
             raise ModelError(
-                f"{directory}: no model heads (*.onnx) found; set [model] dir to a folder of exported heads "
-                "or reinstall the agent", source=str(directory), field="model.dir",
+                f"{directory}: expected one distress model (*.onnx), found {found}; set [model] dir to a folder "
+                "holding one exported model, or reinstall the agent", source=str(directory), field="model.dir",
             )
-        model = cls([Head(p) for p in files])
-        versions = {h.meta.model_version for h in model.heads}
-        if len(versions) > 1:
-            raise ModelError(f"{directory}: heads of different model versions {sorted(versions)}; keep one version",
-                             source=str(directory), field="model.dir")
-        return model
+        return cls(files[0])
 
-    @property
-    def groups(self) -> tuple[str, ...]:
-        return tuple(h.group for h in self.heads)
+    def run(self, z: np.ndarray, usable: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """(probability, logit, contributions) for the model's own columns."""
+        feed = {"z": z.reshape(1, -1).astype(np.float32, copy=False),
+                "usable": usable.reshape(1, -1).astype(np.float32, copy=False)}
+        prob, logit, contrib = self.session.run(list(OUTPUTS), feed)
+        return float(prob[0, 0]), float(logit[0, 0]), contrib[0]
 
     def infer(self, z: np.ndarray, fv: FeatureVector) -> Inference | None:
-        """Fuse the heads whose group is trustworthy in ``fv``; None when none is."""
-        runs = []
-        for head in self.heads:
-            if not fv.group_ok(head.group):
-                continue  # a poor or absent modality never votes
-            weight = head.meta.weight * fv.quality[head.group].index
-            if weight <= 0:
-                continue
-            runs.append((head, weight, *head.run(z)))
-        if not runs:
+        """The model over ``fv``'s usable features; None when no sensor group may vote."""
+        usable = fv.usable[self.columns]
+        if not usable.any():
             return None
-        total = sum(w for _, w, *_ in runs)
-        logit = sum(w * lg for _, w, _, lg, _ in runs) / total
-        results = tuple(
-            HeadResult(
-                group=head.group, probability=p, logit=lg, vote=w / total,
-                contributions=dict(zip(head.meta.features, contrib.tolist(), strict=True)),
-            )
-            for head, w, p, lg, contrib in runs
-        )
-        distress = 1.0 / (1.0 + math.exp(-logit))
-        return Inference(distress=distress, confidence=min(1.0, total / self._total_weight), heads=results)
+        zc = np.where(usable, z[self.columns], 0.0).astype(np.float32)
+        quality = {g: fv.quality[g].index for g in self.groups}
+        key = zc.tobytes() + usable.tobytes() + repr(sorted(quality.items())).encode()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]  # the slow features change once a second: the same input, the same answer
+        prob, _, contrib = self.run(zc, usable)
+        if not math.isfinite(prob):
+            self.invalid += 1  # a broken model must not decide: the policy holds, status counts it
+            self._last = (key, None)
+            return None
+        voted = tuple(g for g in self.groups if any(u and fg == g for u, fg in zip(usable, self._feature_groups)))
+        confidence = sum(self._weights[g] * quality[g] for g in voted) / self._total_weight
+        terms = tuple((self.meta.features[i], float(contrib[i])) for i in np.flatnonzero(usable))
+        out = Inference(distress=prob, confidence=min(1.0, confidence),
+                        groups=voted, terms=terms)
+        self._last = (key, out)
+        return out

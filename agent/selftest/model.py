@@ -1,4 +1,4 @@
-"""The self-test's model step: the configured heads load, fit the features, and answer in time."""
+"""The self-test's model step: the configured model loads, fit the features, and answer in time."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def check_model(ctx: Context) -> list[Step]:
     try:
         model = DistressModel.load(directory)
     except ModelError as exc:
-        return [Step("model", "fail", str(where), str(exc), "reinstall the agent, or set [model] dir to exported heads")]
+        return [Step("model", "fail", str(where), str(exc), "reinstall the agent, or set [model] dir to a folder with one exported model")]
     n = len(FEATURE_NAMES)
     clean = {g: QualityReport(1.0, ()) for g in GROUPS}
     fv = FeatureVector(0.0, np.zeros(n, np.float32), np.ones(n, bool), clean, dict.fromkeys(GROUPS), 0.5)
@@ -40,7 +40,7 @@ async def check_model(ctx: Context) -> list[Step]:
         times.append(time.perf_counter() - started)
     p99 = float(np.percentile(times, 99)) * 1000
     figure = f"p99 {p99:.2f} ms"
-    detail = f"{model.version} ({where}): heads {', '.join(model.groups)}"
+    detail = f"{model.version} ({where}): sensor groups {', '.join(model.groups)}"
     if p99 > BUDGET_MS:
         return [Step("model", "warn", figure, detail, "the machine is overloaded or too slow for the 5 ms tick budget")]
     return [Step("model", "pass", figure, detail)]

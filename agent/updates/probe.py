@@ -30,12 +30,9 @@ def agent_contract() -> Contract:
 
 def contract_of(model: DistressModel) -> Contract:
     """The features (with units) and normalisation a loaded model declares it reads."""
-    features: dict[str, str] = {}
-    norms = set()
-    for head in model.heads:
-        norms.add(head.meta.normalisation)
-        features.update(zip(head.meta.features, head.meta.units, strict=True))
-    return Contract(normalisation=",".join(sorted(norms)), features=tuple(sorted(features.items())))
+    meta = model.meta
+    features = dict(zip(meta.features, meta.units, strict=True))
+    return Contract(normalisation=meta.normalisation, features=tuple(sorted(features.items())))
 
 
 def check_contract(contract: Contract, version: int | None = None) -> None:

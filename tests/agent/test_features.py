@@ -108,11 +108,14 @@ def test_nan_and_junk_never_escape() -> None:
     fx = FeatureExtractor()
     for spec, t, x in dirty:
         fx.push(Chunk("dev", spec, 0, t, x))
-    fx.push(Chunk("dev", ACC, 0, np.arange(5) / 50.0, np.zeros((5, 3))))
+    acc = np.tile([0.0, 0.0, 1.0], (30 * 50, 1))
+    acc[rng.choice(acc.shape[0], size=100, replace=False)] = [np.nan, np.inf, 1e30]
+    fx.push(Chunk("dev", ACC, 0, np.arange(30 * 50) / 50.0, acc))
     for tick in np.arange(0.25, 30.0, 0.25):
         v = fx.tick(float(tick))
         assert np.isfinite(v.values).all()
-    assert ("dev", "acc") in fx.ignored
+        assert all(np.isfinite(q.index) for q in v.quality.values())
+    assert ("dev", "acc") not in fx.ignored  # movement is a quality gate
 
 
 def test_device_events_reach_their_streams() -> None:
@@ -147,3 +150,34 @@ def test_slow_features_refresh_once_per_cell_fast_ones_every_tick() -> None:
             np.testing.assert_array_equal(vc.values[slow], start.values[slow])
             held += int(not np.array_equal(ve.values[slow], vc.values[slow]))
     assert held > 0  # the every-tick extractor did move in between: the cells really hold values
+
+
+def test_movement_on_the_same_device_lowers_cardiac_and_eda_quality_and_never_votes() -> None:
+    """A real ECG and EDA recording, with an accelerometer on the same device: still, then walking."""
+    streams = recording(90)
+    walking = np.random.default_rng(5)
+    t_acc = np.arange(90 * 50) / 50.0
+    acc = np.tile([0.0, 0.0, 1.0], (len(t_acc), 1))
+    moving = t_acc >= 60.0
+    acc[moving] += walking.normal(0, 0.4, size=(int(moving.sum()), 3))  # ~0.3 g of spread in |a|
+
+    def vectors(with_acc: bool) -> dict[float, object]:
+        fx = FeatureExtractor()
+        out = {}
+        for second in range(90):
+            for spec, t, x in [*streams, *([(ACC, t_acc, acc)] if with_acc else [])]:
+                m = (t >= second) & (t < second + 1)
+                fx.push(Chunk("dev", spec, int(np.argmax(m)), t[m], x[m]))
+            out[second + 1.0] = fx.tick(second + 1.0)
+        return out
+
+    plain, gated = vectors(False), vectors(True)
+    for t in (50.0, 55.0):  # still: nothing changes
+        assert gated[t].quality["eda"] == plain[t].quality["eda"]
+        assert gated[t].quality["cardiac"] == plain[t].quality["cardiac"]
+    for t in (80.0, 90.0):  # walking: the same device's cardiac and EDA are not trusted
+        for group in ("cardiac", "eda"):
+            assert gated[t].quality[group].index < 0.5 <= plain[t].quality[group].index
+            assert gated[t].quality[group].reasons[0] == "movement"
+        assert np.array_equal(gated[t].values, plain[t].values)  # movement is never a feature
+    assert gated[90.0].quality["eeg"] == plain[90.0].quality["eeg"]

@@ -12,21 +12,18 @@ from agent.baseline import BaselineOptions, PatientBaseline
 from agent.features import FEATURES
 from agent.model.runtime import DistressModel
 from agent.policy import AdaptationPolicy, PolicyOptions
-from tests.agent.model.test_runtime import write
+from models.export import write_model
+from tests.agent.model.test_runtime import logistic, meta
 from tests.agent.model.vectors import REST, STRESS, vector
 
 TICK = 0.25
 
 
-def one_hot(group: str, feature: str, scale: float = 1.0) -> np.ndarray:
-    return np.array([scale if f.name == feature else 0.0 for f in FEATURES if f.group == group])
-
-
 @pytest.fixture
 def model(tmp_path: Path) -> DistressModel:
-    """Distress = sigmoid of heart-rate and skin-conductance z (each head sees one feature)."""
-    write(tmp_path, "cardiac", coef=one_hot("cardiac", "hr_bpm"))
-    write(tmp_path, "eda", coef=one_hot("eda", "scl_us"))
+    """Distress = sigmoid of the mean of heart-rate and skin-conductance z (every other feature weighs 0)."""
+    coef = np.array([0.5 if f.name in ("hr_bpm", "scl_us") else 0.0 for f in FEATURES])
+    write_model(tmp_path / "distress.onnx", logistic(coef), meta())
     return DistressModel.load(tmp_path)
 
 
@@ -58,7 +55,7 @@ def test_holds_until_calibrated_then_calm_at_rest(model):
 def test_holds_when_no_modality_is_trustworthy(model):
     p = policy(model)
     t = calibrate(p)
-    out = run(p, t, 5, STRESS, quality={"cardiac": 0.3, "eda": 0.2})
+    out = run(p, t, 5, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
     assert {a.level for a in out} == {Level.HOLD}
     assert out[-1].reasons == ("no trustworthy sensor",) and out[-1].distress == 0.0
 

@@ -1,78 +1,83 @@
-"""Training uses the agent's own pipeline, calibrates like the agent, and exports heads the agent accepts."""
+"""Training sees what the agent computes: features through the core, the deployed calibration,
+a model the runtime accepts, and LOSO decisions equal to ``edge-agent replay`` byte for byte."""
 
 from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from agent.baseline import BaselineOptions
 from agent.features import FEATURE_NAMES, GROUPS
-from agent.model.runtime import DistressModel
+from agent.replay import build_core, open_recorded, replay
 from models.datasets import EEGMAT, WESAD
-from models.evaluate import loso
 from models.extract import extract
-from models.heads import fit_head
-from models.rows import settled, subject_rows
-from models.train import PROTOCOL, TRAIN_ON, prepare  # noqa: F401  (importable without side effects)
-from models.export import write_head
-from tests.agent.model.test_runtime import meta
-from tests.agent.model.vectors import vector
+from models.fit import MEMBERSHIP, Rows, augmented, fit_gam, fit_logistic, subject_rows
+from models.loso import classify, config_for, decide, deployed, table_ticks
+from models.train import Subject, metadata
+from models.export import write_model
 
 
 @pytest.fixture(scope="module")
-def eegmat_rows():
+def eegmat() -> list[Subject]:
+    config = config_for()
     out = []
     for subject, path in EEGMAT.recordings()[:4]:
         table = extract(path, subject, EEGMAT.streams)
-        rows = subject_rows(table, EEGMAT, BaselineOptions(calibration_s=90), settle_s=20)
-        assert rows is not None
-        out.append((table, rows))
+        d = deployed(table_ticks(table, config.top.features.min_quality), config)
+        y, scored = EEGMAT.target(table.label)
+        out.append(Subject("eegmat", subject, table, d.z, d.usable, y, d.calibrated & scored))
     return out
 
 
-def test_tables_come_from_the_serving_pipeline_with_labels(eegmat_rows):
-    table, rows = eegmat_rows[0]
+def test_tables_come_from_the_core_with_labels(eegmat):
+    table = eegmat[0].table
     assert table.values.shape == (len(table.t), len(FEATURE_NAMES)) and np.allclose(np.diff(table.t), 0.25)
-    assert set(np.unique(table.label)) == {0.0, 1.0}
+    assert set(np.unique(table.label)) == {0.0, 1.0} and table.quality.dtype == np.float64
     eeg = GROUPS.index("eeg")
     assert table.quality[:, eeg].mean() > 0.5 and table.available[:, FEATURE_NAMES.index("eeg_alpha_rel")].mean() > 0.9
-    # nothing inside calibration or straddling the rest->task switch is scored
-    first_scored = rows.t[rows.scored][0]
-    switch = table.t[np.argmax(table.label == 1)]
-    assert first_scored >= 90 and not rows.scored[(rows.t >= switch) & (rows.t < switch + 20)].any()
 
 
-def test_loso_scores_every_subject_with_heads_that_never_saw_it(eegmat_rows):
-    result = loso([r for _, r in eegmat_rows], ("eeg", "cardiac"))
-    fused = result["fused"]
-    assert result["subjects"] == 4 and set(fused["per_subject"]) <= {r.subject for _, r in eegmat_rows}
-    assert sum(map(sum, fused["confusion"])) == fused["ticks"] and 0.0 <= fused["macro_f1"] <= 1.0
-    assert 0.0 < fused["coverage"] <= 1.0
+def test_training_rows_calibrate_from_the_start_as_the_agent_does(eegmat):
+    s = eegmat[0]
+    first = float(s.table.t[np.argmax(s.train)])
+    calibration_s = config_for().top.baseline.calibration_s
+    assert calibration_s <= first < calibration_s + 30  # calibrated from the recording's start, not from a known rest
+    rows = subject_rows(s.z, s.usable, s.y, s.train)
+    for c in (0, 1):
+        assert rows.w[rows.y == c].sum() == pytest.approx(1.0)  # each class of each subject weighs the same
 
 
-def test_exported_heads_load_in_the_runtime_and_score_like_training(eegmat_rows, tmp_path):
-    rows = [r for _, r in eegmat_rows]
-    head = fit_head(rows, "eeg")
-    assert head is not None
-    write_head(tmp_path / "eeg.onnx", head.coef, head.intercept, meta("eeg"))
-    model = DistressModel.load(tmp_path)
-    r = rows[0]
-    i = int(np.flatnonzero(r.scored & r.group_ok[:, GROUPS.index("eeg")])[0])
-    q = dict(zip(GROUPS, r.quality[i].tolist(), strict=True))
-    inf = model.infer(r.z[i], vector(0.0, {}, quality=q))
-    assert inf is not None
-    expected = 1 / (1 + np.exp(-head.logit(r.z[i : i + 1])[0]))
-    assert inf.distress == pytest.approx(expected, abs=1e-5)
+def test_sensor_dropout_never_removes_every_group():
+    rng = np.random.default_rng(3)
+    n = 2000
+    usable = rng.random((n, len(FEATURE_NAMES))) < 0.8
+    rows = augmented(Rows(rng.normal(size=usable.shape), usable, rng.integers(0, 2, n), np.ones(n)), seed=1)
+    copy = rows.usable[n:]
+    present = copy.astype(float) @ MEMBERSHIP > 0
+    assert present.any(axis=1).all()  # at least one group left in every copy
+    assert (present.sum(axis=1) < (usable.astype(float) @ MEMBERSHIP > 0).sum(axis=1)).mean() > 0.3
+    assert (rows.z[n:][~copy] == 0).all()
 
 
-def test_settled_marks_ticks_whose_windows_lie_in_one_condition():
-    t = np.arange(0, 100, 0.25)
-    label = np.where(t < 50, 1.0, 2.0)
-    ok = settled(t, label, 20.0)
-    assert ok[(t >= 20) & (t < 50)].all() and not ok[(t >= 50) & (t < 70)].any() and ok[t >= 70].all()
+@pytest.mark.parametrize("fit", [fit_logistic, fit_gam])
+def test_loso_through_the_core_is_edge_agent_replay(tmp_path: Path, eegmat, fit):
+    """A fold's decisions over a cached table equal a real replay of the recording, byte for byte."""
+    others, held = eegmat[1:], eegmat[0]
+    m = fit(augmented(Rows.join([subject_rows(s.z, s.usable, s.y, s.train) for s in others]), 0))
+    write_model(tmp_path / "distress.onnx", m, metadata(m, others, {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}))
+    config = config_for(tmp_path)
+    from_table = decide(table_ticks(held.table, config.top.features.min_quality), held.table, config)
+    out = io.StringIO()
+    path = dict(EEGMAT.recordings())[held.name]
+    replay(config, open_recorded(path, streams=EEGMAT.streams, device_id=held.name), out, core=build_core(config))
+    assert [json.dumps(x, separators=(",", ":")) for x in from_table] == out.getvalue().splitlines()
+    y, p, after = classify(from_table, EEGMAT)
+    assert len(y) > 0.9 * after and set(np.unique(y)) == {0, 1}
 
 
-def test_every_deployed_head_names_datasets_that_carry_its_modality():
-    assert set(TRAIN_ON) == set(GROUPS)
-    assert "eeg" in EEGMAT.groups and "eeg" not in WESAD.groups
-    assert set(PROTOCOL) == {"wesad", "stress-predict", "eegmat"}
+def test_wesad_labels_map_to_the_binary_target():
+    y, scored = WESAD.target(np.array([0, 1, 2, 3, 4, 5, np.nan]))
+    assert y.tolist() == [0, 0, 1, 0, 0, 0, 0] and scored.tolist() == [False, True, True, True, False, False, False]

@@ -1,7 +1,7 @@
-"""Model directories for update tests: the packaged heads relabelled, broken in chosen ways, or padded.
+"""Model directories for update tests: the packaged model relabelled, broken in chosen ways, or padded.
 
-Made with the ``onnx`` package from the packaged heads, so each variant is
-a real ONNX model that onnxruntime loads (or refuses) for real.
+Made with the ``onnx`` package from the packaged model, so each variant is a
+real ONNX model that onnxruntime loads (or refuses) for real.
 """
 
 from __future__ import annotations
@@ -16,32 +16,50 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from agent.model.metadata import INPUT, METADATA_KEY
+from agent.features import FEATURES, GROUPS
+from agent.model.metadata import METADATA_KEY, ModelMetadata
 from agent.model.runtime import packaged_model_dir
+
+INPUT = "z"
 
 
 def _meta(model: onnx.ModelProto) -> dict[str, Any]:
     return json.loads(next(p.value for p in model.metadata_props if p.key == METADATA_KEY))
 
 
+def _only(groups: tuple[str, ...], meta: dict[str, Any], path: Path) -> None:
+    """A model that reads only ``groups``' features: silent whenever none of them is worn."""
+    from models.export import Additive, write_model
+
+    keep = [f for f in FEATURES if f.group in groups]
+    membership = np.array([[f.group == g for g in GROUPS] for f in keep], dtype=np.float64)
+    m = Additive("logistic", 0.0, np.zeros(len(GROUPS)), membership, coef=np.full(len(keep), 0.5))
+    fields = {**meta, "kind": "logistic", "features": [f.name for f in keep],
+              "units": [u for f, u in zip(meta["features"], meta["units"], strict=True) if f in {k.name for k in keep}],
+              "groups": [f.group for f in keep]}
+    write_model(path, m, ModelMetadata.model_validate(fields))
+
+
 def make_variant(dst: Path, label: str, *, groups: tuple[str, ...] | None = None,
                  meta: Callable[[dict[str, Any]], None] | None = None,
                  graph: Callable[[onnx.ModelProto], None] | None = None,
                  pad_bytes: int = 0) -> Path:
-    """Copy the packaged heads (only ``groups``) into ``dst`` with model_version ``label``; optionally alter them."""
+    """Copy the packaged model into ``dst`` with model_version ``label`` (only ``groups``' features); alter it."""
     dst.mkdir(parents=True, exist_ok=True)
     for src in sorted(packaged_model_dir().glob("*.onnx")):
         model = onnx.load(str(src))
         m = _meta(model)
-        if groups is not None and m["group"] not in groups:
-            continue
         m["model_version"] = label
+        if groups is not None:
+            _only(groups, m, dst / src.name)
+            model = onnx.load(str(dst / src.name))
+            m = _meta(model)
         if meta is not None:
             meta(m)
         helper.set_model_props(model, {METADATA_KEY: json.dumps(m)})
         if graph is not None:
             graph(model)
-        if pad_bytes and src.stem == "cardiac":  # an unused initializer: a big model onnxruntime really loads
+        if pad_bytes:  # an unused initializer: a big model onnxruntime really loads
             rng = np.random.default_rng(7)
             pad = rng.standard_normal(pad_bytes // 4).astype(np.float32)
             model.graph.initializer.append(numpy_helper.from_array(pad, "padding"))
@@ -50,7 +68,7 @@ def make_variant(dst: Path, label: str, *, groups: tuple[str, ...] | None = None
 
 
 def nan_on_data(model: onnx.ModelProto) -> None:
-    """sqrt(-z²) before the weights: finite at the baseline (z = 0), NaN as soon as a feature leaves it."""
+    """sqrt(-z²) before the model: finite at the baseline (z = 0), NaN as soon as a feature leaves it."""
     g = model.graph
     for node in g.node:
         node.input[:] = ["z_sqrt" if i == INPUT else i for i in node.input]

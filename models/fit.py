@@ -1,0 +1,100 @@
+"""Fitting the distress model: one additive model over every sensor group.
+
+Rows are what the deployed agent computes: each subject's ticks through the
+core, normalised by the agent's own baseline (calibrated from the recording's
+start, re-anchored as it goes; :func:`models.loso.deployed`). Every row says
+which features were usable; a copy of each row with sensor groups randomly
+removed (``DROP``) teaches the model that any subset of sensors can be all it
+gets. Subjects weigh the same, and within a subject so do stress and calm.
+
+Two kinds, both with an exact term per feature (the reasons):
+
+- ``logistic``: a weight per feature;
+- ``gam``: a shape per feature over quantile bins of its z-score, fitted as one
+  L2-penalised logistic regression on the one-hot bins (the model class of an
+  Explainable Boosting Machine's main effects).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from agent.features import FEATURES, GROUPS
+from models.export import Additive
+
+F = len(FEATURES)
+MEMBERSHIP = np.array([[f.group == g for g in GROUPS] for f in FEATURES], dtype=np.float64)  # (F, G)
+DROP = 0.35  # chance that each present group is removed from an augmented copy
+STRIDE = 4  # one tick a second: 4 Hz ticks of 60-s windows add correlation, not information
+
+
+@dataclass
+class Rows:
+    z: np.ndarray  # (n, F)
+    usable: np.ndarray  # (n, F) bool
+    y: np.ndarray  # (n,) 0/1
+    w: np.ndarray  # (n,) sample weight
+
+    @classmethod
+    def join(cls, parts: list[Rows]) -> Rows:
+        return cls(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("z", "usable", "y", "w")))
+
+
+def subject_rows(z: np.ndarray, usable: np.ndarray, y: np.ndarray, train: np.ndarray) -> Rows:
+    """One subject's training ticks (``train``), a tick a second, weighted so each class totals 1."""
+    idx = np.flatnonzero(train)[::STRIDE]
+    yy = y[idx]
+    w = np.zeros(len(idx))
+    for c in (0, 1):
+        n = int((yy == c).sum())
+        if n:
+            w[yy == c] = 1.0 / n
+    return Rows(z[idx], usable[idx], yy, w)
+
+
+def augmented(rows: Rows, seed: int) -> Rows:
+    """``rows`` plus a copy with sensor groups randomly removed (never all of them)."""
+    rng = np.random.default_rng(seed)
+    present = rows.usable.astype(float) @ MEMBERSHIP > 0  # (n, G)
+    drop = present & (rng.random(present.shape) < DROP)
+    drop &= (present & ~drop).any(axis=1, keepdims=True)  # keep at least one group
+    keep = ~(drop.astype(float) @ MEMBERSHIP.T > 0)  # (n, F)
+    usable = rows.usable & keep
+    copy = Rows(np.where(usable, rows.z, 0.0), usable, rows.y, rows.w)
+    return Rows.join([rows, copy])
+
+
+def _presence(usable: np.ndarray) -> np.ndarray:
+    return np.minimum(usable.astype(np.float64) @ MEMBERSHIP, 1.0)
+
+
+def fit_logistic(rows: Rows, c: float = 0.1) -> Additive:
+    x = np.hstack([np.where(rows.usable, rows.z, 0.0), _presence(rows.usable)])
+    clf = LogisticRegression(C=c, max_iter=3000)
+    clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
+    coef = clf.coef_[0]
+    return Additive("logistic", float(clf.intercept_[0]), coef[F:], MEMBERSHIP, coef=coef[:F])
+
+
+def fit_gam(rows: Rows, bins: int = 8, c: float = 0.05) -> Additive:
+    """Quantile bins of each feature's usable z-scores; a term per bin, 0 for a feature never usable."""
+    edges = np.full((F, bins - 1), np.inf)
+    for j in range(F):
+        v = rows.z[rows.usable[:, j], j]
+        if v.size >= 50:
+            cuts = np.unique(np.quantile(v, np.linspace(0, 1, bins + 1)[1:-1]))
+            edges[j, : len(cuts)] = cuts
+    which = (rows.z[:, :, None] > edges[None, :, :]).sum(axis=2)  # (n, F) bin index 0..bins-1
+    onehot = np.zeros((len(rows.y), F * bins))
+    cols = np.arange(F) * bins + which
+    r = np.repeat(np.arange(len(rows.y)), F)
+    onehot[r, cols.reshape(-1)] = rows.usable.reshape(-1)
+    x = np.hstack([onehot, _presence(rows.usable)])
+    clf = LogisticRegression(C=c, max_iter=3000)
+    clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
+    coef = clf.coef_[0]
+    table = coef[: F * bins].reshape(F, bins)
+    return Additive("gam", float(clf.intercept_[0]), coef[F * bins:], MEMBERSHIP, edges=edges, table=table)
