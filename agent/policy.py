@@ -102,9 +102,10 @@ class AdaptationPolicy:
         started = time.perf_counter()
         inference = self.latest = self.model.infer(z, fv)
         self.inference_s.append(time.perf_counter() - started)
-        if inference is None:
+        if inference is None or not math.isfinite(inference.distress):
             self._logit = None  # evidence from before the gap is stale
-            return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, ["no trustworthy sensor"])
+            why = "no trustworthy sensor" if inference is None else "the model gave no finite answer"
+            return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
         self._smooth(logit, dt)
         assert self._logit is not None

@@ -72,7 +72,7 @@ class DistressModel:
         self._weights = {g: self.meta.group_weights.get(g, 0.0) for g in self.groups}
         self._total_weight = sum(self._weights.values()) or 1.0
         self._last: tuple[bytes, Inference | None] | None = None
-        self.invalid = 0  # inferences that gave no finite probability
+        self.invalid = 0  # inferences that gave no finite probability (returned with distress NaN)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> DistressModel:
@@ -95,7 +95,10 @@ class DistressModel:
         return float(prob[0, 0]), float(logit[0, 0]), contrib[0]
 
     def infer(self, z: np.ndarray, fv: FeatureVector) -> Inference | None:
-        """The model over ``fv``'s usable features; None when no sensor group may vote."""
+        """The model over ``fv``'s usable features; None when no sensor group may vote.
+
+        A broken model's non-finite answer comes back as it is (distress NaN): the policy holds
+        on it, and a model update on probation is rolled back for it."""
         usable = fv.usable[self.columns]
         if not usable.any():
             return None
@@ -105,14 +108,12 @@ class DistressModel:
         if self._last is not None and self._last[0] == key:
             return self._last[1]  # the slow features change once a second: the same input, the same answer
         prob, _, contrib = self.run(zc, usable)
-        if not math.isfinite(prob):
-            self.invalid += 1  # a broken model must not decide: the policy holds, status counts it
-            self._last = (key, None)
-            return None
         voted = tuple(g for g in self.groups if any(u and fg == g for u, fg in zip(usable, self._feature_groups)))
         confidence = sum(self._weights[g] * quality[g] for g in voted) / self._total_weight
         terms = tuple((self.meta.features[i], float(contrib[i])) for i in np.flatnonzero(usable))
-        out = Inference(distress=prob, confidence=min(1.0, confidence),
-                        groups=voted, terms=terms)
+        if not math.isfinite(prob):
+            self.invalid += 1  # a broken model: the policy holds on it and model updates roll it back
+            terms = ()
+        out = Inference(distress=prob, confidence=min(1.0, confidence), groups=voted, terms=terms)
         self._last = (key, out)
         return out

@@ -106,7 +106,7 @@ async def test_a_bad_update_is_refused_and_the_old_model_keeps_deciding(tmp_path
     async with running_agent(tmp_path, KEY, before_start=preinstall) as (agent, backend):
         await until(lambda: agent.analysis.latest is not None, timeout_s=30, what="a first decision")
         if case == "hash":
-            corrupt_byte(new / "eda.onnx")  # after signing: the chunks no longer match the manifest
+            corrupt_byte(new / "distress.onnx")  # after signing: the chunks no longer match the manifest
             await backend.publish_chunks_of(envelope, new)
         else:
             await backend.publish(envelope, new)

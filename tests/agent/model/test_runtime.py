@@ -117,7 +117,14 @@ def test_the_graph_computes_exactly_what_training_computes(tmp_path, kind):
         assert [terms[FEATURE_NAMES[i]] for i in np.flatnonzero(usable)] == pytest.approx(want[usable].tolist(), abs=1e-5)
 
 
-def test_a_model_that_answers_nan_decides_nothing(tmp_path):
+def test_a_model_that_answers_nan_is_counted_and_the_policy_holds_on_it(tmp_path):
+    from agent.baseline import BaselineOptions, PatientBaseline
+    from agent.policy import AdaptationPolicy
+
     write_model(tmp_path / "distress.onnx", logistic(np.full(F, np.nan)), meta())
     model = DistressModel.load(tmp_path)
-    assert model.infer(np.ones(F, dtype=np.float32), vector(0, REST)) is None and model.invalid == 1
+    inf = model.infer(np.ones(F, dtype=np.float32), vector(0, REST))
+    assert inf is not None and np.isnan(inf.distress) and inf.terms == () and model.invalid == 1
+    policy = AdaptationPolicy(model, PatientBaseline(BaselineOptions(calibration_s=10, min_samples=5), None))
+    out = [policy.update(vector(i * 0.25, STRESS)) for i in range(60)]
+    assert out[-1].level.value == "hold" and out[-1].reasons == ("the model gave no finite answer",)

@@ -34,7 +34,7 @@ def test_keygen_sign_trust_and_a_model_that_fails_its_test_load_is_never_signed(
     assert cli("trust", str(tmp_path / "b.pub"), "--keys-dir", str(tmp_path / "trusted")).exit_code == 0
     manifest = verify((tmp_path / "m.json").read_bytes(), load_trusted(tmp_path / "trusted"))
     assert (manifest.version, manifest.label) == (7, "distress-7.0.0")
-    assert {f.name for f in manifest.files} == {"cardiac.onnx", "eda.onnx", "eeg.onnx"}
+    assert {f.name for f in manifest.files} == {"distress.onnx"}
     broken = make_variant(tmp_path / "nan", "distress-nan", graph=nan_everywhere)
     r = cli("sign", str(broken), "--key", str(tmp_path / "b.key"), "--version", "8", "--out", str(tmp_path / "n.json"))
     assert r.exit_code == EX_CONFIG and "probe" in r.output and not (tmp_path / "n.json").exists()
