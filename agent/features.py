@@ -69,7 +69,7 @@ class FeatureConfig(BaseModel):
     slow_update_s: float = Field(1.0, ge=0)
     min_quality: float = Field(0.5, ge=0, le=1)  # below this a group is flagged not ok
     # a tick waits at most this long (agent time) for a stream that is behind, then is decided without it
-    lateness_s: float = Field(2.0, gt=0, allow_inf_nan=False)
+    lateness_s: float = Field(1.5, gt=0, allow_inf_nan=False)
     cardiac: CardiacConfig = CardiacConfig()
     eda: EdaConfig = EdaConfig()
     eeg: EegConfig = EegConfig()

@@ -165,6 +165,9 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         *_dataset_rows(loso),
         "",
         *[ln for name, e in loso.items() if name == "wesad" for ln in _level_summary(e)],
+        "- Calibration from the recording's start against calibration on WESAD's rest condition (the held-out",
+        "  subject's replay begun at its rest): macro-F1 " + _f(loso.get("wesad", {}).get("macro_f1")) + " against "
+        + _f(evaluation.get("wesad_calibrated_on_rest", {}).get("macro_f1")) + ".",
         "- The one-line reference (60-s mean skin conductance z-scored against the recording's first 10",
         "  minutes, through a logistic regression, LOSO; `models/baseline_eda.py`): "
         + ", ".join(f"{k} {_f(v)}" for k, v in evaluation.get("one_line_eda_reference", {}).items()) + ".",

@@ -16,7 +16,7 @@ FS = 256.0
 
 def run(x: np.ndarray, channels: tuple[str, ...], pieces: list[tuple[int, int]]) -> EegProcessor:
     t = np.arange(x.shape[0]) / FS
-    p = EegProcessor(FS, channels)
+    p = EegProcessor(FS, channels, EegConfig(window_s=60.0))  # every test here fits its data in one window
     for a, b in pieces:
         p.push_samples(t[a:b], x[a:b], seq=a)
     return p

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, seed, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from drivers.shimmer import protocol as p
@@ -54,18 +55,20 @@ def test_clean_stream_decodes_every_packet_but_the_last_across_the_wrap(pk: list
     assert dec.counters["skipped_bytes"] == 0
 
 
-# Fixed examples: with no checksum, a stray byte next to all-zero packets can alias
-# a shifted packet (00 00000000 0000 00|01 reads either way), so a random draw could
-# fail by chance. derandomize alone did not keep the examples fixed here (the same
-# checkout drew a failing one when run with the directory and none when run alone).
-@seed(20261203)
-@settings(database=None, max_examples=300)
-@given(streams, st.data())
-def test_garbage_between_packets_never_yields_a_wrong_packet(pk: list[bytes], data: st.DataObject) -> None:
+# Fixed examples, drawn from numpy's generator by seed so that no other test and no hypothesis
+# state can change them: with no checksum, a stray byte next to all-zero packets can alias a
+# shifted packet (00 00000000 0000 00|01 reads either way), so a fresh random draw could fail
+# by chance, and hypothesis drew different examples depending on which tests ran before it.
+@pytest.mark.parametrize("seed", range(200))
+def test_garbage_between_packets_never_yields_a_wrong_packet(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 41))
+    values = [(int(rng.integers(0, 4096)), int(rng.integers(0, 0x10000))) for _ in range(n)]
+    pk = packets(int(rng.integers(0, p.TICK_WRAP)), n, values)
     noisy = bytearray()
     for x in pk:
-        if data.draw(st.booleans()):
-            noisy += data.draw(st.binary(min_size=1, max_size=10))
+        if rng.random() < 0.5:
+            noisy += rng.integers(0, 256, size=int(rng.integers(1, 11)), dtype=np.uint8).tobytes()
         noisy += x
     dec = p.StreamDecoder(INQ)
     got = dec.feed(bytes(noisy) + b"\x00")[0]
