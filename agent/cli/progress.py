@@ -10,13 +10,24 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from agent.cli.scan import DriverScan, scan_all
-from agent.driver import Registry
+
+
+class DriverScan(Protocol):
+    """What a bar needs of one driver's scan result (``agent.cli.scan.DriverScan``; passed in, not imported,
+    because scan.py imports this module)."""
+
+    driver: str
+    error: object
+    unavailable: object
+    found: list
+
+
+S = TypeVar("S", bound=DriverScan)
 
 T = TypeVar("T")
 
@@ -38,20 +49,21 @@ async def _ticking(progress: Progress, tasks: dict[str, TaskID], work: Awaitable
     return job.result()
 
 
-async def scan_with_bars(registry: Registry, names: Iterable[str], timeout_s: float,
-                         grace_s: float) -> list[DriverScan]:
+async def scan_with_bars(scan: Callable[[Callable[[S], None]], Awaitable[list[S]]],
+                         names: Iterable[str], timeout_s: float, grace_s: float) -> list[S]:
+    """A bar per driver while ``scan(on_done)`` runs every driver's scan."""
     names = list(names)
     with bars() as progress:
         tasks = {n: progress.add_task(f"scan {n}", total=timeout_s + grace_s) for n in names}
 
-        def done(result: DriverScan) -> None:
+        def done(result: S) -> None:
             outcome = ("cannot scan" if result.error else "unavailable" if result.unavailable
                        else f"{len(result.found)} found")
             task = tasks[result.driver]
             progress.update(task, description=f"scan {result.driver}: {outcome}",
                             completed=progress.tasks[task].total)
 
-        return await _ticking(progress, tasks, scan_all(registry, names, timeout_s, lambda line: None, done))
+        return await _ticking(progress, tasks, scan(done))
 
 
 class StepBars:

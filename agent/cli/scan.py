@@ -148,7 +148,8 @@ def scan(timeout_s: float, drivers: tuple[str, ...], include_all: bool, as_json:
     if sys.stderr.isatty() and not as_json:
         from agent.cli.progress import scan_with_bars  # rich: only for a person at a terminal
 
-        results = asyncio.run(scan_with_bars(registry, names, timeout_s, _GRACE_S))
+        results = asyncio.run(scan_with_bars(
+            lambda done: scan_all(registry, names, timeout_s, lambda line: None, done), names, timeout_s, _GRACE_S))
     else:
         results = asyncio.run(scan_all(registry, names, timeout_s, lambda line: click.echo(line, err=True)))
     if as_json:
