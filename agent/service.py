@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from typing import Any
 
 import structlog
 
@@ -29,8 +29,8 @@ from agent import statusfile
 from agent.notify import Notifier
 from agent.status import DeviceState, DeviceStatus
 
-if TYPE_CHECKING:
-    from agent.app import Agent
+# The running agent (agent.app.Agent), read only; typed loosely because agent.app imports this module.
+Agent = Any
 
 log = structlog.get_logger("edge_agent.service")
 

@@ -16,12 +16,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent import __version__
 
-if TYPE_CHECKING:
-    from agent.app import Agent
+# The running agent (agent.app.Agent), read only; typed loosely because agent.app imports this module.
+Agent = Any
 
 FILENAME = "status.json"
 STALE_AFTER_S = 5.0  # written every second: five missed writes mean it is not running (or hung)

@@ -17,22 +17,34 @@ import collections
 import secrets
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from agent.adaptation import Adaptation
 from agent.clock import Clock
-from agent.vrlink.fanout import Outgoing
+from agent.queues import BoundedQueue
+from agent.vrlink.fanout import Mailbox, Outgoing
 from agent.vrlink.frames import encode_frame
 from agent.vrlink.latency import LatencyHistogram
 from agent.vrlink.messages import Status, adaptation_to_wire
 from agent.vrlink.options import VrLinkOptions
 from agent.vrlink.recording import AppEvent, EventRecorder
 
-if TYPE_CHECKING:
-    from agent.vrlink.connection import ClientLink
-
 __all__ = ["AppEvent", "Hub"]
 MAX_NAMED_COUNTERS = 256  # distinct counter names: an app cannot grow the stats without bound
+
+
+class ClientLink(Protocol):
+    """What the hub needs of a connected client (``agent.vrlink.connection.ClientLink``, which imports the hub)."""
+
+    mailbox: Mailbox
+
+    @property
+    def wants_status(self) -> bool: ...
+
+    @property
+    def wants_adaptation(self) -> bool: ...
+
+    def offer(self, lane: BoundedQueue[Outgoing], item: Outgoing) -> None: ...
 
 
 class Hub:
