@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Protocol, get_args
@@ -117,11 +118,11 @@ def tick_line(d: Decision, label: float | None, has_label: bool) -> str:
     return json.dumps(line, separators=(",", ":")) + "\n"
 
 
+@dataclass
 class ReplayResult:
-    def __init__(self) -> None:
-        self.lines = 0
-        self.has_label = False
-        self.recorded_s = 0.0
+    lines: int = 0
+    has_label: bool = False
+    recorded_s: float = 0.0
 
 
 def replay(config: AgentConfig, recorded: Recorded, out: IO[str], *,

@@ -16,7 +16,6 @@ the level metrics (delay to *distressed*, time at each level during rest).
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,7 +183,3 @@ def score_subjects(per_subject: dict[str, tuple[np.ndarray, np.ndarray, int, dic
             out[f"median_{k}"] = round(float(np.median([e[k] for e in subjects.values() if k in e])), 4)
     out["per_subject"] = subjects
     return out
-
-
-def temp_dir() -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix="edge-agent-fold-")

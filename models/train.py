@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
 from models.fit import Rows, augmented, fit_gam, fit_logistic, subject_rows
 from models.loso import (
-    classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks, temp_dir,
+    classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks,
 )
 
 VERSION = "distress-2.0.0"
@@ -117,7 +118,7 @@ def held_out(args: tuple[str, str, int, str, bool]) -> tuple[str, tuple[np.ndarr
     held = subjects[i]
     others = subjects[:i] + subjects[i + 1:]
     m = fit(kind, others, view)
-    with temp_dir() as tmp:
+    with tempfile.TemporaryDirectory(prefix="edge-agent-fold-") as tmp:
         write_model(Path(tmp) / "distress.onnx", m, metadata(m, others, json.loads(weights_json)))
         config = config_for(Path(tmp))
         keep = None if view == "all" else view_mask(view)  # the other sensors are not worn
