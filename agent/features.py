@@ -50,6 +50,9 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("scr_recent", "count", "eda"),  # SCR onsets in the last 10 s: the fast path
     *(FeatureSpec(f"eeg_{band}_rel", "fraction", "eeg") for band in BAND_NAMES),
     FeatureSpec("eeg_faa", "ln(uV^2/uV^2)", "eeg"),
+    FeatureSpec("eeg_theta_frontal_rel", "fraction", "eeg"),
+    FeatureSpec("eeg_alpha_frontal_rel", "fraction", "eeg"),
+    FeatureSpec("eeg_alpha_rear_rel", "fraction", "eeg"),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}
@@ -295,4 +298,7 @@ class FeatureExtractor:
         if f.relative is not None:
             out.update({f"eeg_{b}_rel": v for b, v in f.relative.items()})
         out["eeg_faa"] = f.faa
+        out["eeg_theta_frontal_rel"] = f.theta_frontal
+        out["eeg_alpha_frontal_rel"] = f.alpha_frontal
+        out["eeg_alpha_rear_rel"] = f.alpha_rear
         return out

@@ -6,7 +6,10 @@
 - **Gating**: only features whose sensor group passes its quality gate vote
   (:mod:`agent.model.runtime`); with none, the level is *hold*.
 - **Slow state**: the fused logit, smoothed with a time constant of
-  ``slow_tau_s`` of data time, is the distress estimate.
+  ``slow_tau_s`` of data time, is the distress estimate. Skin conductance
+  moves tick by tick and needs that smoothing; cardiac and EEG features are
+  already averages over windows of 10 s or more, so while no EDA feature
+  votes the time constant is ``windowed_tau_s`` (fixed a priori, not tuned).
 - **Fast path**: a fresh SCR onset or heart rate well above baseline raises
   *elevated* within a tick; only sustained slow evidence (``rise_after_s``
   above the threshold) reaches *distressed*.
@@ -22,11 +25,12 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pydantic
 
 from agent.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.baseline import PatientBaseline
-from agent.features import FEATURE_NAMES, FeatureVector
+from agent.features import FEATURE_NAMES, FEATURES, FeatureVector
 from agent.reasons import explain
 from agent.session import SessionEvent
 
@@ -41,6 +45,7 @@ _TARGET = {  # what each level asks of the scene
     Level.HOLD: Suggestions(),
 }
 _HR = FEATURE_NAMES.index("hr_bpm")
+_EDA = np.array([f.group == "eda" for f in FEATURES])
 
 
 class PolicyOptions(pydantic.BaseModel):
@@ -52,6 +57,8 @@ class PolicyOptions(pydantic.BaseModel):
     distressed_at: float = pydantic.Field(0.7, gt=0, lt=1)
     release: float = pydantic.Field(0.1, ge=0, lt=0.5, description="hysteresis below each threshold")
     slow_tau_s: float = pydantic.Field(20.0, ge=0, description="smoothing of the slow state (0: none)")
+    windowed_tau_s: float = pydantic.Field(
+        5.0, ge=0, description="smoothing of the slow state while only windowed (cardiac, EEG) features vote")
     rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
     fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
@@ -107,7 +114,7 @@ class AdaptationPolicy:
             why = "no trustworthy sensor" if inference is None else "the model gave no finite answer"
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
-        self._smooth(logit, dt)
+        self._smooth(logit, dt, bool((fv.usable & _EDA).any()))
         assert self._logit is not None
         distress = 1.0 / (1.0 + math.exp(-self._logit))
         fast = self._fast_cues(fv, z[_HR])
@@ -118,8 +125,8 @@ class AdaptationPolicy:
             reasons.append(f"refreshing baseline ({self.baseline.progress:.0%})")
         return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])
 
-    def _smooth(self, logit: float, dt: float) -> None:
-        tau = self.options.slow_tau_s
+    def _smooth(self, logit: float, dt: float, eda_votes: bool) -> None:
+        tau = self.options.slow_tau_s if eda_votes else self.options.windowed_tau_s
         if self._logit is None or tau == 0:
             self._logit = logit
         else:

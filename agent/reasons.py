@@ -71,6 +71,15 @@ PLAIN: dict[str, Plain] = {
     "eeg_faa": Plain("frontal brain activity tilted towards approach", "frontal brain activity tilted towards "
                      "withdrawal", "frontal alpha asymmetry", "diff", "",
                      "right minus left frontal alpha (log); lower goes with negative feelings"),
+    "eeg_theta_frontal_rel": Plain("more concentrating brain rhythm at the forehead",
+                                   "less concentrating brain rhythm at the forehead", "frontal theta share", "pct",
+                                   "", "theta's share of EEG power at the frontal sites: rises with mental effort"),
+    "eeg_alpha_frontal_rel": Plain("more relaxed brain rhythm at the forehead", "less relaxed brain rhythm at the "
+                                   "forehead", "frontal alpha share", "pct", "",
+                                   "alpha's share of EEG power at the frontal sites"),
+    "eeg_alpha_rear_rel": Plain("more relaxed brain rhythm at the sides", "less relaxed brain rhythm at the sides",
+                                "temporal alpha share", "pct", "",
+                                "alpha's share of EEG power at the temporal and posterior sites: falls with effort"),
 }
 MIN_Z = 1.0  # a feature within one baseline spread is not a reason
 

@@ -20,7 +20,7 @@ from agent.ticker import Ticker
 
 
 # Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
-EXTRACT_VERSION = "core-ticker/4"
+EXTRACT_VERSION = "core-ticker/5"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from models.datasets import Dataset
 from models.extract import FeatureTable
 
 STRESS_CODE, REST_CODE = 2, 1  # WESAD
+REST_LIMIT = {"rest_distressed_share": 0.02, "rest_elevated_or_above_share": 0.10}  # the issue's level targets
 
 
 SETTINGS = ""  # TOML the evaluation runs with: empty, the agent's defaults (what ships)
@@ -128,6 +129,7 @@ def levels(lines: list[dict]) -> dict[str, object]:
         out["delay_elevated_s"] = first(["elevated", "distressed"])
         out["stress_distressed_share"] = round(float(np.mean(level[stress] == "distressed")), 4)
     if rest.any():
+        out["rest_ticks"] = int(rest.sum())
         out["rest_distressed_share"] = round(float(np.mean(level[rest] == "distressed")), 4)
         out["rest_elevated_or_above_share"] = round(float(np.mean(np.isin(level[rest], ["elevated", "distressed"]))), 4)
     return out
@@ -152,6 +154,19 @@ def metrics(y: np.ndarray, p: np.ndarray) -> dict[str, object]:
     }
 
 
+def rest_levels(subjects: dict[str, dict]) -> dict[str, object]:
+    """WESAD's rest time at each level: the median subject, pooled over rest ticks, and who is over the limit."""
+    out: dict[str, object] = {}
+    with_rest = {s: e for s, e in subjects.items() if "rest_ticks" in e}
+    ticks = np.array([e["rest_ticks"] for e in with_rest.values()], dtype=float)
+    for k, limit in REST_LIMIT.items():
+        share = np.array([e[k] for e in with_rest.values()], dtype=float)
+        out[f"median_{k}"] = round(float(np.median(share)), 4)
+        out[f"pooled_{k}"] = round(float(share @ ticks / ticks.sum()), 4)
+        out[f"over_limit_{k}"] = [s for s, v in zip(with_rest, share, strict=True) if v > limit]
+    return out
+
+
 def score_subjects(per_subject: dict[str, tuple[np.ndarray, np.ndarray, int, dict]]) -> dict[str, object]:
     """Pooled and per-subject figures from each subject's (y, p, ticks after calibration, level figures)."""
     ys = [v[0] for v in per_subject.values()]
@@ -162,6 +177,9 @@ def score_subjects(per_subject: dict[str, tuple[np.ndarray, np.ndarray, int, dic
         entry: dict[str, object] = {"decided": int(len(ys_)), "coverage": round(len(ys_) / max(after, 1), 4), **lv}
         if len(np.unique(ys_)) == 2:
             entry["macro_f1"] = round(float(f1_score(ys_, ps_ >= 0.5, average="macro")), 4)
+            # where the errors lie: calm ticks called stress, stress ticks called calm
+            entry["false_alarm_share"] = round(float(np.mean(ps_[ys_ == 0] >= 0.5)), 4)
+            entry["missed_share"] = round(float(np.mean(ps_[ys_ == 1] < 0.5)), 4)
         subjects[s] = entry
     f1s = [e["macro_f1"] for e in subjects.values() if "macro_f1" in e]
     out = {
@@ -179,7 +197,6 @@ def score_subjects(per_subject: dict[str, tuple[np.ndarray, np.ndarray, int, dic
         out[f"median_{k}"] = round(float(np.median(vals)), 2) if vals else None
     if lv_keys:
         out["stressors_reaching_distressed"] = sum(e.get("delay_distressed_s") is not None for e in subjects.values())
-        for k in ("rest_distressed_share", "rest_elevated_or_above_share"):
-            out[f"median_{k}"] = round(float(np.median([e[k] for e in subjects.values() if k in e])), 4)
+        out.update(rest_levels(subjects))
     out["per_subject"] = subjects
     return out

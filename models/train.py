@@ -33,7 +33,7 @@ from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
-from models.fit import Rows, augmented, fit_gam, fit_logistic, subject_rows
+from models.fit import Rows, augmented, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import (
     classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks,
 )
@@ -41,7 +41,7 @@ from models.loso import (
 VERSION = "distress-2.0.0"
 OUT = Path(__file__).resolve().parent / "distress"
 SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
-FITS = {"logistic": fit_logistic, "gam": fit_gam}
+FITS = {"logistic": fit_logistic, "gam": fit_gam, "boosted": fit_boosted}
 GAMMA = tuple(f.name for f in FEATURES if "gamma" in f.name)  # mostly muscle at frontal and temporal sites
 # What each evaluation may use: every sensor, or the EEG-only ablations on EEGMAT.
 VIEWS = {
@@ -139,6 +139,9 @@ _SUBJECTS: list[Subject] = []
 def _init(subjects: list[Subject]) -> None:
     global _SUBJECTS
     _SUBJECTS = subjects
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # one fold per core: the boosted trees' OpenMP threads would only contend
 
 
 def loso(subjects: list[Subject], kind: str, view: str, weights: dict[str, float], jobs: int,

@@ -36,7 +36,7 @@ class ModelMetadata(pydantic.BaseModel):
 
     format: int = FORMAT
     model_version: str
-    kind: str  # "logistic" or "gam" (additive, binned): both give exact per-feature contributions
+    kind: str  # "logistic", or "gam"/"boosted" (additive, binned): each gives exact per-feature contributions
     features: tuple[str, ...]
     units: tuple[str, ...]
     groups: tuple[str, ...]  # the quality group of each feature

@@ -19,6 +19,12 @@ whose peak-to-peak exceeds ``blink_ptp_uv`` with most power below 4 Hz).
 
 Frontal alpha asymmetry is ln(alpha right) - ln(alpha left) for the first
 pair present among AF7/AF8 (Muse), F3/F4, Fp1/Fp2 and F7/F8.
+
+Regional shares: mental effort raises theta over the frontal sites and lowers
+alpha over the temporal and posterior ones, which an average over every
+channel blurs. Sites are told by their 10-20 names: frontal Fp, AF, F (not FT);
+rear T, TP, FT, P, O (Muse's TP9/TP10, EEGMAT's T3/T4). A region without a
+clean channel has no value.
 """
 
 from __future__ import annotations
@@ -62,6 +68,9 @@ class EegFeatures:
     absolute_uv2: np.ndarray | None = None  # (channels, bands), NaN-free; zero rows for channels without data
     faa: float | None = None
     clean_channels: int = 0
+    theta_frontal: float | None = None  # theta's share at the frontal sites
+    alpha_frontal: float | None = None
+    alpha_rear: float | None = None  # alpha's share at the temporal and posterior sites
 
 
 class EegProcessor:
@@ -83,7 +92,10 @@ class EegProcessor:
         self._weights = np.column_stack((bands, bands.sum(axis=1)))
         self._low = freq < 4.0
         self._scale = periodogram_scale(self._nseg, fs)
-        self._frontal = np.array([c.upper().startswith(("FP", "AF")) for c in channels])
+        self._frontal = np.array([c.upper().startswith(("FP", "AF")) for c in channels])  # where blinks show
+        self._front_sites = np.array([c.upper().startswith(("FP", "AF", "F")) and not c.upper().startswith("FT")
+                                      for c in channels])
+        self._rear_sites = np.array([c.upper().startswith(("T", "FT", "P", "O")) for c in channels])
         self._pair = self._asymmetry_pair(channels, cfg.asymmetry_pairs)
         nb = len(cfg.bands) + 1
         cap = int(np.ceil(cfg.window_s / cfg.hop_s)) + 8
@@ -197,7 +209,15 @@ class EegProcessor:
             alpha = BAND_NAMES.index("alpha")
             if ok[li] and ok[ri] and mean[li, alpha] > 0 and mean[ri, alpha] > 0:
                 faa = float(np.log(mean[ri, alpha]) - np.log(mean[li, alpha]))
-        return EegFeatures(relative, mean[:, :-1].copy(), faa, int(ok.sum()))
+        share = mean[:, :-1] / np.where(ok, total, 1.0)[:, None]  # (ch, bands); rows of unusable channels unused
+        theta, alpha = BAND_NAMES.index("theta"), BAND_NAMES.index("alpha")
+
+        def regional(sites: np.ndarray, band: int) -> float | None:
+            m = ok & sites
+            return float(share[m, band].mean()) if m.any() else None
+
+        return EegFeatures(relative, mean[:, :-1].copy(), faa, int(ok.sum()), regional(self._front_sites, theta),
+                           regional(self._front_sites, alpha), regional(self._rear_sites, alpha))
 
     def report(self, t: float) -> QualityReport:
         return self.quality.report(t)

@@ -28,6 +28,7 @@ def test_names_are_stable_and_have_units() -> None:
         "hr_bpm", "mean_nn_ms", "sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf",
         "scl_us", "scl_slope_us_per_min", "scr_rate_per_min", "scr_amplitude_us", "scr_rise_s", "scr_recent",
         "eeg_delta_rel", "eeg_theta_rel", "eeg_alpha_rel", "eeg_beta_rel", "eeg_gamma_rel", "eeg_faa",
+        "eeg_theta_frontal_rel", "eeg_alpha_frontal_rel", "eeg_alpha_rear_rel",
     )  # fmt: skip
     assert set(FEATURE_UNITS) == set(FEATURE_NAMES) and {f.group for f in FEATURES} == {"cardiac", "eda", "eeg"}
 

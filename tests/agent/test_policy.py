@@ -113,3 +113,18 @@ def test_level_falls_only_after_dwell_and_below_the_release(model):
     levels = [a.level for a in after]
     assert levels[0] is Level.DISTRESSED
     assert levels.index(Level.CALM) * TICK >= 15 - 5  # dwell counted from entering distressed
+
+
+def test_the_slow_state_smooths_skin_conductance_longer_than_windowed_features(model):
+    """The slow state is an exponential average of the model's logit: over slow_tau_s while an EDA
+    feature votes (it moves tick by tick), over windowed_tau_s while only windowed features do."""
+    for quality, tau in (({"eda": 0.2}, 5.0), ({}, 20.0)):
+        p = policy(model, slow_tau_s=20, windowed_tau_s=5, rise_after_s=0)
+        t = calibrate(p)
+        rest_logit = p._logit
+        out = run(p, t, 10, STRESS, quality=quality)
+        assert p.latest is not None
+        goal = float(np.log(p.latest.distress / (1 - p.latest.distress)))  # the model's own, unsmoothed
+        for n in (4, 20, 40):
+            covered = (np.log(out[n - 1].distress / (1 - out[n - 1].distress)) - rest_logit) / (goal - rest_logit)
+            assert covered == pytest.approx(1 - np.exp(-n * TICK / tau), abs=0.01)

@@ -14,7 +14,7 @@ from agent.features import FEATURE_NAMES, GROUPS
 from agent.replay import build_core, open_recorded, replay
 from models.datasets import EEGMAT, WESAD
 from models.extract import extract
-from models.fit import MEMBERSHIP, Rows, augmented, fit_gam, fit_logistic, subject_rows
+from models.fit import F, MEMBERSHIP, Rows, augmented, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import classify, config_for, decide, deployed, table_ticks
 from models.train import Subject, metadata
 from models.export import write_model
@@ -62,7 +62,7 @@ def test_sensor_dropout_never_removes_every_group():
     assert (rows.z[n:][~copy] == 0).all()
 
 
-@pytest.mark.parametrize("fit", [fit_logistic, fit_gam])
+@pytest.mark.parametrize("fit", [fit_logistic, fit_gam, fit_boosted])
 def test_loso_through_the_core_is_edge_agent_replay(tmp_path: Path, eegmat, fit):
     """A fold's decisions over a cached table equal a real replay of the recording, byte for byte."""
     others, held = eegmat[1:], eegmat[0]
@@ -76,6 +76,26 @@ def test_loso_through_the_core_is_edge_agent_replay(tmp_path: Path, eegmat, fit)
     assert [json.dumps(x, separators=(",", ":")) for x in from_table] == out.getvalue().splitlines()
     y, p, after = classify(from_table, EEGMAT)
     assert len(y) > 0.9 * after and set(np.unique(y)) == {0, 1}
+
+
+def test_boosted_stumps_become_an_exact_additive_model():
+    """The tree candidate, rewritten as tables, gives the ensemble's own logit; an unusable feature adds 0."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(5)
+    n = 6000
+    z = rng.normal(size=(n, F))
+    usable = rng.random((n, F)) < 0.7
+    y = ((z[:, 0] * usable[:, 0] - np.abs(z[:, 9]) * usable[:, 9] + rng.normal(size=n)) > 0).astype(int)
+    m = fit_boosted(Rows(z, usable, y, np.ones(n)))
+    twin = HistGradientBoostingClassifier(
+        max_depth=1, learning_rate=0.1, max_iter=300, max_bins=32, min_samples_leaf=200,
+        l2_regularization=1.0, early_stopping=False, random_state=0,
+    ).fit(np.where(usable, z, np.nan), y)
+    assert np.abs(twin.decision_function(np.where(usable, z, np.nan)) - m.logit(z, usable)).max() < 1e-9
+    assert (m.terms(z, np.zeros_like(usable)) == 0).all()
+    shape_9 = m.table[9]
+    assert shape_9[len(shape_9) // 2] > shape_9[0] and shape_9[len(shape_9) // 2] > shape_9[-1]  # |z| learned
 
 
 def test_wesad_labels_map_to_the_binary_target():

@@ -13,11 +13,12 @@ REST = {
     "scl_us": 2.0, "scl_slope_us_per_min": 0.0, "scr_rate_per_min": 2.0, "scr_amplitude_us": 0.2,
     "scr_rise_s": 2.0, "scr_recent": 0.0,
     "eeg_delta_rel": 0.3, "eeg_theta_rel": 0.2, "eeg_alpha_rel": 0.25, "eeg_beta_rel": 0.2, "eeg_gamma_rel": 0.05,
-    "eeg_faa": 0.0,
+    "eeg_faa": 0.0, "eeg_theta_frontal_rel": 0.2, "eeg_alpha_frontal_rel": 0.2, "eeg_alpha_rear_rel": 0.3,
 }
 STRESS = {**REST, "hr_bpm": 95.0, "mean_nn_ms": 630.0, "rmssd_ms": 18.0, "sdnn_ms": 30.0, "pnn50_pct": 2.0,
           "scl_us": 5.0, "scl_slope_us_per_min": 0.5, "scr_rate_per_min": 8.0, "scr_amplitude_us": 0.6,
-          "eeg_alpha_rel": 0.12, "eeg_beta_rel": 0.33}
+          "eeg_alpha_rel": 0.12, "eeg_beta_rel": 0.33, "eeg_theta_frontal_rel": 0.26, "eeg_alpha_frontal_rel": 0.1,
+          "eeg_alpha_rear_rel": 0.15}
 
 
 def vector(t: float, values: dict[str, float | None], quality: dict[str, float] | None = None,

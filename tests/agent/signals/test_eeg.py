@@ -49,6 +49,26 @@ def test_asymmetry_flips_when_sides_swap() -> None:
     assert a is not None and b == pytest.approx(-a)
 
 
+def test_regional_shares_are_the_sites_own_relative_powers() -> None:
+    """Frontal theta and alpha from the Fp/AF/F sites, rear alpha from T/TP/P/O, on real Muse data."""
+    channels, x = muse()  # TP9, AF7, AF8, TP10
+    x = x[: 30 * 256]
+    f = run(x, channels, chunks12(x.shape[0])).features(30.0)
+    assert f.absolute_uv2 is not None
+    share = f.absolute_uv2 / f.absolute_uv2.sum(axis=1, keepdims=True)
+    theta, alpha = BAND_NAMES.index("theta"), BAND_NAMES.index("alpha")
+    assert f.theta_frontal == pytest.approx(share[[1, 2], theta].mean(), rel=1e-9)
+    assert f.alpha_frontal == pytest.approx(share[[1, 2], alpha].mean(), rel=1e-9)
+    assert f.alpha_rear == pytest.approx(share[[0, 3], alpha].mean(), rel=1e-9)
+
+
+def test_a_region_without_a_channel_has_no_share() -> None:
+    channels, x = muse()
+    x = x[: 20 * 256, [1, 2]]  # the frontal pair alone
+    f = run(x, ("AF7", "AF8"), chunks12(x.shape[0])).features(20.0)
+    assert f.theta_frontal is not None and f.alpha_frontal is not None and f.alpha_rear is None
+
+
 @pytest.mark.parametrize("kind", ["flat", "railed", "blink", "burst"])
 def test_artifacts_are_excluded_and_lower_quality(kind: str) -> None:
     channels, x = muse()
