@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from agent.features import FEATURES, GROUPS
+from agent.core.features import FEATURES, GROUPS
 from models.export import Additive
 
 F = len(FEATURES)

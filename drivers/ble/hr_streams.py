@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from agent.errors import ProtocolError
-from agent.events import Quality
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.base.events import Quality
+from agent.base.stream import Chunk, Modality, StreamSpec
 from drivers.ble.beats import BeatTimeline
 from drivers.ble.hrs import Contact, decode_heart_rate
 

@@ -8,7 +8,7 @@ from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from agent.driver import Discovered
+from agent.base.driver import Discovered
 from agent.errors import ScanUnavailable
 from drivers.ble.bluez_errors import cannot_scan, translate
 

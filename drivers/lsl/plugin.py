@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 import pydantic
 
-from agent.driver import DriverOptions, DriverPlugin
+from agent.base.driver import DriverOptions, DriverPlugin
 
 
 def _no_quotes(value: str | None) -> str | None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 import structlog
 
-from agent.clock import Clock
-from agent.driver import DriverContext
+from agent.base.clock import Clock
+from agent.base.driver import DriverContext
 from drivers.replay.driver import ReplayDriver
 from drivers.replay.plugin import ReplayOptions
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.stream import Chunk
+from agent.base.clock import Clock
+from agent.base.stream import Chunk
 from drivers.replay.recording import Track
 
 CHUNK_S = 0.25

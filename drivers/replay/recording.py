@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.errors import ConfigError, RecordingUnreadable
-from agent.stream import StreamSpec
+from agent.base.stream import StreamSpec
 
 __all__ = ["RecordingUnreadable", "StreamSelection", "Track", "frozen", "seq_from_times"]
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.datasets import data_root
+from agent.base.clock import Clock
+from agent.base.datasets import data_root
 from drivers.shimmer import protocol as p
 from drivers.shimmer.gsr import microsiemens_to_gsr
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 
-from agent.driver import DriverOptions, DriverPlugin
+from agent.base.driver import DriverOptions, DriverPlugin
 
 
 class ShimmerOptions(DriverOptions):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.driver import DriverPlugin
+from agent.base.driver import DriverPlugin
 from drivers.simulated.options import (
     EIGHT_CHANNELS,
     ChestStrapOptions,

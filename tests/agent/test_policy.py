@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.adaptation import Level
-from agent.baseline import BaselineOptions, PatientBaseline
-from agent.features import FEATURES
-from agent.model.runtime import DistressModel
-from agent.policy import AdaptationPolicy, PolicyOptions
+from agent.base.adaptation import Level
+from agent.core.baseline import BaselineOptions, PatientBaseline
+from agent.core.features import FEATURES
+from agent.core.model.runtime import DistressModel
+from agent.core.policy import AdaptationPolicy, PolicyOptions
 from models.export import write_model
 from tests.agent.model.test_runtime import logistic, meta
 from tests.agent.model.vectors import REST, STRESS, vector

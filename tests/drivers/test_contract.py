@@ -13,8 +13,8 @@ from importlib import metadata
 import pydantic
 import pytest
 
-from agent.clock import Clock
-from agent.driver import Driver, DriverContext, DriverOptions, DriverPlugin, Registry, bound_logger
+from agent.base.clock import Clock
+from agent.base.driver import Driver, DriverContext, DriverOptions, DriverPlugin, Registry, bound_logger
 
 REGISTRY = Registry()
 NAMES = REGISTRY.names()
