@@ -16,32 +16,15 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from agent.runtime import statusfile
-from agent.base.clock import Clock
-from agent.config import AgentConfig
 from agent.errors import SyncError
 from agent.commands.provision.checks import check_tls_files, probe_broker
 from agent.commands.selftest.model import check_model
 from agent.commands.selftest.protection import check_protection
 from agent.commands.selftest.sensors import check_sensor
-from agent.commands.selftest.step import Step
+from agent.commands.selftest.step import Check, Context, Step
 from agent.outputs.sync.mqtt import SyncAuthError
-
-
-@dataclass
-class Context:
-    config: AgentConfig
-    seconds: float = 5.0
-    min_free_mb: float = 500.0
-    broker_timeout_s: float = 10.0
-    clock: Clock = field(default_factory=Clock)
-    progress: Callable[[str], None] = lambda _: None
-
-
-Check = Callable[[Context], Awaitable[list[Step]]]
 
 
 async def check_sensors(ctx: Context) -> list[Step]:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agent.errors import ModelError
 from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
-from agent.commands.selftest.step import Step
+from agent.commands.selftest.step import Context, Step
 from agent.core.signals.quality import QualityReport
-
-if TYPE_CHECKING:
-    from agent.commands.selftest import Context
 
 RUNS = 200
 BUDGET_MS = 5.0  # the whole tick's budget; one inference must be a small part of it

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from agent.commands.protection import broker_certificate_warnings, static_warnings
-from agent.commands.selftest.step import Step
-
-if TYPE_CHECKING:
-    from agent.commands.selftest import Context
+from agent.commands.selftest.step import Context, Step
 
 
 async def check_protection(ctx: Context) -> list[Step]:

@@ -1,8 +1,22 @@
-"""One result of the self-test: what was checked, how it went, what was measured, how to fix it."""
+"""What every check shares: the :class:`Context` it runs in and the :class:`Step` results it returns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from agent.base.clock import Clock
+from agent.config import AgentConfig
+
+
+@dataclass
+class Context:
+    config: AgentConfig
+    seconds: float = 5.0
+    min_free_mb: float = 500.0
+    broker_timeout_s: float = 10.0
+    clock: Clock = field(default_factory=Clock)
+    progress: Callable[[str], None] = lambda _: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +29,6 @@ class Step:
 
     def as_dict(self) -> dict[str, str]:
         return {"name": self.name, "status": self.status, "figure": self.figure, "detail": self.detail, "fix": self.fix}
+
+
+Check = Callable[[Context], Awaitable[list[Step]]]
