@@ -51,8 +51,8 @@ class Recorded(Protocol):
 
 
 def format_names(registry: Registry | None = None) -> list[str]:
-    """The recording formats the installed replay driver knows ("auto" first)."""
-    options = (registry or Registry()).plugin("replay").options
+    """The recording formats the installed recording player knows ("auto" first)."""
+    options = (registry or Registry()).recording_player().options
     return list(get_args(options.model_fields["format"].annotation))
 
 
@@ -60,7 +60,7 @@ def open_recorded(source: Path, fmt: str = "auto", *, registry: Registry | None 
                   chunk_s: float | None = None, start_s: float = 0.0, duration_s: float | None = None,
                   streams: tuple[str, ...] | None = None, device_id: str = DEVICE_ID) -> Recorded:
     """Open ``source`` for replay; RecordingUnreadable or ConfigError name the file and the problem."""
-    plugin = (registry or Registry()).plugin("replay")
+    plugin = (registry or Registry()).recording_player()
     options = plugin.options.model_validate(
         {"path": source, "format": fmt, "speed": "max", "start_s": start_s, "duration_s": duration_s,
          "streams": streams}

@@ -19,7 +19,7 @@ import importlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, Self, runtime_checkable
 
 import pydantic
 import structlog
@@ -30,6 +30,11 @@ from agent.base.events import Quality
 from agent.base.stream import Chunk
 
 ENTRY_POINT_GROUP = "edge_agent.drivers"
+
+# What a driver talks to, as provisioning and ``edge-agent scan`` / ``check`` need to know it:
+# "none" is a simulated or recorded device (never scanned for, nothing to pair); a
+# "bluetooth-serial" device named by its Bluetooth address is bound to /dev/rfcommN.
+Hardware = Literal["ble", "bluetooth-serial", "serial", "network", "other", "none"]
 
 
 class DriverOptions(pydantic.BaseModel):
@@ -56,6 +61,9 @@ class Discovered:
     address: str
     rssi: int | None = None
     details: str = ""
+    # The options that select this device, when its address alone does not (a shared stream name
+    # pinned to its source); empty: the address goes into the driver's ``target_option``.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -85,7 +93,12 @@ class DriverPlugin:
     ``target`` is ``"module:Class"``; ``extra`` is the pip extra that brings
     its library (None when it needs nothing beyond the core); ``example`` is
     a valid options table, shown by ``edge-agent drivers`` and checked by the
-    driver contract test.
+    driver contract test (:func:`agent.testing.check_driver`).
+
+    The rest is what provisioning needs, so that no driver's name appears in
+    the agent: what hardware it talks to, which option names the device
+    (``--sensor DRIVER=TARGET`` sets it), the sensor id to suggest, and whether
+    its class also opens recordings for ``edge-agent replay``.
     """
 
     name: str
@@ -94,6 +107,16 @@ class DriverPlugin:
     target: str
     extra: str | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
+    hardware: Hardware = "other"
+    target_option: str | None = None  # the option ``--sensor DRIVER=TARGET`` and a scan result set
+    address_option: str | None = None  # the option set instead when TARGET is a Bluetooth address
+    id_hint: str | None = None  # default: the driver's name
+    # The class has ``recorded(options, device_id, chunk_s)``: the recording's streams, no clock.
+    plays_recordings: bool = False
+
+    @property
+    def is_hardware(self) -> bool:
+        return self.hardware != "none"
 
     def load(self) -> DriverClass:
         module_name, _, attr = self.target.partition(":")
@@ -117,6 +140,17 @@ class Registry:
 
     def names(self) -> list[str]:
         return sorted(self._eps)
+
+    def recording_player(self) -> DriverPlugin:
+        """The installed driver that opens recordings for ``edge-agent replay`` (the first by name)."""
+        for name in self.names():
+            try:
+                plugin = self.plugin(name)
+            except DriverUnavailable:
+                continue
+            if plugin.plays_recordings:
+                return plugin
+        raise DriverUnavailable("(a recording player)", None, "no installed driver has plays_recordings=True")
 
     def plugin(self, name: str) -> DriverPlugin:
         """The plugin for ``name``; KeyError if no such driver is installed."""

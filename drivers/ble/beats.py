@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.base.clock import DeviceClock
+from agent.plugin import DeviceClock
 from drivers.ble.hrs import RR_UNITS_PER_S
 
 MIN_RR_S = 0.2  # 300 bpm

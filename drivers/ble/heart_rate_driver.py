@@ -12,9 +12,7 @@ from typing import ClassVar
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from agent.base.driver import Discovered, DriverContext
-from agent.base.events import Quality
-from agent.base.stream import Chunk
+from agent.plugin import Chunk, Discovered, DriverContext, Quality
 from drivers.ble.driver_base import BleDriverBase
 from drivers.ble.link import Notification
 from drivers.ble.options import HeartRateOptions

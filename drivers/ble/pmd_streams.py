@@ -16,9 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.base.clock import DeviceClock
-from agent.errors import ProtocolError
-from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.plugin import Chunk, DeviceClock, Modality, ProtocolError, StreamSpec
 from drivers.ble.pmd import Measurement, decode_frame
 
 ECG_SPEC = StreamSpec("ecg", Modality.ECG, ("ecg",), "uV", 130.0)

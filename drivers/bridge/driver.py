@@ -17,11 +17,20 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import serial.tools.list_ports
 
-from agent.base.clock import DeviceClock
-from agent.base.driver import Discovered, DriverContext, DriverOptions
-from agent.errors import ConfigError, DeviceError, DeviceNotFound, ProtocolError
-from agent.base.events import Quality
-from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.plugin import (
+    Chunk,
+    ConfigError,
+    DeviceClock,
+    DeviceError,
+    DeviceNotFound,
+    Discovered,
+    DriverContext,
+    DriverOptions,
+    Modality,
+    ProtocolError,
+    Quality,
+    StreamSpec,
+)
 from drivers.bridge import messages as msg
 from drivers.bridge.framing import FrameDecoder
 from drivers.bridge.plugin import BridgeOptions

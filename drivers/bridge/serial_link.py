@@ -18,9 +18,7 @@ from typing import Any
 
 import serial
 
-from agent.base.clock import Clock
-from agent.errors import DeviceDisconnected, DeviceError, DeviceNotFound
-from agent.base.queues import BoundedQueue, Overflow
+from agent.plugin import BoundedQueue, Clock, DeviceDisconnected, DeviceError, DeviceNotFound, Overflow
 
 _READ_TIMEOUT_S = 0.2  # how long close() may wait for the reader to notice
 # After the first bytes of a burst, wait this long (in the reader thread) and

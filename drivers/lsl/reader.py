@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.base.clock import Clock
-from agent.base.stream import Chunk
+from agent.plugin import Chunk, Clock
 from drivers.lsl.layout import Layout
 from drivers.lsl.lib import LostError, pylsl
 from drivers.lsl.timeline import Timeline, to_agent_time

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import pydantic
 
-from agent.base.driver import DriverOptions, DriverPlugin
+from agent.plugin import DriverOptions, DriverPlugin
 
 Positive = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False)]
@@ -56,5 +56,8 @@ REPLAY = DriverPlugin(
     options=ReplayOptions,
     target="drivers.replay.driver:ReplayDriver",
     extra=None,
+    hardware="none",
+    target_option="path",
+    plays_recordings=True,
     example={"path": "wesad-wrist/S5_wrist.npz", "speed": 1.0},
 )

@@ -17,11 +17,19 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import serial.tools.list_ports
 
-from agent.base.clock import DeviceClock
-from agent.base.driver import Discovered, DriverContext, DriverOptions
-from agent.errors import DeviceError, DeviceNotFound, ProtocolError
-from agent.base.events import Quality
-from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.plugin import (
+    Chunk,
+    DeviceClock,
+    DeviceError,
+    DeviceNotFound,
+    Discovered,
+    DriverContext,
+    DriverOptions,
+    Modality,
+    ProtocolError,
+    Quality,
+    StreamSpec,
+)
 from drivers.bridge.serial_link import SerialLink
 from drivers.shimmer import protocol as p
 from drivers.shimmer.gsr import gsr_to_microsiemens

@@ -17,7 +17,6 @@ import click
 from agent.commands.cli.params import FiniteRange
 from agent import config as agent_config
 from agent.runtime import logs
-from agent.commands.cli.scan import is_hardware
 from agent.base.clock import Clock
 from agent.base.driver import Registry
 from agent.errors import ConfigError
@@ -55,11 +54,11 @@ def config_step(config: agent_config.AgentConfig) -> Step:
 
 def simulated(step: Step, config: agent_config.AgentConfig) -> Step:
     """A simulated sensor that streams proves the agent works, not that any hardware does: say so."""
-    drivers = {f"sensor {d.device_id}": d.plugin.name for d in config.devices}
-    driver = drivers.get(step.name)
-    if driver is None or is_hardware(driver) or step.status != "pass":
+    plugins = {f"sensor {d.device_id}": d.plugin for d in config.devices}
+    plugin = plugins.get(step.name)
+    if plugin is None or plugin.is_hardware or step.status != "pass":
         return step
-    return Step(step.name, "warn", step.figure, f"SIMULATED sensor ({driver}): this tests the agent, not hardware",
+    return Step(step.name, "warn", step.figure, f"SIMULATED sensor ({plugin.name}): this tests the agent, not hardware",
                 "pair the real sensors: edge-agent scan, then edge-agent provision --sensor ...")
 
 

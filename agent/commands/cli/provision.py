@@ -33,7 +33,7 @@ def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict
     tables: dict[str, dict[str, Any]] = {}
     for text in flags:
         device_id, driver, target = pairing.parse_flag(text)
-        device_id = device_id or pairing.default_id(driver, set(tables))
+        device_id = device_id or pairing.default_id(registry, driver, set(tables))
         table: dict[str, Any] = {"driver": driver}
         try:
             table.update(pairing.target_options(registry.plugin(driver), target))

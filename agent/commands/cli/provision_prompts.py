@@ -63,7 +63,7 @@ def pem_file(kind: str, *, optional: bool = True):
 def sensor_table(text: str, registry: Registry, taken: set[str]) -> tuple[str, dict[str, Any]]:
     """``[ID:]DRIVER=TARGET`` typed by hand, validated as the agent will validate it."""
     device_id, driver, target = pairing.parse_flag(text)
-    device_id = device_id or pairing.default_id(driver, taken)
+    device_id = device_id or pairing.default_id(registry, driver, taken)
     table: dict[str, Any] = {"driver": driver}
     try:
         table.update(pairing.target_options(registry.plugin(driver), target))
@@ -122,7 +122,7 @@ def _hostname_id() -> str:
 def pair(registry: Registry, scan_drivers: tuple[str, ...], timeout_s: float) -> dict[str, dict[str, Any]]:
     tables: dict[str, dict[str, Any]] = {}
     if click.confirm("Scan for sensors now (BLE straps with RSSI, serial ports, LSL streams)?", default=True):
-        names = list(scan_drivers) or [n for n in registry.names() if is_hardware(n)]
+        names = list(scan_drivers) or [n for n in registry.names() if is_hardware(registry, n)]
         results = asyncio.run(scan_all(registry, names, timeout_s, lambda line: click.echo(line, err=True)))
         found: list[Discovered] = [d for r in results for d in r.found]
         for i, d in enumerate(found, 1):
@@ -144,7 +144,7 @@ def pair(registry: Registry, scan_drivers: tuple[str, ...], timeout_s: float) ->
             for n in picked:
                 d = found[n - 1]
                 device_id = click.prompt(f"Id for {d.name or d.address}",
-                                         default=pairing.default_id(d.driver, set(tables)),
+                                         default=pairing.default_id(registry, d.driver, set(tables)),
                                          value_proc=lambda t: _sensor_id(t, set(tables)))
                 tables[device_id] = {"driver": d.driver, **pairing.discovered_options(registry.plugin(d.driver), d)}
     while True:

@@ -104,9 +104,9 @@ def _progress(total_s: float):  # noqa: ANN202
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+    with Progress(TextColumn("replaying"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
                   TimeRemainingColumn(), transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task("replay", total=max(total_s, 1e-9))
+        task = bar.add_task("recording", total=max(total_s, 1e-9))
         yield lambda t: bar.update(task, completed=min(t, total_s))
 
 

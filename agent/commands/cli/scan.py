@@ -27,8 +27,12 @@ from agent.errors import EX_UNAVAILABLE, AgentError, DriverUnavailable, ScanUnav
 _GRACE_S = 5.0  # beyond the scan timeout, for a driver's own set-up and tear-down
 
 
-def is_hardware(name: str) -> bool:
-    return not (name.startswith("sim-") or name == "replay")
+def is_hardware(registry: Registry, name: str) -> bool:
+    """Whether ``name`` talks to hardware (scan looks for it); a driver that cannot load is shown as unavailable."""
+    try:
+        return registry.plugin(name).is_hardware
+    except (KeyError, DriverUnavailable):
+        return True
 
 
 @dataclass
@@ -132,7 +136,7 @@ def pick_names(registry: Registry, drivers: tuple[str, ...], include_all: bool) 
                                  param_hint="--driver")
     if drivers:
         return list(drivers)
-    return [n for n in installed if include_all or is_hardware(n)]
+    return [n for n in installed if include_all or is_hardware(registry, n)]
 
 
 @click.command()

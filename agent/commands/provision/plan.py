@@ -136,7 +136,7 @@ async def provision(req: ProvisionRequest, root: Path, registry: Registry, *, of
     if problems:
         raise ProvisionFailed(problems)
     devices = {k: dict(v) for k, v in req.sensors.items()} if req.sensors else dict(base.get("devices", {}))
-    bindings = pairing.bind_rfcomm(devices)
+    bindings = pairing.bind_rfcomm(registry, devices)
     owner = service_owner(root)
     outcome = Outcome(layout.config, None, owner)
     if not devices:

@@ -1,11 +1,12 @@
 """Pairing: from ``--sensor`` flags or scan results to ``[devices.ID]`` tables, validated.
 
-``--sensor [ID:]DRIVER[=TARGET]``: TARGET goes into the option that names
-the device for that driver: a Bluetooth address (or an advertised name) for
-BLE straps, a port for serial devices, a stream name for LSL, a path for
-replay. A Shimmer given by its Bluetooth address gets an rfcomm binding:
-``/dev/rfcommN`` bound by ``edge-agent-rfcomm@N.service`` before the agent
-starts (see docs/operations.md).
+``--sensor [ID:]DRIVER[=TARGET]``: TARGET goes into the option the driver
+declares as naming the device (``DriverPlugin.target_option``): a Bluetooth
+address (or an advertised name) for BLE straps, a port for serial devices, a
+stream name for LSL, a path for a recording. A Bluetooth serial device
+(``hardware="bluetooth-serial"``) given by its Bluetooth address gets an rfcomm
+binding: ``/dev/rfcommN`` bound by ``edge-agent-rfcomm@N.service`` before the
+agent starts (see docs/operations.md). No driver is known here by name.
 """
 
 from __future__ import annotations
@@ -47,30 +48,28 @@ def target_options(plugin: DriverPlugin, target: str | None) -> dict[str, Any]:
     """The options that point ``plugin`` at ``target``."""
     if target is None:
         return {}
-    fields = plugin.options.model_fields
-    if "address" in fields and _MAC.fullmatch(target):
-        return {"address": target.upper().replace("-", ":")}
-    for key in ("port", "path", "name", "address", "source_id"):
-        if key in fields:
-            return {key: target}
-    return {"target": target}  # no such option: validation names the driver's real keys
+    if plugin.address_option is not None and _MAC.fullmatch(target):
+        return {plugin.address_option: target.upper().replace("-", ":")}
+    if plugin.target_option is None:
+        return {"target": target}  # nothing names its device: validation names the driver's real keys
+    return {plugin.target_option: target}
 
 
 def discovered_options(plugin: DriverPlugin, found: Discovered) -> dict[str, Any]:
     """The options for a device picked from a scan."""
-    fields = plugin.options.model_fields
-    if found.address.startswith("sim:"):
+    if found.options:
+        return dict(found.options)
+    if plugin.target_option is None:  # a simulated device: nothing to point at
         return {}
-    if "source_id" in fields and "name" in fields:  # LSL: the stream name, pinned to its source when it has one
-        opts: dict[str, Any] = {"name": found.name}
-        if "@" not in found.address:
-            opts["source_id"] = found.address
-        return opts
     return target_options(plugin, found.address)
 
 
-def default_id(driver: str, taken: set[str]) -> str:
-    base = driver.removeprefix("sim-")
+def default_id(registry: Registry, driver: str, taken: set[str]) -> str:
+    """The sensor id to suggest: the driver's ``id_hint`` (else its name), made unique."""
+    try:
+        base = registry.plugin(driver).id_hint or driver
+    except (KeyError, DriverUnavailable):
+        base = driver  # validation reports the driver
     name, n = base, 2
     while name in taken:
         name, n = f"{base}-{n}", n + 1
@@ -112,20 +111,31 @@ def validate(registry: Registry, sensors: dict[str, dict[str, Any]]) -> list[Pro
     return problems
 
 
-def bind_rfcomm(sensors: dict[str, dict[str, Any]]) -> list[RfcommBinding]:
-    """Give every Shimmer named by a Bluetooth address an rfcomm device; rewrites its ``port``."""
+def _rfcomm_option(registry: Registry, table: dict[str, Any]) -> str | None:
+    """The option naming a Bluetooth serial device's port, for a sensor whose driver talks to one."""
+    try:
+        plugin = registry.plugin(str(table.get("driver")))
+    except (KeyError, DriverUnavailable):
+        return None
+    return plugin.target_option if plugin.hardware == "bluetooth-serial" else None
+
+
+def bind_rfcomm(registry: Registry, sensors: dict[str, dict[str, Any]]) -> list[RfcommBinding]:
+    """Give every Bluetooth serial device named by its address an rfcomm device; rewrites its port option."""
     bindings = []
-    used = {int(m.group(1)) for t in sensors.values()
-            if isinstance(t.get("port"), str) and (m := re.fullmatch(r"/dev/rfcomm(\d+)", t["port"]))}
+    options = {device_id: _rfcomm_option(registry, table) for device_id, table in sensors.items()}
+    used = {int(m.group(1)) for device_id, t in sensors.items() if (key := options[device_id])
+            and isinstance(t.get(key), str) and (m := re.fullmatch(r"/dev/rfcomm(\d+)", t[key]))}
     index = 0
-    for table in sensors.values():
-        port = table.get("port")
-        if table.get("driver") != "shimmer-gsr" or not isinstance(port, str) or not _MAC.fullmatch(port):
+    for device_id, table in sensors.items():
+        key = options[device_id]
+        port = table.get(key) if key else None
+        if key is None or not isinstance(port, str) or not _MAC.fullmatch(port):
             continue
         while index in used:
             index += 1
         binding = RfcommBinding(index, port.upper().replace("-", ":"))
         used.add(index)
         bindings.append(binding)
-        table["port"] = binding.device
+        table[key] = binding.device
     return bindings
