@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 import structlog
 
 from agent.runtime import statusfile
 from agent.runtime.notify import Notifier
 from agent.runtime.status import DeviceState, DeviceStatus
-
-# The running agent (agent.app.Agent), read only; typed loosely because agent.app imports this module.
-Agent = Any
+from agent.runtime.running import RunningAgent as Agent
 
 log = structlog.get_logger("edge_agent.service")
 

@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import __version__
-
-# The running agent (agent.app.Agent), read only; typed loosely because agent.app imports this module.
-Agent = Any
+from agent.runtime.running import RunningAgent as Agent
 
 FILENAME = "status.json"
 STALE_AFTER_S = 5.0  # written every second: five missed writes mean it is not running (or hung)

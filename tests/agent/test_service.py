@@ -13,6 +13,7 @@ from agent.runtime import statusfile
 from agent.base.clock import Clock
 from agent.config import AgentConfig, AgentSection, FileConfig
 from agent.runtime.notify import Notifier
+from agent.runtime.running import RunningAgent
 from agent.runtime.service import ServiceLoop
 from agent.runtime.status import DeviceState
 from agent.runtime.supervisor import DeviceSpec, SupervisorOptions
@@ -129,3 +130,9 @@ async def test_the_status_file_is_written_atomically_and_says_stopped_at_the_end
     assert reading.data["state"] == "stopped" and not reading.live
     assert "stopped" in reading.problem
     assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temporary files left behind
+
+
+def test_the_agent_has_everything_the_service_loop_and_status_file_read(tmp_path: Path) -> None:
+    agent = make_agent(tmp_path, [])
+    missing = [name for name in RunningAgent.__annotations__ if not hasattr(agent, name)]
+    assert not missing
