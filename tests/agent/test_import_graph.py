@@ -77,6 +77,26 @@ def test_the_cycle_finder_finds_a_cycle():
     assert import_graph.cycles(graph) == [["a", "b", "c", "a"]]
 
 
+def test_no_two_packages_of_the_agent_import_each_other():
+    """Coarser than modules: ``agent.outputs.sync`` and ``agent.backend`` may not lean on each other, even
+    through different modules (a harness in a product package used to do that). Import-time edges."""
+    graph = import_graph.build(("agent",))
+    files = import_graph.modules(("agent",))
+
+    def package(module: str) -> str:  # a module at the root (agent.app) stands for itself
+        parent = module.rpartition(".")[0]
+        return module if files[module].name == "__init__.py" or parent == "agent" else parent
+
+    packages: dict[str, list[import_graph.Edge]] = {}
+    for module, edges in graph.items():
+        out = packages.setdefault(package(module), [])
+        for edge in edges:
+            if edge.target in files and not edge.typing_only and package(edge.target) != package(module):
+                out.append(import_graph.Edge(package(edge.target), edge.line, False))
+    found = import_graph.cycles(packages)
+    assert not found, "packages importing each other:\n" + "\n".join("  " + " -> ".join(c) for c in found)
+
+
 def test_stages_import_only_downwards():
     graph = import_graph.build()
     upwards = [f"{module} (stage {_stage(module)}) imports {edge.target} (stage {_stage(edge.target)}), line {edge.line}"
