@@ -27,6 +27,7 @@ import pydantic
 import structlog
 
 from agent.errors import ConfigError
+from agent.core.feature_specs import FEATURES
 from agent.core.features import FEATURE_NAMES, FeatureVector
 
 log = structlog.get_logger("edge_agent.baseline")
@@ -34,22 +35,11 @@ log = structlog.get_logger("edge_agent.baseline")
 NORMALISATION = "baseline-z/2"  # bump when the floors, the formula or the anchoring change: models record it
 Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
-# Smallest spread per feature, in its unit: a change below it is not a change worth a decision.
-ABSOLUTE_FLOOR: dict[str, float] = {
-    "hr_bpm": 2.0, "mean_nn_ms": 20.0, "sdnn_ms": 5.0, "rmssd_ms": 5.0, "pnn50_pct": 3.0,
-    "lf_ms2": 100.0, "hf_ms2": 100.0, "lf_hf": 0.3,
-    "scl_us": 0.1, "scl_slope_us_per_min": 0.05, "scr_rate_per_min": 1.0, "scr_amplitude_us": 0.05,
-    "scr_rise_s": 0.5, "scr_recent": 0.5,
-    "eeg_faa": 0.1,
-}
-_DEFAULT_FLOOR = 0.02  # relative EEG band powers (fractions)
-# Which way a feature moves when a person calms down: -1 it falls, +1 it rises. Only these
-# are re-anchored (see Anchor); the rest keep their calibrated level.
-CALM_DIRECTION: dict[str, int] = {
-    "hr_bpm": -1, "mean_nn_ms": 1, "rmssd_ms": 1, "pnn50_pct": 1, "hf_ms2": 1,
-    "scl_us": -1, "scr_rate_per_min": -1, "scr_amplitude_us": -1,
-}
-FLOORS = np.array([ABSOLUTE_FLOOR.get(n, _DEFAULT_FLOOR) for n in FEATURE_NAMES], dtype=np.float64)
+# Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.
+FLOORS = np.array([f.floor for f in FEATURES], dtype=np.float64)
+# Which way a feature moves when a person calms down (FeatureSpec.calm): -1 it falls, +1 it rises.
+# Only these are re-anchored (see Anchor); the rest keep their calibrated level.
+CALM_DIRECTION: dict[str, int] = {f.name: f.calm for f in FEATURES if f.calm}
 
 
 class BaselineOptions(pydantic.BaseModel):
@@ -308,7 +298,7 @@ class PatientBaseline:
         return True
 
 
-_CALM = np.array([CALM_DIRECTION.get(n, 0) for n in FEATURE_NAMES], dtype=np.float64)
+_CALM = np.array([f.calm for f in FEATURES], dtype=np.float64)
 
 
 class Anchor:

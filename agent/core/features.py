@@ -3,7 +3,7 @@
 ``FeatureExtractor`` owns one streaming processor per stream (routed by the
 stream's modality), takes chunks and device events as they come, and at
 each tick (4 Hz by default) assembles a ``FeatureVector``: a fixed, ordered
-set of named features (``FEATURE_NAMES``, units in ``FEATURE_UNITS``), an
+set of named features (``FEATURE_NAMES``, from :mod:`agent.core.feature_specs`), an
 availability flag per feature, and a quality report per modality group.
 An unavailable feature has value 0.0 and ``available`` False, so no NaN or
 infinity ever leaves this module. Training code calls the same extractor on
@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.base.events import DeviceEvent, Gap, Quality
+from agent.core.feature_specs import FEATURES, GROUPS
 from agent.core.signals.cardiac import CardiacConfig, CardiacProcessor
 from agent.core.signals.eda import EdaConfig, EdaProcessor
 from agent.core.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
@@ -25,35 +26,8 @@ from agent.core.signals.motion import MotionProcessor
 from agent.core.signals.quality import QualityReport
 from agent.base.stream import Chunk, Modality
 
-
-@dataclass(frozen=True, slots=True)
-class FeatureSpec:
-    name: str
-    unit: str
-    group: str  # "cardiac", "eda" or "eeg": the quality report that vouches for it
-
-
-FEATURES: tuple[FeatureSpec, ...] = (
-    FeatureSpec("hr_bpm", "bpm", "cardiac"),  # last 10 s: the fast path
-    FeatureSpec("mean_nn_ms", "ms", "cardiac"),
-    FeatureSpec("sdnn_ms", "ms", "cardiac"),
-    FeatureSpec("rmssd_ms", "ms", "cardiac"),
-    FeatureSpec("pnn50_pct", "%", "cardiac"),
-    FeatureSpec("lf_ms2", "ms^2", "cardiac"),
-    FeatureSpec("hf_ms2", "ms^2", "cardiac"),
-    FeatureSpec("lf_hf", "ratio", "cardiac"),
-    FeatureSpec("scl_us", "uS", "eda"),
-    FeatureSpec("scl_slope_us_per_min", "uS/min", "eda"),
-    FeatureSpec("scr_rate_per_min", "1/min", "eda"),
-    FeatureSpec("scr_amplitude_us", "uS", "eda"),
-    FeatureSpec("scr_rise_s", "s", "eda"),
-    FeatureSpec("scr_recent", "count", "eda"),  # SCR onsets in the last 10 s: the fast path
-    *(FeatureSpec(f"eeg_{band}_rel", "fraction", "eeg") for band in BAND_NAMES),
-    FeatureSpec("eeg_faa", "ln(uV^2/uV^2)", "eeg"),
-)
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}
-GROUPS: tuple[str, ...] = ("cardiac", "eda", "eeg")
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 # when two streams can feed a group, prefer the more precise one at equal quality
