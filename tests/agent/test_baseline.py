@@ -1,4 +1,4 @@
-"""Calibration, the stored profile and normalisation (agent/baseline.py)."""
+"""Calibration, the stored profile and normalisation (agent/core/baseline.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The adaptation policy: hold, gating, two speeds, hysteresis and rate limits (agent/policy.py)."""
+"""The adaptation policy: hold, gating, two speeds, hysteresis and rate limits (agent/core/policy.py)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ RATE_TOLERANCE = 0.10  # a measured rate this far off its nominal one is worth a
 MIN_SAMPLES = 10  # each stream is judged over at least this many samples at its nominal rate...
 MAX_WINDOW_S = 60.0  # ...but never for longer than this, nor past a silence of first_chunk_timeout_s
 
-# Quality reasons (agent/signals/quality.py) and what a technician can do about each.
+# Quality reasons (agent/core/signals/quality.py) and what a technician can do about each.
 _FIXES = (
     ("device:", "the sensor itself reports a problem (no skin contact?): moisten the electrodes and reseat it"),
     ("flatline", "the signal is flat: is the sensor on the skin, switched on, its lead attached?"),
