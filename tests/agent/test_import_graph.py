@@ -108,7 +108,9 @@ def test_stages_import_only_downwards():
 
 def test_drivers_import_the_agent_only_through_its_plugin_contract():
     graph = import_graph.build()
-    allowed = {"agent", "agent.plugin", "agent.testing"}
+    # agent.errors too: it needs only the standard library, so a module that must run without the
+    # agent's dependencies (drivers/lsl/netconfig.py, run by systemd/install.sh) can still raise ConfigError
+    allowed = {"agent", "agent.plugin", "agent.testing", "agent.errors"}
     reaching = [f"{module} imports {edge.target}, line {edge.line}"
                 for module, edges in graph.items() if module.startswith("drivers")
                 for edge in edges if edge.target.startswith("agent") and edge.target not in allowed]
