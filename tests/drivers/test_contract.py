@@ -104,6 +104,14 @@ class Backwards(Ticks):
     SEQS: ClassVar[list[int]] = [0, 5, 3]
 
 
+class Rewinding(Ticks):
+    """Its seq runs on, but each chunk's times start again at zero."""
+
+    async def chunks(self) -> AsyncIterator[Chunk]:
+        for seq in self.SEQS:
+            yield Chunk(self.context.device_id, TICK, seq, np.arange(5) / 10.0, np.zeros(5))
+
+
 GOOD = DriverPlugin(name="ticks", summary="test ticks", options=TickOptions, target=f"{__name__}:Ticks",
                     hardware="serial", target_option="port")
 
@@ -120,13 +128,15 @@ def test_the_checker_passes_a_driver_that_keeps_the_contract():
     ({"name": "Ticks!"}, "name 'Ticks!'"),
     ({"id_hint": "no spaces"}, "id_hint 'no spaces'"),
     ({"plays_recordings": True}, "no recorded(options, device_id, chunk_s)"),
-    ({"target": f"{__name__}:Backwards", "hardware": "none"}, None),  # the class is fine until it streams
+    # classes that are fine until they stream
+    ({"target": f"{__name__}:Backwards"}, "seq went back"),
+    ({"target": f"{__name__}:Rewinding"}, "sample times go backwards"),
 ])
 def test_the_checker_names_each_breach(change, breach):
     plugin = replace(GOOD, **change)
-    if breach is None:
+    if change.get("target"):
         check_driver(plugin)
-        with pytest.raises(DriverContractError, match="seq went back"):
+        with pytest.raises(DriverContractError, match=re.escape(breach)):
             check_driver(plugin, chunks=5)
         return
     with pytest.raises(DriverContractError, match=re.escape(breach)):
