@@ -1,6 +1,12 @@
-"""vr-edge-agent core: contracts, clock, supervisor and pipeline stages.
+"""vr-edge-agent: sensors in through driver plugins, adaptation signals out, summaries to the cloud.
 
-The core never imports ``drivers``: drivers register themselves through the
+The packages follow the data (docs/architecture.md): ``base`` (what every stage stands on),
+``core`` (signals → features → baseline → model → policy, deterministic), ``outputs`` (VR link,
+summaries, outbox, sync), ``runtime`` (what feeds the core live), ``backend`` (the consumer, never
+on a headset) and ``commands`` (``edge-agent``). Here at the root: what a driver author imports
+(``plugin``, ``testing``), ``errors``, ``config``, and what an embedder runs (``app``, ``replay``).
+
+The agent never imports ``drivers``: drivers register themselves through the
 ``edge_agent.drivers`` entry-point group, exactly as third-party plugins do.
 """
 

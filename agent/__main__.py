@@ -1,3 +1,3 @@
-from agent.cli.main import main
+from agent.commands.cli.main import main
 
 main()

@@ -15,30 +15,30 @@ from pathlib import Path
 
 import structlog
 
-from agent.analysis import Analysis
-from agent.core import Core, Decision
-from agent.clock import Clock
+from agent.runtime.analysis import Analysis
+from agent.core.engine import Core, Decision
+from agent.base.clock import Clock
 from agent.config import AgentConfig
 from agent.errors import ConfigError
-from agent.features import FeatureExtractor
-from agent.outbox import AsyncOutbox, OutboxOptions
-from agent.pipeline import Pipeline
-from agent.baseline import PatientBaseline, ProfileStore
-from agent.updates.hook import open_models
-from agent.updates.slot import SlotSwitch
-from agent.policy import AdaptationPolicy
-from agent.queues import BoundedQueue, Overflow, QueueClosed
-from agent.session import SessionEvent
-from agent.stream import Chunk
-from agent.reporting import SummaryRecorder, health_devices, vr_status
-from agent.service import ServiceLoop
-from agent.summaries.health import device_health
-from agent.summaries.records import SessionSummary, SummaryRecord
-from agent.supervisor import Reading, Supervisor
-from agent.sync.worker import SyncWorker
-from agent.sync.writer import RecordWriter
-from agent.vrlink.recording import EventJournal
-from agent.vrlink.server import VrLinkServer
+from agent.core.features import FeatureExtractor
+from agent.outputs.outbox import AsyncOutbox, OutboxOptions
+from agent.runtime.pipeline import Pipeline
+from agent.core.baseline import PatientBaseline, ProfileStore
+from agent.runtime.updates.hook import open_models
+from agent.runtime.updates.slot import SlotSwitch
+from agent.core.policy import AdaptationPolicy
+from agent.base.queues import BoundedQueue, Overflow, QueueClosed
+from agent.base.session import SessionEvent
+from agent.base.stream import Chunk
+from agent.runtime.reporting import SummaryRecorder, health_devices, vr_status
+from agent.runtime.service import ServiceLoop
+from agent.outputs.summaries.health import device_health
+from agent.outputs.summaries.records import SessionSummary, SummaryRecord
+from agent.runtime.supervisor import Reading, Supervisor
+from agent.outputs.sync.worker import SyncWorker
+from agent.outputs.sync.writer import RecordWriter
+from agent.outputs.vrlink.recording import EventJournal
+from agent.outputs.vrlink.server import VrLinkServer
 
 SHUTDOWN_GRACE_S = 2.0
 log = structlog.get_logger("edge_agent")

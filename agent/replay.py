@@ -2,7 +2,7 @@
 
 No supervisor, no event loop, no clock: the replay driver opens the
 recording and hands over its chunks a block of windows at a time, merged by
-sample time; each block is fed to the same :class:`~agent.core.Core` the
+sample time; each block is fed to the same :class:`~agent.core.engine.Core` the
 live agent runs (with the same continuity checks, so a seq jump is the same
 Gap event), then the core is told that everything up to the block's end is
 in. The output depends only on the recording and the settings: byte-identical
@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Protocol, get_args
 
-from agent.baseline import PatientBaseline
+from agent.core.baseline import PatientBaseline
 from agent.config import AgentConfig
-from agent.continuity import GapTracker
-from agent.core import Core, Decision
-from agent.driver import Registry
-from agent.features import FeatureExtractor
-from agent.stream import Chunk
-from agent.ticker import Tick, Ticker
+from agent.runtime.continuity import GapTracker
+from agent.core.engine import Core, Decision
+from agent.base.driver import Registry
+from agent.core.features import FeatureExtractor
+from agent.base.stream import Chunk
+from agent.core.ticker import Tick, Ticker
 
 DEVICE_ID = "recording"
 # Replay's chunks: long ones cost less, and the core's output does not depend on their length.
@@ -51,8 +51,8 @@ class Recorded(Protocol):
 
 
 def format_names(registry: Registry | None = None) -> list[str]:
-    """The recording formats the installed replay driver knows ("auto" first)."""
-    options = (registry or Registry()).plugin("replay").options
+    """The recording formats the installed recording player knows ("auto" first)."""
+    options = (registry or Registry()).recording_player().options
     return list(get_args(options.model_fields["format"].annotation))
 
 
@@ -60,7 +60,7 @@ def open_recorded(source: Path, fmt: str = "auto", *, registry: Registry | None 
                   chunk_s: float | None = None, start_s: float = 0.0, duration_s: float | None = None,
                   streams: tuple[str, ...] | None = None, device_id: str = DEVICE_ID) -> Recorded:
     """Open ``source`` for replay; RecordingUnreadable or ConfigError name the file and the problem."""
-    plugin = (registry or Registry()).plugin("replay")
+    plugin = (registry or Registry()).recording_player()
     options = plugin.options.model_validate(
         {"path": source, "format": fmt, "speed": "max", "start_s": start_s, "duration_s": duration_s,
          "streams": streams}
@@ -71,8 +71,8 @@ def open_recorded(source: Path, fmt: str = "auto", *, registry: Registry | None 
 
 def build_core(config: AgentConfig, model: object | None = None) -> Core:
     """The core with ``config``'s features, model, baseline and policy, calibrating afresh, storing nothing."""
-    from agent.model.runtime import DistressModel  # onnxruntime: only when a replay really runs
-    from agent.policy import AdaptationPolicy
+    from agent.core.model.runtime import DistressModel  # onnxruntime: only when a replay really runs
+    from agent.core.policy import AdaptationPolicy
 
     top = config.top
     model = model or DistressModel.load(top.model.dir)

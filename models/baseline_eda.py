@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from agent.features import FEATURE_NAMES
+from agent.core.features import FEATURE_NAMES
 from models.extract import FeatureTable
 
 SCL = FEATURE_NAMES.index("scl_us")

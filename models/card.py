@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.model.metadata import ModelMetadata
+from agent.core.model.metadata import ModelMetadata
 from models.datasets import DATASETS
 from models.export import Additive
 
@@ -172,7 +172,7 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "- Features come from the agent's core (`models/extract.py` runs `agent.replay.ticks`, the code of",
         "  `edge-agent replay`), ticked at 4 Hz.",
         "- Calibration is the deployed one: from the recording's start, with no knowledge of where rest is,",
-        "  then re-anchored towards calmer stretches (`agent.baseline.Anchor`).",
+        "  then re-anchored towards calmer stretches (`agent.core.baseline.Anchor`).",
         "- Binary target: WESAD stress (TSST) vs baseline + amusement; Stress-Predict label 1 vs 0; EEGMAT",
         "  task vs rest. Decided ticks (not hold) after calibration with a scored label count.",
         f"- Leave-one-subject-out over all {sum(e['subjects'] for e in loso.values())} subjects at once: each",

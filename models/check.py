@@ -13,7 +13,7 @@ import io
 import json
 from pathlib import Path
 
-from agent.datasets import data_root
+from agent.base.datasets import data_root
 from agent.replay import build_core, open_recorded, replay
 from models.datasets import DATASETS
 from models.loso import classify, config_for, metrics

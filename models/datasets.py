@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.datasets import data_root
+from agent.base.datasets import data_root
 
 
 @dataclass(frozen=True)

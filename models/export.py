@@ -3,7 +3,7 @@
 The graph is built by hand, not converted, so that it returns each feature's
 exact term in the logit next to the probability: those terms are the reasons
 the agent gives. Two additive kinds share the contract of
-``agent.model.metadata``:
+``agent.core.model.metadata``:
 
 - ``logistic``: ``term_j = w_j * z_j``;
 - ``gam``: ``term_j = table_j[bin_j(z_j)]``, a shape function per feature
@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from agent.model.metadata import METADATA_KEY, ModelMetadata
+from agent.core.model.metadata import METADATA_KEY, ModelMetadata
 
 OPSET = 17
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.features import FEATURE_NAMES, GROUPS, FeatureConfig, FeatureExtractor
+from agent.core.features import FEATURE_NAMES, GROUPS, FeatureConfig, FeatureExtractor
 from agent.replay import open_recorded, ticks
-from agent.ticker import Ticker
+from agent.core.ticker import Ticker
 
 
 # Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.

@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from agent.features import FEATURES, GROUPS
+from agent.core.features import FEATURES, GROUPS
 from models.export import Additive
 
 F = len(FEATURES)

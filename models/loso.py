@@ -2,7 +2,7 @@
 
 Each subject's ticks come from ``models.extract`` (the feature half of the
 core, as ``edge-agent replay`` runs it) and are decided by the core's policy
-half (:meth:`agent.core.Core.decide`) with a model exported to ONNX and
+half (:meth:`agent.core.engine.Core.decide`) with a model exported to ONNX and
 loaded by the runtime, trained without that subject. Calibration starts at
 the recording's start with no knowledge of where rest is. A test holds this
 to ``edge-agent replay`` byte for byte (``tests/models/test_loso.py``).
@@ -23,14 +23,14 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 
 from agent import config as agent_config
-from agent.baseline import PatientBaseline
+from agent.core.baseline import PatientBaseline
 from agent.config import AgentConfig
-from agent.driver import Registry
-from agent.features import FEATURE_NAMES, GROUPS, FeatureVector
-from agent.model import ModelOptions
+from agent.base.driver import Registry
+from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
+from agent.core.model import ModelOptions
 from agent.replay import build_core, tick_line
-from agent.signals.quality import QualityReport
-from agent.ticker import Tick
+from agent.core.signals.quality import QualityReport
+from agent.core.ticker import Tick
 from models.datasets import Dataset
 from models.extract import FeatureTable
 

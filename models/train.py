@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.baseline import NORMALISATION
-from agent.features import FEATURE_UNITS, FEATURES
-from agent.model.metadata import ModelMetadata
+from agent.core.baseline import NORMALISATION
+from agent.core.features import FEATURE_UNITS, FEATURES
+from agent.core.model.metadata import ModelMetadata
 from models.baseline_eda import loso_f1
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model

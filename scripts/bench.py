@@ -86,9 +86,9 @@ def bench_latency(seconds: float) -> dict[str, object]:
     """Tick latency in-process, with a VR client connected so the frame is really written."""
     from agent import config as agent_config
     from agent.app import Agent, run
-    from agent.clock import Clock
-    from agent.driver import Registry
-    from agent.vrlink.client import VrLinkClient
+    from agent.base.clock import Clock
+    from agent.base.driver import Registry
+    from agent.outputs.vrlink.client import VrLinkClient
 
     async def main(tmp: str) -> tuple[list[float], list[float]]:
         cfg_path = Path(tmp, "agent.toml")
@@ -117,10 +117,10 @@ def bench_replay() -> dict[str, object]:
     import io
 
     from agent import config as agent_config
-    from agent.driver import Registry
-    from agent.features import FeatureExtractor
+    from agent.base.driver import Registry
+    from agent.core.features import FeatureExtractor
     from agent.replay import build_core, open_recorded, replay, ticks
-    from agent.ticker import Ticker
+    from agent.core.ticker import Ticker
 
     registry = Registry()
     config = agent_config.parse("", "<defaults>", registry)
@@ -153,9 +153,9 @@ def bench_replay() -> dict[str, object]:
 
 PARTS = {
     "signals": [sys.executable, "tests/agent/signals/nk_reference.py"],
-    "vrlink": [sys.executable, "-m", "agent.vrlink.bench"],
-    "sync": [sys.executable, "-m", "agent.sync.bench", "--records", "3000", "--kills", "50", "--writes", "500"],
-    "backend": [sys.executable, "-m", "agent.backend.bench", "--records", "10000"],
+    "vrlink": [sys.executable, "-m", "tools.bench.vrlink"],
+    "sync": [sys.executable, "-m", "tools.bench.sync", "--records", "3000", "--kills", "50", "--writes", "500"],
+    "backend": [sys.executable, "-m", "tools.bench.backend", "--records", "10000"],
     "serial": [sys.executable, "-m", "tests.drivers.bridge.bench_serial", "--seconds", "10"],
     "ble": [sys.executable, "-m", "tests.drivers.ble.bench_ble", "--seconds", "20"],
 }

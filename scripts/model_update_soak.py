@@ -42,16 +42,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 import onnxruntime  # noqa: E402
 
-from agent.clock import Clock  # noqa: E402
-from agent.sync.local_broker import PASSWORD, USERNAME, LocalBroker  # noqa: E402
-from agent.sync.mqtt import ConnectParams, MqttLink  # noqa: E402
-from agent.sync.options import BrokerOptions, SyncOptions  # noqa: E402
-from agent.updates import UpdateOptions  # noqa: E402
-from agent.updates.keys import install_trusted, public_text  # noqa: E402
-from agent.updates.manifest import describe, sign  # noqa: E402
-from agent.updates.probe import contract_of, trial_load  # noqa: E402
-from agent.updates.publish import publish  # noqa: E402
-from agent.updates.store import ModelStore  # noqa: E402
+from agent.base.clock import Clock  # noqa: E402
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker  # noqa: E402
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink  # noqa: E402
+from agent.outputs.sync.options import BrokerOptions, SyncOptions  # noqa: E402
+from agent.runtime.updates import UpdateOptions  # noqa: E402
+from agent.runtime.updates.keys import install_trusted, public_text  # noqa: E402
+from agent.runtime.updates.manifest import describe, sign  # noqa: E402
+from agent.runtime.updates.probe import contract_of, trial_load  # noqa: E402
+from agent.runtime.updates.publish import publish  # noqa: E402
+from agent.runtime.updates.store import ModelStore  # noqa: E402
 
 SITE, DEVICE = "soak", "hs1"
 PROBATION_S = 0.15  # the headless updater's probation: long enough for kills to land in it
@@ -70,7 +70,7 @@ def _sync(port: int, password: Path) -> SyncOptions:
 
 
 async def _child(state: Path, keys: Path, port: int, password: Path, probation_s: float) -> None:
-    from agent.updates.updater import ModelUpdater
+    from agent.runtime.updates.updater import ModelUpdater
 
     store = ModelStore(state)
     store.resolve()  # what the agent does at start-up
@@ -234,7 +234,7 @@ async def soak(iterations: int, size_bytes: int, seed: int) -> dict[str, object]
 
 
 async def bench(size_bytes: int) -> dict[str, object]:
-    from agent.updates.updater import ModelUpdater
+    from agent.runtime.updates.updater import ModelUpdater
 
     result: dict[str, object] = {"model_bytes": size_bytes}
     with tempfile.TemporaryDirectory(prefix="model-bench-") as tmp:
@@ -260,9 +260,9 @@ def shadow_overhead(ticks: int = 4000) -> dict[str, float]:
     """Per-tick cost of the model call in steady mode and in shadow mode (packaged model against a copy)."""
     import numpy as np
 
-    from agent.model.runtime import DistressModel
-    from agent.updates.probe import probe_vector
-    from agent.updates.slot import ModelSlot, Request
+    from agent.core.model.runtime import DistressModel
+    from agent.runtime.updates.probe import probe_vector
+    from agent.runtime.updates.slot import ModelSlot, Request
 
     z0, fv = probe_vector()
     rng = np.random.default_rng(3)

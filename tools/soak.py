@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.clock import Clock
-from agent.vrlink.client import VrLinkClient
-from agent.vrlink.messages import AdaptationMessage
+from agent.base.clock import Clock
+from agent.outputs.vrlink.client import VrLinkClient
+from agent.outputs.vrlink.messages import AdaptationMessage
 
 STALLING = ("gsr-band", "eeg-headset")  # the rest disconnect
 NOTIFY_HZ = {"hr": 1.0}  # the strap notifies its heart rate once a second; its streams have no nominal rate

@@ -1,6 +1,6 @@
 """What a consumer stores must be storable: the contract checked on every message before any row is written.
 
-The codec (:mod:`agent.sync.codec`) checks the schema; this checks what the
+The codec (:mod:`agent.outputs.sync.codec`) checks the schema; this checks what the
 schema lets through and a database refuses: non-finite numbers (SQLite turns
 NaN into NULL, PostgreSQL's JSON has no NaN), bytes where text goes, NUL
 characters (PostgreSQL text cannot hold them), integers beyond 64 bits, and
@@ -21,13 +21,13 @@ from typing import Any
 import msgpack
 import pydantic
 
-from agent.adaptation import Level
+from agent.base.adaptation import Level
 from agent.errors import ProtocolError
-from agent.outbox.kinds import RecordKind
-from agent.summaries.records import DeviceHealth, MinuteSummary, SessionSummary
-from agent.sync.codec import decode_presence, decode_record
-from agent.sync.options import TopicId
-from agent.sync.topics import parse
+from agent.outputs.outbox.kinds import RecordKind
+from agent.outputs.summaries.records import DeviceHealth, MinuteSummary, SessionSummary
+from agent.outputs.sync.codec import decode_presence, decode_record
+from agent.outputs.sync.options import TopicId
+from agent.outputs.sync.topics import parse
 
 MAX_DEPTH = 12  # summaries nest four deep; this bounds the walk, not the schema
 INT64 = 2**63

@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 from agent.backend.contract import Prepared, RecordRow
 from agent.backend.migrations import VERSION_TABLE, pending
 from agent.backend.store import Outcome, Store, StoreUnavailable, Tx
-from agent.outbox.kinds import RecordKind
+from agent.outputs.outbox.kinds import RecordKind
 
 MIGRATION_LOCK = 0x65646765  # pg_advisory_xact_lock key: consumers starting together migrate one at a time
 

@@ -16,8 +16,8 @@ from agent.backend.contract import RecordRow, archive, check_storable, typed_col
 from agent.backend.migrations import VERSION_TABLE, pending
 from agent.backend.store import Outcome, Store, Tx
 from agent.errors import ConfigError
-from agent.outbox.kinds import RecordKind
-from agent.sync.codec import BODY_MODEL
+from agent.outputs.outbox.kinds import RecordKind
+from agent.outputs.sync.codec import BODY_MODEL
 
 TYPED_TABLES_VERSION = 2  # the migration that added sessions, minutes and health beside the ledger
 

@@ -25,7 +25,7 @@ import structlog
 
 from agent.backend.contract import PresenceRow, Prepared, RecordRow, Rejection, prepare
 from agent.errors import SyncError
-from agent.outbox.kinds import RecordKind
+from agent.outputs.outbox.kinds import RecordKind
 
 log = structlog.get_logger("edge_agent.ingest")
 

@@ -3,7 +3,7 @@
 A strap sends RR intervals in batches, about once a second, oldest first,
 with no timestamps. The running sum of the intervals is the strap's own
 beat clock (1/1024 s ticks): consecutive beats are exactly one interval
-apart. :class:`~agent.clock.DeviceClock` maps that clock onto agent time
+apart. :class:`~agent.base.clock.DeviceClock` maps that clock onto agent time
 from the arrival of each batch (the newest beat of a batch happened at
 most a little before the batch arrived, so the smallest arrival-minus-beat
 over recent batches is the best anchor).
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.clock import DeviceClock
+from agent.plugin import DeviceClock
 from drivers.ble.hrs import RR_UNITS_PER_S
 
 MIN_RR_S = 0.2  # 300 bpm

@@ -22,7 +22,7 @@ from bleak.exc import (
     BleakGATTProtocolError,
 )
 
-from agent.errors import DeviceDisconnected, DeviceError, DeviceNotFound
+from agent.plugin import DeviceDisconnected, DeviceError, DeviceNotFound
 
 TRANSIENT_DBUS_ERRORS = frozenset(
     {

@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Self
 
-from agent.driver import DriverContext
-from agent.errors import DeviceError, DeviceStalled, ProtocolError
-from agent.events import Quality
-from agent.stream import Chunk
+from agent.plugin import Chunk, DeviceError, DeviceStalled, DriverContext, ProtocolError, Quality
 from drivers.ble.hr_streams import HeartRateStreams
 from drivers.ble.hrs import BodySensorLocation, decode_battery_level, decode_body_sensor_location
 from drivers.ble.link import BleLink, Notification

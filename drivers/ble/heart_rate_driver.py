@@ -12,9 +12,7 @@ from typing import ClassVar
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from agent.driver import Discovered, DriverContext
-from agent.events import Quality
-from agent.stream import Chunk
+from agent.plugin import Chunk, Discovered, DriverContext, Quality
 from drivers.ble.driver_base import BleDriverBase
 from drivers.ble.link import Notification
 from drivers.ble.options import HeartRateOptions

@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.errors import ProtocolError
-from agent.events import Quality
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.plugin import Chunk, Modality, ProtocolError, Quality, StreamSpec
 from drivers.ble.beats import BeatTimeline
 from drivers.ble.hrs import Contact, decode_heart_rate
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from agent.errors import ProtocolError
+from agent.plugin import ProtocolError
 
 RR_UNITS_PER_S = 1024  # RR intervals are in 1/1024 s
 

@@ -19,10 +19,15 @@ from typing import Any
 from bleak import BleakAdapter, BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
 
-from agent.backoff import Backoff
-from agent.driver import DriverContext
-from agent.errors import DeviceDisconnected, DeviceError, DeviceNotFound
-from agent.queues import BoundedQueue, Overflow
+from agent.plugin import (
+    Backoff,
+    BoundedQueue,
+    DeviceDisconnected,
+    DeviceError,
+    DeviceNotFound,
+    DriverContext,
+    Overflow,
+)
 from drivers.ble.bluez_errors import is_transient, needs_rescan, translate
 from drivers.ble.options import BleOptions
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pydantic
 
-from agent.driver import DriverOptions
+from agent.plugin import DriverOptions
 
 _MAC = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.driver import DriverPlugin
+from agent.plugin import DriverPlugin
 from drivers.ble.options import HeartRateOptions, PolarH10Options
 
 HEART_RATE = DriverPlugin(
@@ -11,6 +11,9 @@ HEART_RATE = DriverPlugin(
     options=HeartRateOptions,
     target="drivers.ble.heart_rate_driver:HeartRateDriver",
     extra="ble",
+    hardware="ble",
+    target_option="name",
+    address_option="address",
     example={"address": "A0:9E:1A:12:34:56"},
 )
 
@@ -20,5 +23,8 @@ POLAR_H10 = DriverPlugin(
     options=PolarH10Options,
     target="drivers.ble.polar_h10_driver:PolarH10Driver",
     extra="ble",
+    hardware="ble",
+    target_option="name",
+    address_option="address",
     example={"name": "Polar H10 12345678", "acc": True, "acc_rate_hz": 200},
 )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.errors import ProtocolError
+from agent.plugin import ProtocolError
 
 NS_2000_TO_UNIX = 946_684_800_000_000_000  # add to sensor ns to get Unix-epoch ns
 TYPE_MASK = 0x3F  # the top bits of the type byte are flags on newer firmware

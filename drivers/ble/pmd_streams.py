@@ -3,7 +3,7 @@
 Pure and synchronous. The sensor stamps each frame with the time of its
 last sample (ns since 2000 on the sensor's own clock, which may never have
 been set); earlier samples are derived backwards at the interval the
-sensor's clock shows between frames. One :class:`~agent.clock.DeviceClock`
+sensor's clock shows between frames. One :class:`~agent.base.clock.DeviceClock`
 per sensor maps its clock onto agent time. Because the sensor clock keeps
 running while the link is down, a jump between frames counts the samples
 missed exactly, across reconnects too, and the sequence numbers show it.
@@ -16,9 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.clock import DeviceClock
-from agent.errors import ProtocolError
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.plugin import Chunk, DeviceClock, Modality, ProtocolError, StreamSpec
 from drivers.ble.pmd import Measurement, decode_frame
 
 ECG_SPEC = StreamSpec("ecg", Modality.ECG, ("ecg",), "uV", 130.0)

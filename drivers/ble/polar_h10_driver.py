@@ -18,12 +18,17 @@ from typing import ClassVar
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from agent.backoff import Backoff
-from agent.driver import Discovered, DriverContext
-from agent.errors import DeviceError, ProtocolError
-from agent.events import Quality
-from agent.queues import BoundedQueue, Overflow
-from agent.stream import Chunk
+from agent.plugin import (
+    Backoff,
+    BoundedQueue,
+    Chunk,
+    DeviceError,
+    Discovered,
+    DriverContext,
+    Overflow,
+    ProtocolError,
+    Quality,
+)
 from drivers.ble import pmd
 from drivers.ble.driver_base import BleDriverBase
 from drivers.ble.link import Notification

@@ -8,8 +8,7 @@ from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from agent.driver import Discovered
-from agent.errors import ScanUnavailable
+from agent.plugin import Discovered, ScanUnavailable
 from drivers.ble.bluez_errors import cannot_scan, translate
 
 Match = Callable[[BLEDevice, AdvertisementData], str | None]  # details if it is one of ours, else None

@@ -3,7 +3,7 @@
 Sequence numbers come from the device, so a frame lost to line noise (CRC
 rejected) or to a busy link shows up as a jump in ``Chunk.seq``: the
 supervisor turns that into a Gap. Device ticks are mapped onto agent time by
-a :class:`~agent.clock.DeviceClock`. Each channel of the band is its own
+a :class:`~agent.base.clock.DeviceClock`. Each channel of the band is its own
 stream. A device-reported sensor fault becomes a Quality event.
 """
 
@@ -17,11 +17,20 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import serial.tools.list_ports
 
-from agent.clock import DeviceClock
-from agent.driver import Discovered, DriverContext, DriverOptions
-from agent.errors import ConfigError, DeviceError, DeviceNotFound, ProtocolError
-from agent.events import Quality
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.plugin import (
+    Chunk,
+    ConfigError,
+    DeviceClock,
+    DeviceError,
+    DeviceNotFound,
+    Discovered,
+    DriverContext,
+    DriverOptions,
+    Modality,
+    ProtocolError,
+    Quality,
+    StreamSpec,
+)
 from drivers.bridge import messages as msg
 from drivers.bridge.framing import FrameDecoder
 from drivers.bridge.plugin import BridgeOptions

@@ -13,7 +13,7 @@ import binascii
 from collections import Counter
 from dataclasses import dataclass
 
-from agent.errors import ProtocolError
+from agent.plugin import ProtocolError
 
 PROTO_VERSION = 1
 MAX_FRAME = 254  # decoded bytes: version, type, payload, crc

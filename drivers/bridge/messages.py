@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.errors import ProtocolError
+from agent.plugin import ProtocolError
 from drivers.bridge.framing import Frame, encode_frame
 
 HELLO, SAMPLES, ACK, ERROR = 0x01, 0x02, 0x03, 0x04

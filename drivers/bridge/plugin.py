@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 
-from agent.driver import DriverOptions, DriverPlugin
+from agent.plugin import DriverOptions, DriverPlugin
 
 
 class BridgeOptions(DriverOptions):
@@ -28,5 +28,7 @@ BRIDGE = DriverPlugin(
     options=BridgeOptions,
     target="drivers.bridge.driver:BridgeDriver",
     extra="serial",
+    hardware="serial",
+    target_option="port",
     example={"port": "/dev/serial/by-id/usb-edge-bridge-gsr-01", "baudrate": 115200, "rate_hz": 128.0},
 )

@@ -3,7 +3,7 @@
 pyserial blocks, so it never runs on the event loop. A thread reads
 whatever has arrived, stamps it with the agent clock at arrival (the time
 ``DeviceClock`` needs) and hands it to the loop through a
-:class:`~agent.queues.BoundedQueue`. A port that goes away (USB unplug, an
+:class:`~agent.base.queues.BoundedQueue`. A port that goes away (USB unplug, an
 rfcomm link dropping, a pty master closing) surfaces as
 :class:`~agent.errors.DeviceDisconnected` from :meth:`SerialLink.read`.
 Used by the bridge and Shimmer drivers alike.
@@ -18,9 +18,7 @@ from typing import Any
 
 import serial
 
-from agent.clock import Clock
-from agent.errors import DeviceDisconnected, DeviceError, DeviceNotFound
-from agent.queues import BoundedQueue, Overflow
+from agent.plugin import BoundedQueue, Clock, DeviceDisconnected, DeviceError, DeviceNotFound, Overflow
 
 _READ_TIMEOUT_S = 0.2  # how long close() may wait for the reader to notice
 # After the first bytes of a burst, wait this long (in the reader thread) and

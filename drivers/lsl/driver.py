@@ -11,7 +11,7 @@ samples for ``loss_after_s`` means the stream is lost. It then yields
 ``Quality(ok=False)`` (the EEG must not vote), closes the inlet and resolves
 the stream again; when it is back it yields ``Quality(ok=True)`` and the
 next chunk's ``seq`` jumps by the samples missed, which the supervisor
-reports as a :class:`~agent.events.Gap`. After ``give_up_after_s`` it raises
+reports as a :class:`~agent.base.events.Gap`. After ``give_up_after_s`` it raises
 :class:`~agent.errors.DeviceDisconnected` and the supervisor's own
 reconnect loop takes over (it enters this same instance again, so the count
 carries on).
@@ -23,11 +23,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar, Self
 
-from agent.driver import Discovered, DriverContext, DriverOptions
-from agent.errors import ConfigError, DeviceDisconnected, DeviceError, DeviceNotFound
-from agent.events import Quality
-from agent.queues import BoundedQueue, Overflow
-from agent.stream import Chunk, StreamSpec
+from agent.plugin import (
+    BoundedQueue,
+    Chunk,
+    ConfigError,
+    DeviceDisconnected,
+    DeviceError,
+    DeviceNotFound,
+    Discovered,
+    DriverContext,
+    DriverOptions,
+    Overflow,
+    Quality,
+    StreamSpec,
+)
 from drivers.lsl.layout import Layout, StreamHeader, build_layout, check_shape
 from drivers.lsl.lib import SCOPE, LostError, LslTimeout, pylsl
 from drivers.lsl.plugin import LslOptions
@@ -152,7 +161,8 @@ class LslDriver:
         wait_s = max(timeout_s, FULL_QUERY_S)  # less would see one outlet per machine (see _find)
         infos = await asyncio.to_thread(lambda: [_header(i) for i in pylsl.resolve_streams(wait_time=wait_s)])
         return [
-            Discovered("lsl", h.name, h.source_id or f"{h.name}@{h.hostname}", details=h.describe())
+            Discovered("lsl", h.name, h.source_id or f"{h.name}@{h.hostname}", details=h.describe(),
+                       options={"name": h.name, "source_id": h.source_id} if h.source_id else {"name": h.name})
             for h in sorted(infos, key=lambda h: (h.name, h.source_id))
             if h.type.strip().lower() == "eeg"
         ]

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.errors import ConfigError
-from agent.stream import Modality, StreamSpec
+from agent.plugin import ConfigError, Modality, StreamSpec
 
 MUSE_LABELS = ("TP9", "AF7", "AF8", "TP10", "Right AUX")  # muselsl's order, 256 Hz EEG
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError  # not agent.plugin: install.sh runs this module with a bare python3
 
 ENV_VAR = "LSLAPICFG"
 

@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 import pydantic
 
-from agent.driver import DriverOptions, DriverPlugin
+from agent.plugin import DriverOptions, DriverPlugin
 
 
 def _no_quotes(value: str | None) -> str | None:
@@ -70,6 +70,8 @@ class LslOptions(DriverOptions):
 
 LSL = DriverPlugin(
     name="lsl",
+    hardware="network",
+    target_option="name",
     summary="EEG over Lab Streaming Layer (Muse via muselsl, OpenBCI GUI, any LSL outlet); loopback unless LSLAPICFG",
     options=LslOptions,
     target="drivers.lsl.driver:LslDriver",

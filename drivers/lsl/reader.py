@@ -2,7 +2,7 @@
 
 pylsl blocks, so it runs here and nowhere else. The thread owns its inlet
 from start to end (liblsl inlets are not shared between threads), turns
-every pull into a :class:`~agent.stream.Chunk` and hands it to the event
+every pull into a :class:`~agent.base.stream.Chunk` and hands it to the event
 loop with ``call_soon_threadsafe``. It never waits on the loop: the queue on
 the other side is bounded and drops the oldest chunk, which shows up
 downstream as a jump in ``seq``.
@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.stream import Chunk
+from agent.plugin import Chunk, Clock
 from drivers.lsl.layout import Layout
 from drivers.lsl.lib import LostError, pylsl
 from drivers.lsl.timeline import Timeline, to_agent_time

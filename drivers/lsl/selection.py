@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.errors import ConfigError
+from agent.plugin import ConfigError
 from drivers.lsl.layout import StreamHeader
 
 # LSL option -> element of the stream's <info> header that the query tests.

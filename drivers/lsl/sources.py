@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.datasets import data_root
+from agent.plugin import data_root
 
 # A 10-20 montage in the order 8- and 16-channel headsets usually wire it.
 MONTAGE_10_20 = (

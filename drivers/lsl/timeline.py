@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agent.clock import Clock
+from agent.plugin import Clock
 
 
 class Timeline:

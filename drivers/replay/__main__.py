@@ -14,8 +14,7 @@ from pathlib import Path
 import click
 import structlog
 
-from agent.clock import Clock
-from agent.driver import DriverContext
+from agent.plugin import Clock, DriverContext
 from drivers.replay.driver import ReplayDriver
 from drivers.replay.plugin import ReplayOptions
 

@@ -20,10 +20,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import ClassVar, Self
 
-from agent.datasets import data_root
-from agent.driver import Discovered, DriverContext
-from agent.errors import ConfigError
-from agent.stream import Chunk
+from agent.plugin import Chunk, ConfigError, Discovered, DriverContext, data_root
 from drivers.replay.formats import find_recordings, open_recording
 from drivers.replay.playback import CHUNK_S, Playback, Slice, samples_in
 from drivers.replay.plugin import ReplayOptions

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.stream import Chunk
+from agent.plugin import Chunk, Clock
 from drivers.replay.recording import Track
 
 CHUNK_S = 0.25

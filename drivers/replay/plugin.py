@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import pydantic
 
-from agent.driver import DriverOptions, DriverPlugin
+from agent.plugin import DriverOptions, DriverPlugin
 
 Positive = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False)]
@@ -20,7 +20,7 @@ class ReplayOptions(DriverOptions):
     """Play a recording from the shared data folder as live streams.
 
     ``path`` is a file or an E4 session folder; a relative path is resolved
-    against ``agent.datasets.data_root()`` when the driver connects.
+    against ``agent.base.datasets.data_root()`` when the driver connects.
     ``speed`` is a multiple of real time, or ``"max"`` for as fast as the
     consumer takes chunks (timestamps then run ahead of the clock, on the
     recording's own timeline). ``start_s``/``duration_s`` play a slice, in
@@ -56,5 +56,8 @@ REPLAY = DriverPlugin(
     options=ReplayOptions,
     target="drivers.replay.driver:ReplayDriver",
     extra=None,
+    hardware="none",
+    target_option="path",
+    plays_recordings=True,
     example={"path": "wesad-wrist/S5_wrist.npz", "speed": 1.0},
 )

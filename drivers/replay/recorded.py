@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.stream import Chunk
+from agent.plugin import Chunk
 from drivers.replay.playback import CHUNK_S, Playback, Slice, samples_in
 from drivers.replay.recording import Track
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from agent.errors import ConfigError, RecordingUnreadable
-from agent.stream import StreamSpec
+from agent.plugin import ConfigError, RecordingUnreadable, StreamSpec
 
 __all__ = ["RecordingUnreadable", "StreamSelection", "Track", "frozen", "seq_from_times"]
 

@@ -3,7 +3,7 @@
 Sequence numbers come from the device timestamps (a packet every
 ``rate_ticks``), so packets lost on the radio link or to line noise show up
 as a jump in ``Chunk.seq``. Ticks wrap every 512 s and are unwrapped and
-mapped onto agent time by a :class:`~agent.clock.DeviceClock`. Open
+mapped onto agent time by a :class:`~agent.base.clock.DeviceClock`. Open
 electrodes (a reading below the amplifier reference) become a Quality event.
 """
 
@@ -17,11 +17,19 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import serial.tools.list_ports
 
-from agent.clock import DeviceClock
-from agent.driver import Discovered, DriverContext, DriverOptions
-from agent.errors import DeviceError, DeviceNotFound, ProtocolError
-from agent.events import Quality
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.plugin import (
+    Chunk,
+    DeviceClock,
+    DeviceError,
+    DeviceNotFound,
+    Discovered,
+    DriverContext,
+    DriverOptions,
+    Modality,
+    ProtocolError,
+    Quality,
+    StreamSpec,
+)
 from drivers.bridge.serial_link import SerialLink
 from drivers.shimmer import protocol as p
 from drivers.shimmer.gsr import gsr_to_microsiemens

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.datasets import data_root
+from agent.plugin import Clock, data_root
 from drivers.shimmer import protocol as p
 from drivers.shimmer.gsr import microsiemens_to_gsr
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 
-from agent.driver import DriverOptions, DriverPlugin
+from agent.plugin import DriverOptions, DriverPlugin
 
 
 class ShimmerOptions(DriverOptions):
@@ -29,5 +29,7 @@ SHIMMER_GSR = DriverPlugin(
     options=ShimmerOptions,
     target="drivers.shimmer.driver:ShimmerDriver",
     extra="serial",
+    hardware="bluetooth-serial",
+    target_option="port",
     example={"port": "/dev/rfcomm0", "rate_hz": 128.0, "gsr_range": 4, "ppg": True},
 )

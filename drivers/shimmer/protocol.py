@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.errors import ProtocolError
+from agent.plugin import ProtocolError
 
 TICK_HZ = 32768
 TICK_WRAP = 1 << 24  # 512 s

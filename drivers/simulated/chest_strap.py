@@ -20,9 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from agent.driver import DriverContext
-from agent.events import Quality
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.plugin import Chunk, DriverContext, Modality, Quality, StreamSpec
 from drivers.simulated.cardiac import CardiacModel
 from drivers.simulated.device import SimulatedDevice, kept_runs
 from drivers.simulated.noise import block_rng, knot_values

@@ -17,10 +17,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from agent.driver import Discovered, DriverContext
-from agent.errors import DeviceDisconnected, DeviceNotFound
-from agent.events import Quality
-from agent.stream import Chunk, StreamSpec
+from agent.plugin import Chunk, DeviceDisconnected, DeviceNotFound, Discovered, DriverContext, Quality, StreamSpec
 from drivers.simulated.faults import FaultSchedule
 from drivers.simulated.noise import block_rng
 from drivers.simulated.options import FaultKind, SimulatedOptions

@@ -17,8 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from agent.driver import DriverContext
-from agent.stream import Modality, StreamSpec
+from agent.plugin import DriverContext, Modality, StreamSpec
 from drivers.simulated.cardiac import CardiacModel
 from drivers.simulated.device import SampledDevice
 from drivers.simulated.noise import block_rng, smooth_noise

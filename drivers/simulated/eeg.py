@@ -15,8 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from agent.driver import DriverContext
-from agent.stream import Modality, StreamSpec
+from agent.plugin import DriverContext, Modality, StreamSpec
 from drivers.simulated.device import SampledDevice
 from drivers.simulated.noise import FilteredNoise, block_rng, poisson_times
 from drivers.simulated.options import EegOptions

@@ -14,8 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from agent.driver import DriverContext
-from agent.stream import Modality, StreamSpec
+from agent.plugin import DriverContext, Modality, StreamSpec
 from drivers.simulated.device import SampledDevice
 from drivers.simulated.noise import block_rng, poisson_times, smooth_noise
 from drivers.simulated.options import GsrOptions

@@ -12,7 +12,7 @@ from typing import Self
 
 import pydantic
 
-from agent.driver import DriverOptions
+from agent.plugin import DriverOptions
 
 MUSE_CHANNELS = ("TP9", "AF7", "AF8", "TP10")
 EIGHT_CHANNELS = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "O1", "O2")  # a common 8-channel 10-20 montage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.driver import DriverPlugin
+from agent.plugin import DriverPlugin
 from drivers.simulated.options import (
     EIGHT_CHANNELS,
     ChestStrapOptions,
@@ -17,6 +17,8 @@ CHEST_STRAP = DriverPlugin(
     options=ChestStrapOptions,
     target="drivers.simulated.chest_strap:SimulatedChestStrap",
     extra=None,
+    hardware="none",
+    id_hint="chest-strap",
     example={
         "seed": 7,
         "faults": [{"kind": "contact_loss", "at_s": 200.0, "duration_s": 15.0}],
@@ -29,6 +31,8 @@ ECG = DriverPlugin(
     options=EcgOptions,
     target="drivers.simulated.ecg:SimulatedEcg",
     extra=None,
+    hardware="none",
+    id_hint="ecg",
     example={"seed": 7, "clock_drift_ppm": 30.0, "disconnect_every_s": 600.0, "disconnect_for_s": 20.0},
 )
 
@@ -38,6 +42,8 @@ GSR = DriverPlugin(
     options=GsrOptions,
     target="drivers.simulated.gsr:SimulatedGsr",
     extra=None,
+    hardware="none",
+    id_hint="gsr",
     example={"seed": 7, "rate_hz": 128.0, "faults": [{"kind": "dropout", "at_s": 60.0, "duration_s": 3.0}]},
 )
 
@@ -47,5 +53,7 @@ EEG = DriverPlugin(
     options=EegOptions,
     target="drivers.simulated.eeg:SimulatedEeg",
     extra=None,
+    hardware="none",
+    id_hint="eeg",
     example={"seed": 7, "channels": list(EIGHT_CHANNELS)},
 )

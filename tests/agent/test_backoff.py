@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.backoff import Backoff
+from agent.base.backoff import Backoff
 
 
 @given(seed=st.integers(0, 10**6), jitter=st.floats(0, 0.9), attempts=st.integers(1, 30))

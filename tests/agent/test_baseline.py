@@ -1,4 +1,4 @@
-"""Calibration, the stored profile and normalisation (agent/baseline.py)."""
+"""Calibration, the stored profile and normalisation (agent/core/baseline.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import structlog
 
-from agent.baseline import (
+from agent.core.baseline import (
     FLOORS, NORMALISATION, Z_LIMIT, BaselineOptions, Calibration, PatientBaseline, Profile, ProfileStore,
 )
 from agent.errors import ConfigError
-from agent.features import FEATURE_NAMES
+from agent.core.features import FEATURE_NAMES
 from tests.agent.model.vectors import REST, STRESS, vector
 
 HR = FEATURE_NAMES.index("hr_bpm")

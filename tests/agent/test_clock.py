@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.clock import Clock, DeviceClock
+from agent.base.clock import Clock, DeviceClock
 
 # The estimator cannot tell a constant transport delay from an offset; what it
 # promises is the *minimum* delay path: within this of the true mapping.

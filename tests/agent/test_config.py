@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent import config
-from agent.driver import Registry
+from agent.base.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError
 
 REGISTRY = Registry(

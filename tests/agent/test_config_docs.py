@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from agent import config_docs
+from agent.config import docs as config_docs
 from agent.config import FileConfig
-from agent.driver import Registry
+from agent.base.driver import Registry
 
 
 def test_the_reference_in_the_docs_is_what_the_models_generate():
     text = config_docs.DOC.read_text(encoding="utf-8")
     assert config_docs.BEGIN in text and config_docs.END in text
-    assert text == config_docs.render(text), "run: python -m agent.config_docs --write"
+    assert text == config_docs.render(text), "run: python -m agent.config.docs --write"
 
 
 def test_every_key_has_words_and_no_stale_words_remain():

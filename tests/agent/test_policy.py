@@ -1,4 +1,4 @@
-"""The adaptation policy: hold, gating, two speeds, hysteresis and rate limits (agent/policy.py)."""
+"""The adaptation policy: hold, gating, two speeds, hysteresis and rate limits (agent/core/policy.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.adaptation import Level
-from agent.baseline import BaselineOptions, PatientBaseline
-from agent.features import FEATURES
-from agent.model.runtime import DistressModel
-from agent.policy import AdaptationPolicy, PolicyOptions
+from agent.base.adaptation import Level
+from agent.core.baseline import BaselineOptions, PatientBaseline
+from agent.core.features import FEATURES
+from agent.core.model.runtime import DistressModel
+from agent.core.policy import AdaptationPolicy, PolicyOptions
 from models.export import write_model
 from tests.agent.model.test_runtime import logistic, meta
 from tests.agent.model.vectors import REST, STRESS, vector

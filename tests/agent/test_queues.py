@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.queues import BoundedQueue, Overflow, QueueClosed
+from agent.base.queues import BoundedQueue, Overflow, QueueClosed
 
 
 @given(capacity=st.integers(1, 20), n=st.integers(0, 100))

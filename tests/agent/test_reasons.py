@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.features import FEATURE_NAMES
-from agent.reasons import PLAIN, glossary, phrase
+from agent.core.features import FEATURE_NAMES
+from agent.core.reasons import PLAIN, glossary, phrase
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "reasons.md"
 

@@ -7,8 +7,8 @@ from importlib import metadata
 
 from click.testing import CliRunner
 
-from agent.cli.scan import render, scan, scan_all
-from agent.driver import Registry
+from agent.commands.cli.scan import render, scan, scan_all
+from agent.base.driver import Registry
 
 
 def registry_with(*targets: tuple[str, str]) -> Registry:

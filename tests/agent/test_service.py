@@ -8,14 +8,16 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from agent import app, statusfile
-from agent.clock import Clock
+from agent import app
+from agent.runtime import statusfile
+from agent.base.clock import Clock
 from agent.config import AgentConfig, AgentSection, FileConfig
-from agent.notify import Notifier
-from agent.service import ServiceLoop
-from agent.status import DeviceState
-from agent.supervisor import DeviceSpec, SupervisorOptions
-from agent.vrlink.options import VrLinkOptions
+from agent.runtime.notify import Notifier
+from agent.runtime.running import RunningAgent
+from agent.runtime.service import ServiceLoop
+from agent.runtime.status import DeviceState
+from agent.runtime.supervisor import DeviceSpec, SupervisorOptions
+from agent.outputs.vrlink.options import VrLinkOptions
 from tests.support.notify_socket import NotifyReceiver
 from tests.support.scripted import MISSING_LIBRARY, SCRIPTED, ScriptedOptions
 from tests.support.waiting import until
@@ -128,3 +130,9 @@ async def test_the_status_file_is_written_atomically_and_says_stopped_at_the_end
     assert reading.data["state"] == "stopped" and not reading.live
     assert "stopped" in reading.problem
     assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temporary files left behind
+
+
+def test_the_agent_has_everything_the_service_loop_and_status_file_read(tmp_path: Path) -> None:
+    agent = make_agent(tmp_path, [])
+    missing = [name for name in RunningAgent.__annotations__ if not hasattr(agent, name)]
+    assert not missing

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 
-from agent.clock import Clock
-from agent.events import Connected, Disconnected, Gap
-from agent.queues import BoundedQueue, Overflow
-from agent.status import DeviceState
-from agent.stream import Chunk
-from agent.supervisor import DeviceSpec, Supervisor, SupervisorOptions
+from agent.base.clock import Clock
+from agent.base.events import Connected, Disconnected, Gap
+from agent.base.queues import BoundedQueue, Overflow
+from agent.runtime.status import DeviceState
+from agent.base.stream import Chunk
+from agent.runtime.supervisor import DeviceSpec, Supervisor, SupervisorOptions
 from tests.support.scripted import MISSING_LIBRARY, SCRIPTED, ScriptedOptions
 from tests.support.waiting import collect, until
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.support.mqtt_broker import Broker, Pki
 
-from agent.backend.local_postgres import LocalPostgres
+from tools.harness.local_postgres import LocalPostgres
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Store

@@ -6,8 +6,8 @@ import uuid
 
 import msgpack
 
-from agent.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
-from agent.sync.codec import encode_record
+from agent.outputs.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
+from agent.outputs.sync.codec import encode_record
 
 SITE, DEVICE = "clinic-a", "headset-1"
 BASE = f"v1/{SITE}/{DEVICE}"
@@ -56,7 +56,7 @@ def health_body(**outbox: object) -> dict[str, object]:
 
 
 # Each once able to stop the consumer or corrupt a row. The first three the codec itself now
-# refuses (agent.sync.codec, issue 17's fuzzing); the rest pass it and only ingest's checks stop them.
+# refuses (agent.outputs.sync.codec, issue 17's fuzzing); the rest pass it and only ingest's checks stop them.
 # Either way each is quarantined with its reason.
 POISON: dict[str, tuple[str, bytes, str]] = {
     "presence t NaN": (PRESENCE_TOPIC, presence(float("nan")), "not a finite time"),

@@ -14,7 +14,7 @@ from tests.backend.messages import SESSION_TOPIC, encoded, session
 from agent.backend.report.data import Session
 from agent.backend.report.fhir import bundle
 from agent.backend.sqlite_store import SqliteStore
-from agent.cli.report import command as report
+from agent.commands.cli.report import command as report
 
 
 def _session(**kw: object) -> Session:

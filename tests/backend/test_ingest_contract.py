@@ -22,10 +22,10 @@ from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome, Store
-from agent.clock import Clock
-from agent.ingest import Ingest, IngestOptions
-from agent.sync.mqtt import ConnectParams, MqttLink
-from agent.sync.options import BrokerOptions
+from agent.base.clock import Clock
+from agent.backend.ingest import Ingest, IngestOptions
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink
+from agent.outputs.sync.options import BrokerOptions
 
 
 @pytest.mark.parametrize("name", sorted(POISON))

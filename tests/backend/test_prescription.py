@@ -10,10 +10,10 @@ from tests.backend.messages import HEALTH_TOPIC, encoded, health
 
 from agent import config as agent_config
 from agent.backend.sqlite_store import SqliteStore
-from agent.cli.provision import provision
-from agent.driver import Registry
+from agent.commands.cli.provision import provision
+from agent.base.driver import Registry
 from agent.errors import EX_CONFIG
-from agent.summaries.records import Prescription
+from agent.outputs.summaries.records import Prescription
 
 BASE = ["--no-interactive", "--offline", "--site", "clinic-a", "--device", "headset-1", "--broker-host", "localhost",
         "--sensor", "sim-chest-strap"]

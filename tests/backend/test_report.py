@@ -24,14 +24,14 @@ from agent.backend.report.data import Selection
 from agent.backend.report.metrics import week_start
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome, Store
-from agent.clock import Clock
-from agent.driver import Registry
-from agent.outbox import Outbox
-from agent.summaries.records import DistressStats, MinuteSummary, SessionSummary
-from agent.sync.codec import decode_record, encode_record
-from agent.sync.topics import Topics
-from agent.vrlink.client import VrLinkClient
-from agent.vrlink.messages import PainRating, SessionEnd, SessionStart
+from agent.base.clock import Clock
+from agent.base.driver import Registry
+from agent.outputs.outbox import Outbox
+from agent.outputs.summaries.records import DistressStats, MinuteSummary, SessionSummary
+from agent.outputs.sync.codec import decode_record, encode_record
+from agent.outputs.sync.topics import Topics
+from agent.outputs.vrlink.client import VrLinkClient
+from agent.outputs.vrlink.messages import PainRating, SessionEnd, SessionStart
 
 SITE, DEVICE = "clinic-a", "headset-7"
 CONFIG = """

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.support.mqtt_broker import Broker
 
-from agent.backend.fleet import Fleet, run_agent
+from tools.harness.fleet import Fleet, run_agent
 from agent.backend.postgres_store import PostgresStore
 
 AGENTS, PER_AGENT = 5, 400

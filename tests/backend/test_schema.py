@@ -12,16 +12,16 @@ import pytest
 from click.testing import CliRunner
 from tests.backend.messages import MINUTE_TOPIC, encoded, key, minute
 
-from agent.backend.local_postgres import LocalPostgres
+from tools.harness.local_postgres import LocalPostgres
 from agent.backend.migrations import migrations
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome
-from agent.cli.ingest import EX_UNAVAILABLE
-from agent.cli.ingest import command as ingest
+from agent.commands.cli.ingest import EX_UNAVAILABLE
+from agent.commands.cli.ingest import command as ingest
 from agent.errors import ConfigError
-from agent.ingest import IngestOptions
-from agent.sync.options import BrokerOptions
+from agent.backend.ingest import IngestOptions
+from agent.outputs.sync.options import BrokerOptions
 
 LEGACY = migrations("sqlite")[0].sql  # the tables as the consumer created them before schema versions
 
@@ -75,7 +75,7 @@ def test_an_unreachable_postgres_exits_69_so_systemd_retries(postgres: LocalPost
 
 
 def test_the_headset_never_imports_the_backend_libraries() -> None:
-    code = ("import sys, agent.app, agent.cli.main, agent.ingest; "
+    code = ("import sys, agent.app, agent.commands.cli.main, agent.backend.ingest; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_pool', 'matplotlib', "
             "'fhir', 'PIL')); print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)

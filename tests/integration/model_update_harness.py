@@ -14,16 +14,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent import config as agent_config
 from agent.app import Agent, run
-from agent.clock import Clock
-from agent.driver import Registry
-from agent.sync.codec import decode_record
-from agent.sync.local_broker import PASSWORD, USERNAME, LocalBroker
-from agent.sync.mqtt import ConnectParams, MqttLink
-from agent.summaries.records import DeviceHealth
-from agent.updates.keys import install_trusted, public_text
-from agent.updates.manifest import unverified
-from agent.updates.publish import publish
-from agent.updates.topics import chunk_topic
+from agent.base.clock import Clock
+from agent.base.driver import Registry
+from agent.outputs.sync.codec import decode_record
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink
+from agent.outputs.summaries.records import DeviceHealth
+from agent.runtime.updates.keys import install_trusted, public_text
+from agent.runtime.updates.manifest import unverified
+from agent.runtime.updates.publish import publish
+from agent.runtime.updates.topics import chunk_topic
 
 SITE, DEVICE = "clinic", "hs1"
 CONFIG = """

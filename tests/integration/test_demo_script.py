@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from agent import config as agent_config
-from agent.driver import Registry
+from agent.base.driver import Registry
 from tests.integration.test_find_the_agent import user_env
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from agent.cli.status import render
+from agent.commands.cli.status import render
 from agent.errors import EX_TEMPFAIL
-from agent.statusfile import Reading
+from agent.runtime.statusfile import Reading
 
 
 def user_env(tmp: Path) -> dict[str, str]:

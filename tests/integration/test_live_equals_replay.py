@@ -14,8 +14,8 @@ from pathlib import Path
 
 from agent import config as agent_config
 from agent.app import Agent, run
-from agent.clock import Clock
-from agent.driver import Registry
+from agent.base.clock import Clock
+from agent.base.driver import Registry
 from agent.replay import build_core, open_recorded, replay, tick_line
 
 SETTINGS = """

@@ -16,9 +16,9 @@ import structlog
 
 from agent import config as agent_config
 from agent.app import Agent, run
-from agent.clock import Clock
-from agent.driver import Registry
-from agent.outbox import Outbox, RecordKind
+from agent.base.clock import Clock
+from agent.base.driver import Registry
+from agent.outputs.outbox import Outbox, RecordKind
 from tests.support.waiting import until
 
 

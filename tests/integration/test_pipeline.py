@@ -8,14 +8,14 @@ import asyncio
 from pathlib import Path
 
 from agent import config as agent_config
-from agent.adaptation import Level
+from agent.base.adaptation import Level
 from agent.app import Agent, run
-from agent.clock import Clock
-from agent.driver import Registry
-from agent.outbox import Outbox, RecordKind
-from agent.sync.codec import decode_record
-from agent.vrlink.client import VrLinkClient
-from agent.vrlink.messages import AdaptationMessage, PainRating, SessionEnd, SessionStart, StatusMessage
+from agent.base.clock import Clock
+from agent.base.driver import Registry
+from agent.outputs.outbox import Outbox, RecordKind
+from agent.outputs.sync.codec import decode_record
+from agent.outputs.vrlink.client import VrLinkClient
+from agent.outputs.vrlink.messages import AdaptationMessage, PainRating, SessionEnd, SessionStart, StatusMessage
 
 CONFIG = """
 [agent]

@@ -13,8 +13,8 @@ import structlog
 
 from agent import config as agent_config
 from agent.app import Agent, run
-from agent.clock import Clock
-from agent.driver import Registry
+from agent.base.clock import Clock
+from agent.base.driver import Registry
 from tests.support.waiting import until
 
 CONFIG = """

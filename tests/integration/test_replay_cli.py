@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from agent.datasets import data_root
+from agent.base.datasets import data_root
 
 CLI = [sys.executable, "-m", "agent"]
 

@@ -17,11 +17,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from agent.outbox import Outbox, RecordKind
-from agent.summaries.records import SessionSummary
-from agent.sync.codec import decode_record
-from agent.vrlink.journal import JournalStore
-from agent.vrlink.recording import JOURNAL_FILE
+from agent.outputs.outbox import Outbox, RecordKind
+from agent.outputs.summaries.records import SessionSummary
+from agent.outputs.sync.codec import decode_record
+from agent.outputs.vrlink.journal import JournalStore
+from agent.outputs.vrlink.recording import JOURNAL_FILE
 from tests.agent.vrlink.conftest import RawPeer
 from tests.support.waiting import until
 

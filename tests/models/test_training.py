@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.features import FEATURE_NAMES, GROUPS
+from agent.core.features import FEATURE_NAMES, GROUPS
 from agent.replay import build_core, open_recorded, replay
 from models.datasets import EEGMAT, WESAD
 from models.extract import extract

@@ -16,9 +16,9 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from agent.features import FEATURES, GROUPS
-from agent.model.metadata import METADATA_KEY, ModelMetadata
-from agent.model.runtime import packaged_model_dir
+from agent.core.features import FEATURES, GROUPS
+from agent.core.model.metadata import METADATA_KEY, ModelMetadata
+from agent.core.model.runtime import packaged_model_dir
 
 INPUT = "z"
 

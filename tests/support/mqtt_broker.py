@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.sync.local_broker import PASSWORD, USERNAME, LocalBroker, TlsFiles, free_port, wait_for_port
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker, TlsFiles, free_port, wait_for_port
 
 __all__ = ["PASSWORD", "USERNAME", "Broker", "Pki", "free_port", "wait_for_port"]
 

@@ -13,9 +13,9 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from agent.driver import Discovered, DriverContext, DriverOptions, DriverPlugin
+from agent.base.driver import Discovered, DriverContext, DriverOptions, DriverPlugin
 from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
-from agent.stream import Chunk, Modality, StreamSpec
+from agent.base.stream import Chunk, Modality, StreamSpec
 
 SPEC = StreamSpec("ramp", Modality.OTHER, ("v",), "1", 50.0)
 EDA_SPEC = StreamSpec("ramp", Modality.EDA, ("v",), "uS", 50.0)  # a stream the core ticks on

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from agent.queues import BoundedQueue
+from agent.base.queues import BoundedQueue
 
 T = TypeVar("T")
 

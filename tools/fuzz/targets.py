@@ -198,7 +198,7 @@ class VrFrames:
     seeds: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from agent.vrlink import frames, messages
+        from agent.outputs.vrlink import frames, messages
 
         self.frames, self.messages = frames, messages
         self.seeds = [
@@ -247,8 +247,8 @@ class MqttCodec:
     seeds: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from agent.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
-        from agent.sync import codec
+        from agent.outputs.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
+        from agent.outputs.sync import codec
 
         self.codec = codec
         key = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from agent.errors import AgentError, ConfigError
+from agent.plugin import AgentError, ConfigError
 from drivers.replay.formats import biosignal, e4, eegmat, muse, opensignals, rr, wesad
 from drivers.replay.formats.files import MALFORMED, require
 from drivers.replay.formats.sniff import Sniff, sniff

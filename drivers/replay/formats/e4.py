@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.stream import Modality, StreamSpec
+from agent.plugin import Modality, StreamSpec
 from drivers.replay.formats.files import check, lines, table
 from drivers.replay.formats.sniff import Sniff, is_number
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track, seq_from_times

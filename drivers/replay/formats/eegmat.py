@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.stream import Modality, StreamSpec
+from agent.plugin import Modality, StreamSpec
 from drivers.replay.formats.files import check, npz, numbers, rate, texts
 from drivers.replay.formats.sniff import Sniff
 from drivers.replay.recording import StreamSelection, Track

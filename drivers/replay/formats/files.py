@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.errors import DeviceNotFound, RecordingUnreadable
+from agent.plugin import DeviceNotFound, RecordingUnreadable
 
 # What the standard library and numpy raise on malformed bytes: zipfile raises
 # NotImplementedError (unknown compression or version) and RuntimeError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.stream import Modality, StreamSpec
+from agent.plugin import Modality, StreamSpec
 from drivers.replay.formats.files import check, lines, table
 from drivers.replay.formats.sniff import Sniff
 from drivers.replay.recording import StreamSelection, Track, seq_from_times

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.stream import Modality, StreamSpec
+from agent.plugin import Modality, StreamSpec
 from drivers.replay.formats.files import check, has_rows, require
 from drivers.replay.formats.sniff import Sniff
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.stream import Modality, StreamSpec
+from agent.plugin import Modality, StreamSpec
 from drivers.replay.formats.files import READ_ERRORS, check, is_real, require, table
 from drivers.replay.formats.sniff import Sniff, is_number
 from drivers.replay.recording import RecordingUnreadable, StreamSelection, Track

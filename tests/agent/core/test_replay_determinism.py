@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent import config as agent_config
-from agent.datasets import data_root
-from agent.driver import Registry
+from agent.base.datasets import data_root
+from agent.base.driver import Registry
 from agent.replay import build_core, open_recorded, replay
 
 REGISTRY = Registry()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.baseline import NORMALISATION, Profile
+from agent.core.baseline import NORMALISATION, Profile
 from agent.errors import ModelError
-from agent.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, GROUPS
-from agent.model.metadata import ModelMetadata
-from agent.model.runtime import DistressModel, packaged_model_dir
+from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, GROUPS
+from agent.core.model.metadata import ModelMetadata
+from agent.core.model.runtime import DistressModel, packaged_model_dir
 from models.export import Additive, write_model
 from models.fit import MEMBERSHIP
 from tests.agent.model.vectors import REST, STRESS, vector
@@ -118,8 +118,8 @@ def test_the_graph_computes_exactly_what_training_computes(tmp_path, kind):
 
 
 def test_a_model_that_answers_nan_is_counted_and_the_policy_holds_on_it(tmp_path):
-    from agent.baseline import BaselineOptions, PatientBaseline
-    from agent.policy import AdaptationPolicy
+    from agent.core.baseline import BaselineOptions, PatientBaseline
+    from agent.core.policy import AdaptationPolicy
 
     write_model(tmp_path / "distress.onnx", logistic(np.full(F, np.nan)), meta())
     model = DistressModel.load(tmp_path)

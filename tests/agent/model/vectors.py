@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agent.features import FEATURE_NAMES, GROUPS, FeatureVector
-from agent.signals.quality import QualityReport
+from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
+from agent.core.signals.quality import QualityReport
 
 REST = {
     "hr_bpm": 65.0, "mean_nn_ms": 920.0, "sdnn_ms": 50.0, "rmssd_ms": 40.0, "pnn50_pct": 20.0,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from agent.outbox import RECORD_OVERHEAD, Durability, Outbox, RecordKind, RecordTooLarge
+from agent.outputs.outbox import RECORD_OVERHEAD, Durability, Outbox, RecordKind, RecordTooLarge
 
 H, M, S = RecordKind.HEALTH, RecordKind.MINUTE, RecordKind.SESSION
 ROOM = 100 + RECORD_OVERHEAD  # one 100-byte record

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from agent import config as agent_config
-from agent.cli.provision import provision
-from agent.driver import Registry
+from agent.commands.cli.provision import provision
+from agent.base.driver import Registry
 from agent.errors import EX_CONFIG
-from agent.provision.plan import EX_UNAVAILABLE
+from agent.commands.provision.plan import EX_UNAVAILABLE
 from tests.agent.provision.conftest import snapshot
 from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker, free_port
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from agent.cli.provision import provision
+from agent.commands.cli.provision import provision
 from agent.errors import EX_CONFIG
-from agent.updates.keys import generate, load_trusted
+from agent.runtime.updates.keys import generate, load_trusted
 from tests.agent.provision.conftest import snapshot
 
 ARGS = ["--no-interactive", "--site", "clinic-a", "--device", "headset-1", "--no-sync", "--sensor", "sim-gsr"]

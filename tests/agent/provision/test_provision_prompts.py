@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from agent.cli.provision import provision
+from agent.commands.cli.provision import provision
 from tests.support.mqtt_broker import free_port
 
 

@@ -7,7 +7,7 @@ import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.provision.toml_writer import dumps
+from agent.commands.provision.toml_writer import dumps
 
 keys = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
 scalars = st.one_of(st.booleans(), st.integers(-(2**63), 2**63 - 1),

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from agent import config as agent_config
-from agent.cli.check import check
+from agent.commands.cli.check import check
 
 
 def run(args: list[str]) -> tuple[int, dict]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from agent.cli.check import check
+from agent.commands.cli.check import check
 from tests.agent.provision.conftest import broker, pki  # noqa: F401 - fixtures
 from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker, free_port
 

@@ -39,7 +39,7 @@ def recompute(windows: dict[str, tuple[float, np.ndarray]]) -> dict[str, object]
 
 
 def main() -> None:
-    from agent.signals.bench import measure
+    from tools.bench.signals import measure
 
     print(json.dumps(measure(recompute), indent=2))
 

@@ -1,4 +1,4 @@
-"""Real recordings for the signal tests (read from agent.datasets.data_root(), never copied)."""
+"""Real recordings for the signal tests (read from agent.base.datasets.data_root(), never copied)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agent.datasets import data_root
-from agent.signals.cardiac import CardiacProcessor
-from agent.stream import Modality
+from agent.base.datasets import data_root
+from agent.core.signals.cardiac import CardiacProcessor
+from agent.base.stream import Modality
 
 
 @functools.cache

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from signal_recordings import rr_ms
 
-from agent.signals.beats import BeatCorrector, BeatFlag
+from agent.core.signals.beats import BeatCorrector, BeatFlag
 
 
 def run(rr: list[float]) -> list[tuple[float, BeatFlag, bool]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nk_reference import recompute
 
-from agent.signals.bench import load_workload, measure
+from tools.bench.signals import load_workload, measure
 
 
 def test_benchmark_reports_tick_cost_beside_neurokit2() -> None:

@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 from scipy import signal as sps
 from signal_recordings import split_points
 
-from agent.events import Gap
-from agent.signals.butterworth import butter_sos
-from agent.signals.filters import Delay, SosFilter, causal_ma, moving_average
-from agent.signals.ring import Ring, TimedRing, WindowCache
-from agent.signals.segments import BlockedStream, Segmenter
-from agent.signals.spectral import band_integral, welch_psd
+from agent.base.events import Gap
+from agent.core.signals.butterworth import butter_sos
+from agent.core.signals.filters import Delay, SosFilter, causal_ma, moving_average
+from agent.core.signals.ring import Ring, TimedRing, WindowCache
+from agent.core.signals.segments import BlockedStream, Segmenter
+from agent.core.signals.spectral import band_integral, welch_psd
 
 
 @given(st.lists(st.lists(st.floats(-1e6, 1e6), max_size=12), max_size=20), st.integers(1, 16))

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from signal_recordings import biosignal, match_rate, split_points, wesad
 
-from agent.signals.eda import EdaConfig, EdaProcessor
+from agent.core.signals.eda import EdaConfig, EdaProcessor
 
 
 def run(x: np.ndarray, fs: float, pieces: list[tuple[int, int]], cfg: EdaConfig | None = None) -> EdaProcessor:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy.signal import welch
 from signal_recordings import muse, split_points
 
-from agent.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
+from agent.core.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
 
 FS = 256.0
 

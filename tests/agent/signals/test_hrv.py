@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from signal_recordings import rr_ms
 
-from agent.signals.beats import NN, BeatCorrector, BeatFlag
-from agent.signals.hrv import HrvConfig, HrvProcessor, band_powers, time_domain
+from agent.core.signals.beats import NN, BeatCorrector, BeatFlag
+from agent.core.signals.hrv import HrvConfig, HrvProcessor, band_powers, time_domain
 
 SERIES = ["pyhrv_SampleNNISeriesShort_ms.txt", "pyhrv_SampleNNISeriesLong_ms.txt", "hrvanalysis_test_nn_intervals.txt"]
 

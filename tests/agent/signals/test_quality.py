@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from signal_recordings import biosignal, rr_ms
 
-from agent.events import Gap, Quality
-from agent.signals.cardiac import CardiacProcessor
-from agent.signals.eda import EdaProcessor
-from agent.signals.quality import QualityReport
-from agent.stream import Modality
+from agent.base.events import Gap, Quality
+from agent.core.signals.cardiac import CardiacProcessor
+from agent.core.signals.eda import EdaProcessor
+from agent.core.signals.quality import QualityReport
+from agent.base.stream import Modality
 
 T_BAD = (60.0, 90.0)  # the injected section; quality is read at its end
 

@@ -14,10 +14,10 @@ from scipy import signal as sps
 from scipy.interpolate import make_interp_spline
 from signal_recordings import biosignal, wesad
 
-from agent.signals.butterworth import butter_sos
-from agent.signals.filters import SosFilter, sos_steady_state
-from agent.signals.prominence import local_maxima, prominences
-from agent.signals.spline import cubic_interpolate
+from agent.core.signals.butterworth import butter_sos
+from agent.core.signals.filters import SosFilter, sos_steady_state
+from agent.core.signals.prominence import local_maxima, prominences
+from agent.core.signals.spline import cubic_interpolate
 
 RATES = (4.0, 16.0, 64.0, 100.0, 128.0, 130.0, 256.0, 1000.0)
 
@@ -102,9 +102,9 @@ def test_the_runtime_never_imports_scipy() -> None:
     """The agent's resident memory budget has no room for scipy (~60 MB): check in a fresh interpreter."""
     code = (
         "import importlib, pkgutil, sys\n"
-        "import agent.app, agent.features, agent.signals\n"
-        "for m in pkgutil.iter_modules(agent.signals.__path__):\n"
-        "    importlib.import_module('agent.signals.' + m.name)\n"
+        "import agent.app, agent.core.features, agent.core.signals\n"
+        "for m in pkgutil.iter_modules(agent.core.signals.__path__):\n"
+        "    importlib.import_module('agent.core.signals.' + m.name)\n"
         "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.adaptation import Adaptation, Level
-from agent.events import Disconnected, Gap, Quality
-from agent.summaries import MinuteAggregator, MinuteSummary, SessionStarted
+from agent.base.adaptation import Adaptation, Level
+from agent.base.events import Disconnected, Gap, Quality
+from agent.outputs.summaries import MinuteAggregator, MinuteSummary, SessionStarted
 
 WALL = 6000.0  # agent t=0 is the start of a wall-clock minute
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.adaptation import Adaptation, Level
-from agent.events import Disconnected
-from agent.summaries import CalibrationFinished, PainRating, SessionAggregator, SessionEnded, SessionStarted
+from agent.base.adaptation import Adaptation, Level
+from agent.base.events import Disconnected
+from agent.outputs.summaries import CalibrationFinished, PainRating, SessionAggregator, SessionEnded, SessionStarted
 
 
 def a(t: float, level: Level) -> Adaptation:

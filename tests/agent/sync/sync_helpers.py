@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
 
-from agent.ingest import IngestOptions
-from agent.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
-from agent.sync.options import BrokerOptions, SyncOptions, TlsOptions
+from agent.backend.ingest import IngestOptions
+from agent.outputs.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
+from agent.outputs.sync.options import BrokerOptions, SyncOptions, TlsOptions
 
 
 def secret(path: Path, text: str) -> Path:

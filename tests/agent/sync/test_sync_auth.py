@@ -13,11 +13,11 @@ from tests.support.mqtt_broker import PASSWORD, Broker
 from sync_helpers import agent_options, minute, password_broker, session, tls_broker
 from test_sync_delivery import running, until
 
-from agent.clock import Clock
-from agent.outbox import AsyncOutbox, OutboxOptions
-from agent.sync.options import BrokerOptions
-from agent.sync.worker import SyncWorker, connect_params
-from agent.sync.writer import RecordWriter
+from agent.base.clock import Clock
+from agent.outputs.outbox import AsyncOutbox, OutboxOptions
+from agent.outputs.sync.options import BrokerOptions
+from agent.outputs.sync.worker import SyncWorker, connect_params
+from agent.outputs.sync.writer import RecordWriter
 
 CASES = {
     "wrong password": (lambda b, tmp: password_broker(b, tmp, password="not-the-password"),

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.adaptation import Level
+from agent.base.adaptation import Level
 from agent.errors import ProtocolError
-from agent.outbox import RecordKind
-from agent.summaries.records import DistressStats, FeatureStats, MinuteSummary, SessionSummary
-from agent.sync.codec import Presence, decode_presence, decode_record, encode_presence, encode_record
-from agent.sync.topics import Topics, parse
+from agent.outputs.outbox import RecordKind
+from agent.outputs.summaries.records import DistressStats, FeatureStats, MinuteSummary, SessionSummary
+from agent.outputs.sync.codec import Presence, decode_presence, decode_record, encode_presence, encode_record
+from agent.outputs.sync.topics import Topics, parse
 
 KEY = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 GOLDEN_MINUTE = bytes.fromhex(

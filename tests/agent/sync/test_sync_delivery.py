@@ -11,12 +11,12 @@ from pathlib import Path
 from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, health, ingest_options, minute, password_broker, session, tls_broker
 
-from agent.clock import Clock
-from agent.ingest import Ingest, IngestStore
-from agent.outbox import AsyncOutbox, OutboxOptions
-from agent.sync.options import BrokerOptions
-from agent.sync.worker import SyncWorker
-from agent.sync.writer import RecordWriter
+from agent.base.clock import Clock
+from agent.backend.ingest import Ingest, IngestStore
+from agent.outputs.outbox import AsyncOutbox, OutboxOptions
+from agent.outputs.sync.options import BrokerOptions
+from agent.outputs.sync.worker import SyncWorker
+from agent.outputs.sync.writer import RecordWriter
 
 
 @asynccontextmanager
@@ -117,7 +117,7 @@ async def test_a_broker_crash_and_restart_loses_nothing_and_sends_session_summar
 async def test_a_full_outbox_evicts_oldest_minutes_first_reports_it_and_delivers_the_rest(
     broker: Broker, tmp_path: Path
 ) -> None:
-    from agent.summaries.health import device_health
+    from agent.outputs.summaries.health import device_health
 
     store = IngestStore(tmp_path / "ingest.sqlite3")
     ingest = Ingest(ingest_options(password_broker(broker, tmp_path), tmp_path / "ingest.sqlite3"), store, Clock())

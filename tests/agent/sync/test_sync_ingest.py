@@ -10,11 +10,11 @@ from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, ingest_options, minute, password_broker
 from test_sync_delivery import running, until
 
-from agent.clock import Clock
-from agent.ingest import Ingest, IngestStore
-from agent.sync.codec import encode_record
-from agent.sync.mqtt import MqttLink
-from agent.sync.worker import connect_params
+from agent.base.clock import Clock
+from agent.backend.ingest import Ingest, IngestStore
+from agent.outputs.sync.codec import encode_record
+from agent.outputs.sync.mqtt import MqttLink
+from agent.outputs.sync.worker import connect_params
 
 
 async def test_malformed_and_misaddressed_messages_are_rejected_and_counted(broker: Broker, tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ async def test_malformed_and_misaddressed_messages_are_rejected_and_counted(brok
 def test_the_ingest_command_exits_78_on_bad_options(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from agent.cli.ingest import command
+    from agent.commands.cli.ingest import command
 
     result = CliRunner().invoke(command, ["--db", str(tmp_path / "x.db"), "--username", "u",
                                          "--password-file", str(tmp_path / "missing")])

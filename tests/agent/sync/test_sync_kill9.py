@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.support.mqtt_broker import Broker
 
-from agent.sync.crashtest import crash_run
+from tools.harness.crashtest import crash_run
 
 
 async def test_kill_9_at_random_points_loses_nothing_and_dedup_leaves_exactly_one_of_each(

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from agent.updates.keys import install_trusted, public_text
-from agent.updates.manifest import describe, sign
-from agent.updates.probe import agent_contract
+from agent.runtime.updates.keys import install_trusted, public_text
+from agent.runtime.updates.manifest import describe, sign
+from agent.runtime.updates.probe import agent_contract
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from agent.errors import SyncError
-from agent.sync.local_broker import PASSWORD, USERNAME, LocalBroker
-from agent.sync.mqtt import ConnectParams, MqttLink
-from agent.sync.options import BrokerOptions, SyncOptions
-from agent.updates import UpdateOptions
-from agent.updates.fetch_http import HttpDownload
-from agent.updates.manifest import describe, sign, unverified
-from agent.updates.probe import contract_of, trial_load
-from agent.updates.store import ModelStore
-from agent.updates.updater import ModelUpdater
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink
+from agent.outputs.sync.options import BrokerOptions, SyncOptions
+from agent.runtime.updates import UpdateOptions
+from agent.runtime.updates.fetch_http import HttpDownload
+from agent.runtime.updates.manifest import describe, sign, unverified
+from agent.runtime.updates.probe import contract_of, trial_load
+from agent.runtime.updates.store import ModelStore
+from agent.runtime.updates.updater import ModelUpdater
 from tests.support.model_variants import make_variant
 from tests.support.waiting import until
 

@@ -11,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.errors import ConfigError, UpdateRefused
-from agent.updates.keys import generate, install_trusted, key_id, load_private, load_trusted, public_text
-from agent.updates.manifest import Contract, describe, sign, unverified, verify
-from agent.updates.probe import agent_contract, check_contract
+from agent.runtime.updates.keys import generate, install_trusted, key_id, load_private, load_trusted, public_text
+from agent.runtime.updates.manifest import Contract, describe, sign, unverified, verify
+from agent.runtime.updates.probe import agent_contract, check_contract
 from tests.agent.updates.conftest import signed
 
 

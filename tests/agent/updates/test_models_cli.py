@@ -8,14 +8,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from agent.cli.main import main
-from agent.cli.status import model_lines
+from agent.commands.cli.main import main
+from agent.commands.cli.status import model_lines
 from agent.errors import EX_CONFIG
-from agent.sync.local_broker import PASSWORD, USERNAME, LocalBroker
-from agent.sync.mqtt import ConnectParams, MqttLink
-from agent.updates.keys import load_trusted
-from agent.updates.manifest import unverified, verify
-from agent.updates.store import ModelStore
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink
+from agent.runtime.updates.keys import load_trusted
+from agent.runtime.updates.manifest import unverified, verify
+from agent.runtime.updates.store import ModelStore
 from tests.support.model_variants import make_variant, nan_everywhere
 
 

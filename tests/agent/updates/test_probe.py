@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from agent.errors import UpdateRefused
-from agent.updates.manifest import Contract
-from agent.updates.probe import contract_of, trial_load
+from agent.runtime.updates.manifest import Contract
+from agent.runtime.updates.probe import contract_of, trial_load
 from tests.support.model_variants import make_variant, nan_everywhere
 
 

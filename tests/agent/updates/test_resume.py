@@ -6,15 +6,15 @@ import asyncio
 import os
 from pathlib import Path
 
-from agent.clock import Clock
-from agent.sync.local_broker import PASSWORD, USERNAME, LocalBroker
-from agent.sync.mqtt import ConnectParams, MqttLink
-from agent.sync.options import BrokerOptions, SyncOptions
-from agent.updates import UpdateOptions
-from agent.updates.fetch import Download
-from agent.updates.publish import publish
-from agent.updates.store import ModelStore
-from agent.updates.updater import ModelUpdater
+from agent.base.clock import Clock
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink
+from agent.outputs.sync.options import BrokerOptions, SyncOptions
+from agent.runtime.updates import UpdateOptions
+from agent.runtime.updates.fetch import Download
+from agent.runtime.updates.publish import publish
+from agent.runtime.updates.store import ModelStore
+from agent.runtime.updates.updater import ModelUpdater
 from tests.agent.updates.conftest import signed
 from tests.support.model_variants import make_variant
 from tests.support.waiting import until

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.features import GROUPS
-from agent.model.runtime import DistressModel
-from agent.signals.quality import QualityReport
-from agent.updates.probe import probe_vector
-from agent.updates.slot import ModelSlot, Request, SlotSwitch
+from agent.core.features import GROUPS
+from agent.core.model.runtime import DistressModel
+from agent.core.signals.quality import QualityReport
+from agent.runtime.updates.probe import probe_vector
+from agent.runtime.updates.slot import ModelSlot, Request, SlotSwitch
 from tests.support.model_variants import make_variant, nan_on_data
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.errors import UpdateRefused
-from agent.updates.manifest import unverified
-from agent.updates.store import MAX_PROBATION_BOOTS, ModelStore, Partial
+from agent.runtime.updates.manifest import unverified
+from agent.runtime.updates.store import MAX_PROBATION_BOOTS, ModelStore, Partial
 from tests.agent.updates.conftest import signed
 
 
@@ -133,8 +133,8 @@ def test_pinning_activates_an_installed_version_or_the_packaged_model(tmp_path: 
 
 def test_the_self_test_looks_at_the_installed_version_without_touching_the_store(tmp_path: Path, backend_key):
     from agent.config import parse
-    from agent.driver import Registry
-    from agent.updates.hook import installed_model
+    from agent.base.driver import Registry
+    from agent.runtime.updates.hook import installed_model
 
     config = parse(f'[agent]\nstate_dir = "{tmp_path / "state"}"\n', "test", Registry())
     assert installed_model(config) == (None, "the packaged model (no update installed)")

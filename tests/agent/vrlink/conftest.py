@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from agent.adaptation import Adaptation, Level, Pace, Suggestions
-from agent.clock import Clock
-from agent.vrlink.frames import FrameDecoder, FrameError, encode_frame
-from agent.vrlink.options import VrLinkOptions
-from agent.vrlink.server import VrLinkServer
+from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
+from agent.base.clock import Clock
+from agent.outputs.vrlink.frames import FrameDecoder, FrameError, encode_frame
+from agent.outputs.vrlink.options import VrLinkOptions
+from agent.outputs.vrlink.server import VrLinkServer
 
 RECV_TIMEOUT_S = 5.0
 

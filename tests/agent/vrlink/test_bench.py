@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.vrlink.bench import run
-from agent.vrlink.bench_events import run_events
+from tools.bench.vrlink import run
+from tools.bench.vrlink_events import run_events
 
 
 def test_bench_scenario_reports_its_figures() -> None:

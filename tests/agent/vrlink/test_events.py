@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from agent.clock import Clock
-from agent.vrlink.frames import encode_frame
-from agent.vrlink.journal import JournalStore
-from agent.vrlink.options import VrLinkOptions
-from agent.vrlink.recording import AppEvent, EventJournal
-from agent.vrlink.server import VrLinkServer
+from agent.base.clock import Clock
+from agent.outputs.vrlink.frames import encode_frame
+from agent.outputs.vrlink.journal import JournalStore
+from agent.outputs.vrlink.options import VrLinkOptions
+from agent.outputs.vrlink.recording import AppEvent, EventJournal
+from agent.outputs.vrlink.server import VrLinkServer
 
 from .conftest import RawPeer
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from agent.vrlink.client import VrLinkClient
-from agent.vrlink.messages import Ack, AdaptationMessage, Marker, SessionStart
+from agent.outputs.vrlink.client import VrLinkClient
+from agent.outputs.vrlink.messages import Ack, AdaptationMessage, Marker, SessionStart
 
 from .conftest import RawPeer, adaptation, running_server
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.vrlink.frames import FrameDecoder, FrameError, encode_frame
+from agent.outputs.vrlink.frames import FrameDecoder, FrameError, encode_frame
 
 # Written out by hand from the msgpack spec, not produced by the code under test.
 HEARTBEAT = {"type": "heartbeat", "t": 1.5}

@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.clock import Clock
-from agent.vrlink.frames import FrameDecoder, FrameError, encode_frame
-from agent.vrlink.messages import AGENT_MESSAGES, ErrorMessage, parse
-from agent.vrlink.options import VrLinkOptions
-from agent.vrlink.server import VrLinkServer
+from agent.base.clock import Clock
+from agent.outputs.vrlink.frames import FrameDecoder, FrameError, encode_frame
+from agent.outputs.vrlink.messages import AGENT_MESSAGES, ErrorMessage, parse
+from agent.outputs.vrlink.options import VrLinkOptions
+from agent.outputs.vrlink.server import VrLinkServer
 
 from .conftest import adaptation
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.vrlink.latency import LatencyHistogram
+from agent.outputs.vrlink.latency import LatencyHistogram
 
 BIN_RATIO = 10 ** (7 / 800)  # 800 log bins over 7 decades
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.adaptation import Level, Pace
-from agent.vrlink.frames import FrameError
-from agent.vrlink.messages import (
+from agent.base.adaptation import Level, Pace
+from agent.outputs.vrlink.frames import FrameError
+from agent.outputs.vrlink.messages import (
     AGENT_MESSAGES,
     APP_MESSAGES,
     AdaptationMessage,

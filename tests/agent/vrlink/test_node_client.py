@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from agent.vrlink.hub import AppEvent
-from agent.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart
-from agent.vrlink.server import VrLinkServer
+from agent.outputs.vrlink.hub import AppEvent
+from agent.outputs.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart
+from agent.outputs.vrlink.server import VrLinkServer
 
 from .conftest import adaptation
 

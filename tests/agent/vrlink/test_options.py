@@ -8,7 +8,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from agent.vrlink.options import DEFAULT_SOCKET_PATH, TcpOptions, VrLinkOptions
+from agent.outputs.vrlink.options import DEFAULT_SOCKET_PATH, TcpOptions, VrLinkOptions
 
 TOKEN = "0123456789abcdef0123"
 

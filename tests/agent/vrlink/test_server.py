@@ -11,13 +11,13 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from agent.adaptation import Level
-from agent.clock import Clock
+from agent.base.adaptation import Level
+from agent.base.clock import Clock
 from agent.errors import ConfigError
-from agent.vrlink.client import HandshakeRefused, VrLinkClient
-from agent.vrlink.messages import Ack, PainRating, SessionEnd, SessionStart, adaptation_to_wire
-from agent.vrlink.options import VrLinkOptions
-from agent.vrlink.server import VrLinkServer
+from agent.outputs.vrlink.client import HandshakeRefused, VrLinkClient
+from agent.outputs.vrlink.messages import Ack, PainRating, SessionEnd, SessionStart, adaptation_to_wire
+from agent.outputs.vrlink.options import VrLinkOptions
+from agent.outputs.vrlink.server import VrLinkServer
 
 from .conftest import RawPeer, adaptation, running_server
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent.cli.vr_tail import _format
-from agent.vrlink.messages import AdaptationMessage
-from agent.vrlink.server import VrLinkServer
+from agent.commands.cli.vr_tail import _format
+from agent.outputs.vrlink.messages import AdaptationMessage
+from agent.outputs.vrlink.server import VrLinkServer
 
 from .conftest import adaptation, running_server
 
@@ -20,7 +20,7 @@ async def start_tail(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "agent.cli.vr_tail",
+        "agent.commands.cli.vr_tail",
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from drivers.ble.plugin import POLAR_H10
 from tests.drivers.ble.conftest import release_bleak_manager
 from tests.drivers.ble.fake_bluez import FakeBlueZ

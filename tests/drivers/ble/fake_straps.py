@@ -1,7 +1,7 @@
 """What the fake straps send: a heart-rate strap playing a real RR series, and
 a Polar H10 playing a real ECG recording as PMD frames (test infrastructure).
 
-Time is the agent :class:`~agent.clock.Clock` the test shares with the
+Time is the agent :class:`~agent.base.clock.Clock` the test shares with the
 driver, so a sped-up clock plays the recordings faster. Every strap keeps a
 ground truth (true beat times, true frame times, send times) for the tests.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import resample_poly
 
-from agent.clock import Clock
-from agent.datasets import data_root
+from agent.base.clock import Clock
+from agent.base.datasets import data_root
 from drivers.ble import pmd
 from drivers.ble.hrs import Contact, HeartRateMeasurement, encode_heart_rate
 from drivers.ble.pmd import Measurement, Setting, Status

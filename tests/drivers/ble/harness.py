@@ -6,12 +6,12 @@ import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from agent.clock import Clock
-from agent.driver import DriverContext, DriverPlugin, bound_logger
-from agent.events import Quality
-from agent.queues import BoundedQueue, Overflow
-from agent.stream import Chunk
-from agent.supervisor import DeviceSpec, DeviceSupervisor, Reading, SupervisorOptions
+from agent.base.clock import Clock
+from agent.base.driver import DriverContext, DriverPlugin, bound_logger
+from agent.base.events import Quality
+from agent.base.queues import BoundedQueue, Overflow
+from agent.base.stream import Chunk
+from agent.runtime.supervisor import DeviceSpec, DeviceSupervisor, Reading, SupervisorOptions
 
 Item = Chunk | Quality
 

@@ -10,9 +10,9 @@ import random
 import numpy as np
 import pytest
 
-from agent.datasets import data_root
-from agent.events import Quality
-from agent.stream import Chunk
+from agent.base.datasets import data_root
+from agent.base.events import Quality
+from agent.base.stream import Chunk
 from drivers.ble import pmd
 from drivers.ble.beats import BeatTimeline
 from drivers.ble.hr_streams import HeartRateStreams

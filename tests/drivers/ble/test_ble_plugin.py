@@ -6,7 +6,7 @@ import sys
 import pydantic
 import pytest
 
-from agent.driver import Registry
+from agent.base.driver import Registry
 from drivers.ble.options import HeartRateOptions, PolarH10Options
 from drivers.ble.plugin import HEART_RATE, POLAR_H10
 

@@ -3,9 +3,9 @@ playing a real ECG recording as PMD frames from a clock that was never set."""
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.events import Connected, Disconnected, Gap
-from agent.stream import Chunk
+from agent.base.clock import Clock
+from agent.base.events import Connected, Disconnected, Gap
+from agent.base.stream import Chunk
 from drivers.ble.plugin import POLAR_H10
 from drivers.ble.pmd import Measurement, Op, Setting
 from drivers.ble.uuids import PMD_DATA

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.driver import DriverContext, bound_logger
+from agent.base.clock import Clock
+from agent.base.driver import DriverContext, bound_logger
 from drivers.bridge import messages as m
 from drivers.bridge.driver import BridgeDriver
 from drivers.bridge.framing import FrameDecoder

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.datasets import data_root
+from agent.base.datasets import data_root
 
 FIRMWARE_DIR = Path(__file__).resolve().parents[3] / "firmware-bridge"
 GOLDEN = FIRMWARE_DIR / "vectors" / "golden.txt"

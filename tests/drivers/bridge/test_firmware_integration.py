@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.clock import Clock
-from agent.driver import DriverContext, bound_logger
+from agent.base.clock import Clock
+from agent.base.driver import DriverContext, bound_logger
 from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
-from agent.stream import Chunk, Modality
+from agent.base.stream import Chunk, Modality
 from drivers.bridge.driver import BridgeDriver
 from drivers.bridge.plugin import BRIDGE, BridgeOptions
 

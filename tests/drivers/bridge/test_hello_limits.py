@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agent.errors import ProtocolError
-from agent.stream import Chunk
+from agent.base.stream import Chunk
 from drivers.bridge import messages as m
 from drivers.bridge.driver import stream_specs
 from drivers.bridge.framing import parse_frame

@@ -17,8 +17,8 @@ import resource
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.stream import Chunk
+from agent.base.clock import Clock
+from agent.base.stream import Chunk
 from tests.drivers.lsl.outlets import Outlet, unique
 from tests.drivers.lsl.streams import lsl_driver
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.events import Disconnected, Gap, Quality
-from agent.queues import BoundedQueue, Overflow
-from agent.stream import Chunk
-from agent.supervisor import DeviceSpec, Reading, Supervisor, SupervisorOptions
+from agent.base.clock import Clock
+from agent.base.events import Disconnected, Gap, Quality
+from agent.base.queues import BoundedQueue, Overflow
+from agent.base.stream import Chunk
+from agent.runtime.supervisor import DeviceSpec, Reading, Supervisor, SupervisorOptions
 from drivers.lsl.plugin import LSL, LslOptions
 from drivers.lsl.sources import load_muse_csv, recording_path
 from tests.drivers.lsl.outlets import Outlet, unique

@@ -8,7 +8,7 @@ import sys
 import pydantic
 import pytest
 
-from agent.driver import Registry
+from agent.base.driver import Registry
 from drivers.lsl.plugin import LSL, LslOptions
 from tests.drivers.lsl.outlets import REPO
 

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from agent.clock import Clock
-from agent.stream import Chunk, Modality
+from agent.base.clock import Clock
+from agent.base.stream import Chunk, Modality
 from drivers.lsl.layout import MUSE_LABELS
 from drivers.lsl.lib import pylsl
 from drivers.lsl.sources import MONTAGE_10_20, Signal, load_muse_csv, recording_path, synthetic_eeg

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from drivers.lsl.timeline import Timeline, to_agent_time
 
 RATE = 256.0

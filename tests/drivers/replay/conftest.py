@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.clock import Clock
-from agent.datasets import data_root
-from agent.driver import DriverContext, bound_logger
-from agent.stream import Chunk
+from agent.base.clock import Clock
+from agent.base.datasets import data_root
+from agent.base.driver import DriverContext, bound_logger
+from agent.base.stream import Chunk
 from drivers.replay.driver import ReplayDriver
 from drivers.replay.plugin import ReplayOptions
 

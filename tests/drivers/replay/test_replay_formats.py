@@ -13,7 +13,7 @@ from typing import get_args
 import numpy as np
 import pytest
 
-from agent.stream import Modality
+from agent.base.stream import Modality
 from drivers.replay.formats import FORMATS, detect, open_recording
 from drivers.replay.plugin import FormatName
 from drivers.replay.recording import Track

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from drivers.replay.playback import CHUNK_S
 
 Play = Callable[..., Any]

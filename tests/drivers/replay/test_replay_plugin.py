@@ -11,9 +11,9 @@ from typing import Any
 import pydantic
 import pytest
 
-from agent.clock import Clock
-from agent.datasets import data_root
-from agent.driver import Driver, DriverContext, Registry, bound_logger
+from agent.base.clock import Clock
+from agent.base.datasets import data_root
+from agent.base.driver import Driver, DriverContext, Registry, bound_logger
 from drivers.replay.driver import ReplayDriver
 from drivers.replay.plugin import REPLAY, ReplayOptions
 

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.clock import Clock
-from agent.events import Connected, Disconnected, Gap
-from agent.queues import BoundedQueue, Overflow
-from agent.status import DeviceState
-from agent.stream import Chunk
-from agent.supervisor import DeviceSpec, DeviceSupervisor, Reading, SupervisorOptions
+from agent.base.clock import Clock
+from agent.base.events import Connected, Disconnected, Gap
+from agent.base.queues import BoundedQueue, Overflow
+from agent.runtime.status import DeviceState
+from agent.base.stream import Chunk
+from agent.runtime.supervisor import DeviceSpec, DeviceSupervisor, Reading, SupervisorOptions
 from drivers.replay.plugin import REPLAY, ReplayOptions
 
 MakeDriver = Callable[..., Any]

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.stream import Modality, StreamSpec
+from agent.base.stream import Modality, StreamSpec
 from drivers.replay.formats.e4 import rr_seq
 from drivers.replay.recording import Track, seq_from_times
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.clock import Clock
-from agent.driver import DriverContext, bound_logger
+from agent.base.clock import Clock
+from agent.base.driver import DriverContext, bound_logger
 from agent.errors import DeviceDisconnected, DeviceNotFound
-from agent.events import Quality
-from agent.stream import Chunk
+from agent.base.events import Quality
+from agent.base.stream import Chunk
 from drivers.shimmer import protocol as p
 from drivers.shimmer.driver import ShimmerDriver
 from drivers.shimmer.emulator import FILE_HZ, ShimmerEmulator, load_signals, ppg_to_adc

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from agent.clock import Clock
-from agent.driver import DriverContext, bound_logger
-from agent.events import Quality
-from agent.stream import Chunk
+from agent.base.clock import Clock
+from agent.base.driver import DriverContext, bound_logger
+from agent.base.events import Quality
+from agent.base.stream import Chunk
 from drivers.simulated.chest_strap import SimulatedChestStrap
 from drivers.simulated.device import SimulatedDevice
 from drivers.simulated.ecg import SimulatedEcg

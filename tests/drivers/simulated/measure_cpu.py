@@ -18,7 +18,7 @@ from contextlib import aclosing
 
 import structlog
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from drivers.simulated.device import SimulatedDevice
 from drivers.simulated.options import EIGHT_CHANNELS
 

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from agent.errors import DeviceDisconnected, DeviceNotFound
-from agent.events import Quality
+from agent.base.events import Quality
 
 from .helpers import Run, collect, make, stream_into
 

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from scipy import signal
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 
 from .helpers import Run, collect, make
 

@@ -8,7 +8,7 @@ import sys
 import pydantic
 import pytest
 
-from agent.driver import Discovered, DriverPlugin, Registry
+from agent.base.driver import Discovered, DriverPlugin, Registry
 from drivers.simulated import plugin
 from drivers.simulated.options import EIGHT_CHANNELS, MUSE_CHANNELS, ChestStrapOptions, EegOptions, GsrOptions
 

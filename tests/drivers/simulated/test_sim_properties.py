@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.clock import Clock
+from agent.base.clock import Clock
 from drivers.simulated.cardiac import CardiacModel
 from drivers.simulated.device import SampledDevice, kept_runs
 from drivers.simulated.faults import FaultSchedule, Window

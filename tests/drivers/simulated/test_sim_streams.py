@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from agent.clock import Clock
-from agent.stream import Modality
+from agent.base.clock import Clock
+from agent.base.stream import Modality
 from drivers.simulated.ecg import SECONDS_2000_TO_2019
 from drivers.simulated.options import EIGHT_CHANNELS
 

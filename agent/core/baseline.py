@@ -1,0 +1,343 @@
+"""The patient's resting baseline: calibration, the stored profile, and normalisation.
+
+Every feature the model sees is a deviation from this patient's own rest:
+``z = (x - mean) / scale``. A calibration phase at session start (a couple
+of minutes of rest) measures mean and spread per feature from the ticks
+whose modality is trustworthy; the result is blended into a profile stored
+on disk, so the next session starts from it instead of from nothing.
+
+``scale`` is floored (per feature, and at a share of the mean) because a
+few minutes of a 60-s window feature vary very little: an unfloored spread
+would turn a 2-bpm change into ten standard deviations. Training uses this
+same module, so the floors are part of the model contract
+(:data:`NORMALISATION`, checked against the model's metadata).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pydantic
+import structlog
+
+from agent.errors import ConfigError
+from agent.core.feature_specs import FEATURES
+from agent.core.features import FEATURE_NAMES, FeatureVector
+
+log = structlog.get_logger("edge_agent.baseline")
+
+NORMALISATION = "baseline-z/2"  # bump when the floors, the formula or the anchoring change: models record it
+Z_LIMIT = 8.0  # one wild feature must not outvote the rest
+RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
+# Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.
+FLOORS = np.array([f.floor for f in FEATURES], dtype=np.float64)
+# Which way a feature moves when a person calms down (FeatureSpec.calm): -1 it falls, +1 it rises.
+# Only these are re-anchored (see Anchor); the rest keep their calibrated level.
+CALM_DIRECTION: dict[str, int] = {f.name: f.calm for f in FEATURES if f.calm}
+
+
+class BaselineOptions(pydantic.BaseModel):
+    """``[baseline]``: calibration at session start and the stored profile."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    calibration_s: float = pydantic.Field(120.0, ge=10, description="seconds of trustworthy data at a session's start to calibrate on")
+    min_samples: int = pydantic.Field(20, ge=2, description="ticks a feature needs during calibration to get a baseline")
+    profile: Path | None = pydantic.Field(None, description="stored profile; default state_dir/baseline.json")
+    blend: float = pydantic.Field(0.3, gt=0, le=1, description="weight of a new calibration in the stored profile")
+    use_stored: bool = pydantic.Field(True, description="start from the stored profile instead of holding")
+    anchor_tau_s: float = pydantic.Field(
+        120.0, ge=0, allow_inf_nan=False,
+        description="after calibration, the resting level follows a calmer stretch with this time constant (0: never)",
+    )
+    anchor_smooth_s: float = pydantic.Field(
+        60.0, gt=0, allow_inf_nan=False, description="how long a stretch must be calmer to count (smoothing)",
+    )
+
+
+@dataclass(slots=True)
+class Profile:
+    """Mean and spread per feature (NaN where calibration never saw it)."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+    sessions: int = 1
+    updated: float = field(default_factory=time.time)
+    # derived once: normalising runs every tick
+    known: np.ndarray = field(init=False, repr=False)
+    _center: np.ndarray = field(init=False, repr=False)
+    _scale: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.known = np.isfinite(self.mean)
+        self._center = np.nan_to_num(self.mean)
+        sd = np.nan_to_num(self.sd, nan=0.0)
+        self._scale = np.maximum.reduce([sd, RELATIVE_FLOOR * np.abs(self._center), FLOORS])
+
+    @classmethod
+    def empty(cls) -> Profile:
+        n = len(FEATURE_NAMES)
+        return cls(np.full(n, np.nan), np.full(n, np.nan), sessions=0)
+
+    def scale(self) -> np.ndarray:
+        return self._scale
+
+    def normalise(self, values: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z, mask): z is 0 wherever the feature is unusable or has no baseline."""
+        mask = usable & self.known
+        diff = (values - self._center) / self._scale
+        z = np.where(mask, np.clip(diff, -Z_LIMIT, Z_LIMIT), 0.0).astype(np.float32)
+        return z, mask
+
+    def with_mean(self, mean: np.ndarray) -> Profile:
+        return Profile(mean, self.sd, self.sessions, self.updated)
+
+    def blended(self, fresh: Profile, weight: float) -> Profile:
+        """This profile moved ``weight`` of the way to ``fresh`` (features only one knows are taken as is)."""
+        both = self.known & fresh.known
+        mean = np.where(fresh.known, fresh.mean, self.mean)
+        sd = np.where(fresh.known, fresh.sd, self.sd)
+        mean[both] = (1 - weight) * self.mean[both] + weight * fresh.mean[both]
+        sd[both] = (1 - weight) * self.sd[both] + weight * fresh.sd[both]
+        return Profile(mean, sd, self.sessions + fresh.sessions)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "normalisation": NORMALISATION,
+            "sessions": self.sessions,
+            "updated": self.updated,
+            "features": {
+                n: {"mean": float(m), "sd": float(s)}
+                for n, m, s in zip(FEATURE_NAMES, self.mean, self.sd, strict=True)
+                if math.isfinite(m)
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object], source: Path) -> Profile:
+        features = data.get("features")
+        if data.get("normalisation") != NORMALISATION or not isinstance(features, dict):
+            raise ConfigError(
+                f"{source}: not a baseline profile of this agent (normalisation {data.get('normalisation')!r}, "
+                f"expected {NORMALISATION!r}); delete it to calibrate afresh",
+                source=str(source), field="profile",
+            )
+        mean, sd = np.full(len(FEATURE_NAMES), np.nan), np.full(len(FEATURE_NAMES), np.nan)
+        for i, name in enumerate(FEATURE_NAMES):
+            entry = features.get(name)
+            if isinstance(entry, dict):
+                mean[i], sd[i] = float(entry["mean"]), float(entry["sd"])
+        sessions = int(data.get("sessions", 1))  # type: ignore[call-overload]
+        return cls(mean, sd, sessions, float(data.get("updated", 0.0)))  # type: ignore[arg-type]
+
+
+class Calibration:
+    """Collects resting ticks until ``calibration_s`` of trustworthy data has been seen."""
+
+    def __init__(self, options: BaselineOptions) -> None:
+        self.options = options
+        n = len(FEATURE_NAMES)
+        self._n = np.zeros(n)
+        self._sum = np.zeros(n)
+        self._sq = np.zeros(n)
+        self.seconds = 0.0
+        self._last_t: float | None = None
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.seconds / self.options.calibration_s)
+
+    @property
+    def done(self) -> bool:
+        return self.progress >= 1.0
+
+    def add(self, fv: FeatureVector) -> None:
+        self.observe(fv.t, fv.values, fv.usable)
+
+    def observe(self, t: float, values: np.ndarray, usable: np.ndarray) -> None:
+        """One tick: ``values`` where ``usable`` (training replays its feature tables through this too)."""
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
+        if not usable.any():
+            return  # no trustworthy data: the calibration clock does not run
+        self.seconds += dt
+        x = values.astype(np.float64)
+        self._n += usable
+        self._sum += np.where(usable, x, 0.0)
+        self._sq += np.where(usable, x * x, 0.0)
+
+    def profile(self) -> Profile:
+        enough = self._n >= self.options.min_samples
+        n = np.maximum(self._n, 1)
+        mean = self._sum / n
+        var = np.maximum(self._sq / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
+        return Profile(np.where(enough, mean, np.nan), np.where(enough, np.sqrt(var), np.nan))
+
+
+class ProfileStore:
+    """The profile on disk: JSON, written atomically, readable only by the agent (it is health data)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> Profile | None:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:  # not JSON (a torn write, a bad sector): calibrate afresh, keep the evidence
+            return self._set_aside(f"not JSON ({exc})")
+        except OSError as exc:
+            raise ConfigError(
+                f"{self.path}: the stored baseline cannot be read ({exc}); delete it to calibrate afresh",
+                source=str(self.path), field="profile",
+            ) from exc
+        if not isinstance(data, dict):
+            return self._set_aside(f"a JSON {type(data).__name__}, not an object")
+        try:
+            return Profile.from_json(data, self.path)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ConfigError):  # a sound profile of another normalisation: the operator decides
+                raise
+            return self._set_aside(f"malformed ({type(exc).__name__}: {exc})")
+
+    def _set_aside(self, problem: str) -> None:
+        """Move a corrupt profile out of the way (``<name>.corrupt-<UTC time>``) so a restart cannot loop on it."""
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        self.path.rename(aside)
+        log.error("profile_set_aside", path=str(self.path), moved_to=str(aside), problem=problem)
+        return None
+
+    def save(self, profile: Profile) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(profile.as_json(), f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
+class PatientBaseline:
+    """The profile in force, and the calibration that refreshes it at each session's start.
+
+    With a stored profile the agent adapts from the first tick while a fresh
+    calibration runs; the fresh one is then blended into the stored profile
+    (``blend``), so one bad session cannot overwrite months of baseline.
+    Without one, the first calibration is the profile.
+    """
+
+    def __init__(self, options: BaselineOptions, store: ProfileStore | None) -> None:
+        self.options = options
+        self.store = store
+        self.unsaved: Profile | None = None  # a new profile not yet on disk
+        stored = store.load() if store is not None and options.use_stored else None
+        self.calibrated: Profile | None = stored  # the calibrated (and stored) profile
+        self.profile: Profile | None = stored  # what normalises: the calibrated one, re-anchored
+        self._anchor: Anchor | None = Anchor(options, stored.mean) if stored is not None else None
+        self._calibration: Calibration | None = Calibration(options)
+        self.log: list[str] = [f"using the stored baseline from {stored.sessions} session(s)"] if stored else []
+
+    @property
+    def calibrating(self) -> bool:
+        return self._calibration is not None
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if self._calibration is None else self._calibration.progress
+
+    def begin_session(self) -> None:
+        """A new session starts: calibrate on its first resting minutes."""
+        self._calibration = Calibration(self.options)
+
+    def observe(self, fv: FeatureVector) -> None:
+        if self._anchor is not None and self.calibrated is not None and self._anchor.observe(fv.t, fv.values, fv.usable):
+            self.profile = self.calibrated.with_mean(self._anchor.center)
+        cal = self._calibration
+        if cal is None:
+            return
+        cal.add(fv)
+        if not cal.done:
+            return
+        fresh = cal.profile()
+        self._calibration = None
+        self.calibrated = fresh if self.calibrated is None else self.calibrated.blended(fresh, self.options.blend)
+        self.profile = self.calibrated
+        self._anchor = Anchor(self.options, self.calibrated.mean)
+        if self.store is not None:
+            self.unsaved = self.calibrated  # written off the tick path (agent.app), never inside a tick
+
+    def normalise(self, fv: FeatureVector) -> np.ndarray | None:
+        """Take the tick in, then its z-scores against the resting level; None while there is none.
+
+        The policy and the training code both call this, so the model learns the z-scores it will see.
+        """
+        self.observe(fv)
+        if self.profile is None:
+            return None
+        return self.profile.normalise(fv.values, fv.usable)[0]
+
+    def save_pending(self) -> bool:
+        """Write the newest unsaved profile (blocking: run it in a thread). False if nothing was pending.
+
+        Raises OSError (a full disk, a read-only state directory); the profile stays pending for a retry.
+        """
+        profile = self.unsaved
+        if profile is None or self.store is None:
+            return False
+        self.store.save(profile)
+        if self.unsaved is profile:
+            self.unsaved = None
+        return True
+
+
+_CALM = np.array([f.calm for f in FEATURES], dtype=np.float64)
+
+
+class Anchor:
+    """The resting level, moved towards calmer stretches after calibration.
+
+    A session may start unsettled (fitting the sensors, instructions, a walk
+    to the chair): a calibration taken then puts the resting level too high,
+    and real stress later reads as calm. So, for the features that move one
+    way with calm (:data:`CALM_DIRECTION`), once a stretch smoothed over
+    ``anchor_smooth_s`` is calmer than the resting level, the level follows it
+    with time constant ``anchor_tau_s``. It never follows arousal, so stress
+    cannot teach the baseline that stress is normal. Updated once a second of
+    data time, which is all a 60-s feature changes in, and cheap.
+    """
+
+    STEP_S = 1.0
+
+    def __init__(self, options: BaselineOptions, mean: np.ndarray) -> None:
+        self.options = options
+        self.center = np.array(mean, dtype=np.float64)
+        self._smooth = np.full(len(FEATURE_NAMES), np.nan)
+        self._last: float | None = None
+
+    def observe(self, t: float, values: np.ndarray, usable: np.ndarray) -> bool:
+        """One tick; True when the centre moved."""
+        if self.options.anchor_tau_s == 0:
+            return False
+        if self._last is not None and t - self._last < self.STEP_S:
+            return False
+        dt = self.STEP_S if self._last is None else t - self._last
+        self._last = t
+        x = values.astype(np.float64)
+        a = 1.0 - math.exp(-dt / self.options.anchor_smooth_s)
+        fresh = usable & np.isnan(self._smooth)
+        self._smooth = np.where(fresh, x, self._smooth)
+        self._smooth = np.where(usable & ~fresh, self._smooth + a * (x - self._smooth), self._smooth)
+        calmer = (_CALM * (self._smooth - self.center) > 0) & np.isfinite(self.center) & usable
+        if not calmer.any():
+            return False
+        b = 1.0 - math.exp(-dt / self.options.anchor_tau_s)
+        self.center = np.where(calmer, self.center + b * (self._smooth - self.center), self.center)
+        return True

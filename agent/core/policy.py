@@ -1,0 +1,170 @@
+"""The adaptation policy: two speeds, gating, hysteresis and rate limits around the model.
+
+- **Baseline**: features are normalised to the patient's resting profile
+  (:mod:`agent.core.baseline`). With no profile yet (first session, still
+  calibrating) the policy says *hold*: it has nothing to compare with.
+- **Gating**: only features whose sensor group passes its quality gate vote
+  (:mod:`agent.core.model.runtime`); with none, the level is *hold*.
+- **Slow state**: the fused logit, smoothed with a time constant of
+  ``slow_tau_s`` of data time, is the distress estimate. Skin conductance
+  moves tick by tick and needs that smoothing; cardiac and EEG features are
+  already averages over windows of 10 s or more, so while no EDA feature
+  votes the time constant is ``windowed_tau_s`` (fixed a priori, not tuned).
+- **Fast path**: a fresh SCR onset or heart rate well above baseline raises
+  *elevated* within a tick; only sustained slow evidence (``rise_after_s``
+  above the threshold) reaches *distressed*.
+- **No flicker**: a level falls only below ``threshold - release`` and after
+  ``min_dwell_s``; the suggested intensity moves at most
+  ``intensity_step_per_s`` per second.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pydantic
+
+from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
+from agent.base.session import SessionEvent
+from agent.core.baseline import PatientBaseline
+from agent.core.features import FEATURE_NAMES, FEATURES, FeatureVector
+from agent.core.reasons import explain
+
+if TYPE_CHECKING:  # the runtime imports onnxruntime; config loading needs only the options
+    from agent.core.model.runtime import DistressModel, Inference
+
+_ORDER = (Level.CALM, Level.ELEVATED, Level.DISTRESSED)
+_TARGET = {  # what each level asks of the scene
+    Level.CALM: Suggestions(),
+    Level.ELEVATED: Suggestions(intensity=0.75, pace=Pace.SLOWER),
+    Level.DISTRESSED: Suggestions(intensity=0.5, pace=Pace.SLOWER, breathing_guide=True),
+    Level.HOLD: Suggestions(),
+}
+_HR = FEATURE_NAMES.index("hr_bpm")
+_EDA = np.array([f.group == "eda" for f in FEATURES])
+
+
+class PolicyOptions(pydantic.BaseModel):
+    """``[policy]``: how readily the scene adapts."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    elevated_at: float = pydantic.Field(0.55, gt=0, lt=1)
+    distressed_at: float = pydantic.Field(0.7, gt=0, lt=1)
+    release: float = pydantic.Field(0.1, ge=0, lt=0.5, description="hysteresis below each threshold")
+    slow_tau_s: float = pydantic.Field(20.0, ge=0, description="smoothing of the slow state (0: none)")
+    windowed_tau_s: float = pydantic.Field(
+        5.0, ge=0, description="smoothing of the slow state while only windowed (cardiac, EEG) features vote")
+    rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")
+    min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
+    fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
+    fast_scr: int = pydantic.Field(2, ge=1, description="this many SCR onsets in 10 s is a fast cue")
+    intensity_step_per_s: float = pydantic.Field(0.05, gt=0, description="the fastest the suggested intensity moves")
+    ttl_s: float = pydantic.Field(5.0, gt=0, description="the app falls back to neutral after this")
+
+    @pydantic.model_validator(mode="after")
+    def _ordered(self) -> PolicyOptions:
+        if self.elevated_at >= self.distressed_at:
+            raise ValueError("elevated_at must be below distressed_at")
+        return self
+
+
+class AdaptationPolicy:
+    """Feature vectors in, one :class:`Adaptation` per tick out."""
+
+    def __init__(self, model: DistressModel, baseline: PatientBaseline, options: PolicyOptions | None = None) -> None:
+        self.model = model
+        self.baseline = baseline
+        self.options = options or PolicyOptions()
+        self.latest: Inference | None = None
+        self.inference_s: deque[float] = deque(maxlen=10_000)  # per model call, for scripts/bench
+        self._logit: float | None = None  # the slow state
+        self._last_t: float | None = None
+        self._level = Level.HOLD
+        self._since = 0.0
+        self._above_since: float | None = None  # when the slow state last crossed distressed_at
+        self._intensity = 1.0
+        self._seq = 0
+
+    @property
+    def calibration_progress(self) -> float:
+        return self.baseline.progress
+
+    def session(self, event: SessionEvent) -> None:
+        """A VR session starts: calibrate on its resting start (the stored profile keeps deciding meanwhile)."""
+        if event.kind == "session_start":
+            self.baseline.begin_session()
+
+    def update(self, fv: FeatureVector) -> Adaptation:
+        dt = 0.0 if self._last_t is None else max(0.0, fv.t - self._last_t)
+        self._last_t = fv.t
+        z = self.baseline.normalise(fv)
+        profile = self.baseline.profile
+        if z is None or profile is None:
+            return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [f"calibrating baseline ({self.baseline.progress:.0%})"])
+        started = time.perf_counter()
+        inference = self.latest = self.model.infer(z, fv)
+        self.inference_s.append(time.perf_counter() - started)
+        if inference is None or not math.isfinite(inference.distress):
+            self._logit = None  # evidence from before the gap is stale
+            why = "no trustworthy sensor" if inference is None else "the model gave no finite answer"
+            return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
+        logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
+        self._smooth(logit, dt, bool((fv.usable & _EDA).any()))
+        assert self._logit is not None
+        distress = 1.0 / (1.0 + math.exp(-self._logit))
+        fast = self._fast_cues(fv, z[_HR])
+        level = self._next_level(fv.t, distress, bool(fast))
+        towards = [c for c in inference.contributions() if (c[1] > 0) == (level is not Level.CALM)]
+        reasons = explain(towards, fv, profile, z) + fast
+        if self.baseline.calibrating:
+            reasons.append(f"refreshing baseline ({self.baseline.progress:.0%})")
+        return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])
+
+    def _smooth(self, logit: float, dt: float, eda_votes: bool) -> None:
+        tau = self.options.slow_tau_s if eda_votes else self.options.windowed_tau_s
+        if self._logit is None or tau == 0:
+            self._logit = logit
+        else:
+            self._logit += (1.0 - math.exp(-dt / tau)) * (logit - self._logit)
+
+    def _fast_cues(self, fv: FeatureVector, hr_z: float) -> list[str]:
+        cues = []
+        scr = fv["scr_recent"]
+        if scr is not None and fv.group_ok("eda") and scr >= self.options.fast_scr:
+            cues.append("skin conductance response just now")
+        if fv["hr_bpm"] is not None and fv.group_ok("cardiac") and hr_z >= self.options.fast_hr_z:
+            cues.append("heart rate jumped")
+        return cues
+
+    def _next_level(self, t: float, distress: float, fast: bool) -> Level:
+        o = self.options
+        if distress >= o.distressed_at:
+            self._above_since = t if self._above_since is None else self._above_since
+        else:
+            self._above_since = None
+        sustained = self._above_since is not None and t - self._above_since >= o.rise_after_s
+        target = Level.DISTRESSED if sustained else Level.ELEVATED if distress >= o.elevated_at or fast else Level.CALM
+        current = self._level if self._level is not Level.HOLD else Level.CALM
+        if _ORDER.index(target) < _ORDER.index(current):
+            floor = o.distressed_at if current is Level.DISTRESSED else o.elevated_at
+            if distress > floor - o.release or (fast and current is Level.ELEVATED) or t - self._since < o.min_dwell_s:
+                target = current
+        return target
+
+    def _emit(self, t: float, dt: float, level: Level, distress: float, confidence: float, reasons: list[str]) -> Adaptation:
+        if level is not self._level:
+            self._level, self._since = level, t
+        goal = _TARGET[level]
+        step = self.options.intensity_step_per_s * dt
+        self._intensity += max(-step, min(step, goal.intensity - self._intensity))
+        self._seq += 1
+        return Adaptation(
+            seq=self._seq, t=t, level=level, distress=round(distress, 3), confidence=round(confidence, 3),
+            suggestions=Suggestions(round(self._intensity, 3), goal.pace, goal.breathing_guide),
+            reasons=tuple(reasons), ttl_s=self.options.ttl_s, model=self.model.version,
+        )
