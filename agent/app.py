@@ -40,7 +40,11 @@ from agent.outputs.sync.writer import RecordWriter
 from agent.outputs.vrlink.recording import EventJournal
 from agent.outputs.vrlink.server import VrLinkServer
 
-SHUTDOWN_GRACE_S = 2.0
+# Closing the books (the last minute and session summaries into the outbox, the profile, the journal)
+# takes milliseconds on an idle device and seconds on a loaded one; abandoning them early loses those
+# summaries. The grace is therefore sized to the service manager's budget (TimeoutStopSec=15 in
+# systemd/edge-agent.service) with room to exit, not to an idle machine.
+SHUTDOWN_GRACE_S = 10.0
 log = structlog.get_logger("edge_agent")
 
 

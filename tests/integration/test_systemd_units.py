@@ -66,6 +66,15 @@ def test_the_unit_keeps_what_the_agent_needs() -> None:
     assert {"AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"} <= set(families)  # BlueZ is D-Bus; MQTT; liblsl
 
 
+def test_the_agent_gives_up_on_its_books_before_systemd_kills_it() -> None:
+    """A shutdown grace longer than TimeoutStopSec would be cut by SIGKILL mid-write; one far shorter
+    abandons summaries a loaded device would still have stored."""
+    from agent.app import SHUTDOWN_GRACE_S
+
+    stop_s = float(re.search(r"^TimeoutStopSec=(\d+)$", (SYSTEMD / "edge-agent.service").read_text(), re.M).group(1))
+    assert stop_s / 2 <= SHUTDOWN_GRACE_S <= stop_s - 3
+
+
 def test_the_rfcomm_template_verifies(tmp_path: Path) -> None:
     unit = tmp_path / "edge-agent-rfcomm@.service"
     text = (SYSTEMD / unit.name).read_text()
