@@ -28,6 +28,8 @@ from pathlib import Path
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
 EX_UNAVAILABLE = 69  # sysexits.h: a service (the Bluetooth stack, the broker) is not there
 EX_TEMPFAIL = 75  # sysexits.h: try again later (the other agent may stop)
+EX_DATAERR = 65  # sysexits.h: an input file is not what it should be
+EX_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class AgentError(Exception):

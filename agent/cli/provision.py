@@ -13,23 +13,25 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agent.cli.params import FiniteRange
-from agent.cli import provision_prompts as prompts
-from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable
-from agent.provision import request as requests
-from agent.provision import sensors as pairing
-from agent.provision.plan import ProvisionFailed, provision as run_provision
-from agent.updates.provisioning import model_update_keys
+
+if TYPE_CHECKING:
+    from agent.driver import Registry
+
+# The provisioning machinery (the config, the broker check, scanning) is imported when the command runs:
+# `provision --help` must answer without numpy.
 
 _path = click.Path(path_type=Path, dir_okay=False)
 
 
 def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict[str, Any]]:
+    from agent.provision import sensors as pairing
+
     tables: dict[str, dict[str, Any]] = {}
     for text in flags:
         device_id, driver, target = pairing.parse_flag(text)
@@ -81,6 +83,13 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
               interactive: bool | None, scan_drivers: tuple[str, ...], scan_timeout: float, yes: bool,
               model_keys: tuple[Path, ...]) -> None:
     """Provision this device: identity, MQTT endpoint and credentials, sensors."""
+    from agent.cli import provision_prompts as prompts
+    from agent.driver import Registry
+    from agent.provision import request as requests
+    from agent.provision.plan import ProvisionFailed
+    from agent.provision.plan import provision as run_provision
+    from agent.updates.provisioning import model_update_keys
+
     registry = Registry()
     interactive = sys.stdin.isatty() if interactive is None else interactive
     source = str(from_file) if from_file else "command line"

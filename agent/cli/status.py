@@ -18,9 +18,8 @@ from typing import Any
 import click
 
 from agent.cli.params import FiniteRange
-from agent import config as agent_config
+from agent import config_file
 from agent import statusfile
-from agent.driver import Registry
 from agent.errors import EX_CONFIG, ConfigError
 
 EXIT_NOT_RUNNING = 3
@@ -130,8 +129,7 @@ def model_lines(m: dict[str, Any] | None) -> list[str]:
 def status_path(config_path: Path | None, runtime_dir: Path | None) -> Path:
     if runtime_dir is not None:
         return statusfile.path_for(runtime_dir)
-    config = agent_config.load(config_path, Registry())
-    return statusfile.path_for(config.agent.runtime_dir)
+    return statusfile.path_for(config_file.locate(config_path).runtime_dir)
 
 
 @click.command()
