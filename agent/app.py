@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -35,10 +36,12 @@ from agent.service import ServiceLoop
 from agent.summaries.health import device_health
 from agent.summaries.records import SessionSummary, SummaryRecord
 from agent.supervisor import Reading, Supervisor
-from agent.sync.worker import SyncWorker
 from agent.sync.writer import RecordWriter
 from agent.vrlink.recording import EventJournal
 from agent.vrlink.server import VrLinkServer
+
+if TYPE_CHECKING:
+    from agent.sync.worker import SyncWorker  # the MQTT client loads only when [sync] is enabled
 
 SHUTDOWN_GRACE_S = 2.0
 log = structlog.get_logger("edge_agent")
@@ -119,6 +122,8 @@ class Agent:
                 if self.vrlink is not None:
                     helpers.append(tg.create_task(self._app_events(), name="app-events"))
                 if top.sync is not None and top.sync.enabled:
+                    from agent.sync.worker import SyncWorker
+
                     self.sync = SyncWorker(top.sync, self.outbox, self.clock)
                     helpers.append(tg.create_task(self.sync.run(), name="sync"))
                 if self.updater is not None:
