@@ -82,7 +82,7 @@ async def _main(agent: Agent, view: str, recent: logs.RecentLines | None, durati
 
         viewer = asyncio.create_task(liveboard.live(agent, recent))
     elif view == "plain":
-        viewer = asyncio.create_task(liveview.plain(agent))
+        viewer = asyncio.create_task(liveview.plain(agent.current_snapshot))
     try:
         return await run_agent(agent, duration_s=duration_s)
     finally:
@@ -91,4 +91,4 @@ async def _main(agent: Agent, view: str, recent: logs.RecentLines | None, durati
             with contextlib.suppress(asyncio.CancelledError):
                 await viewer
         if view == "plain":
-            print("\n".join(liveview.render(agent, colour=False)), flush=True)
+            print("\n".join(liveview.render(agent.snapshot(), colour=False)), flush=True)

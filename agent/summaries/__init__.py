@@ -8,13 +8,13 @@
 
 from agent.summaries.events import CalibrationFinished, MarkerSeen, PainRating, SessionEnded, SessionStarted, VrEvent
 from agent.summaries.minute import MinuteAggregator
-from agent.summaries.records import DeviceHealth, DeviceStatus, MinuteSummary, SessionSummary, SummaryRecord
+from agent.summaries.records import DeviceHealth, SensorHealth, MinuteSummary, SessionSummary, SummaryRecord
 from agent.summaries.session import SessionAggregator
 
 __all__ = [
     "CalibrationFinished",
     "DeviceHealth",
-    "DeviceStatus",
+    "SensorHealth",
     "MarkerSeen",
     "MinuteAggregator",
     "MinuteSummary",

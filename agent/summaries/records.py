@@ -119,7 +119,7 @@ class SessionSummary(_Record):
     agent_restarts: int = 0  # the agent restarted this often during the session; level times cover the last run
 
 
-class DeviceStatus(_Record):
+class SensorHealth(_Record):
     """What the agent knows of one sensor, for the health record."""
 
     connected: bool
@@ -148,7 +148,7 @@ class DeviceHealth(_Record):
     uptime_s: float
     agent_version: str
     disk: DiskUsage
-    devices: dict[str, DeviceStatus] = {}
+    devices: dict[str, SensorHealth] = {}
     outbox: dict[str, object] = {}  # OutboxStats.as_dict(): depth, bytes, evicted and expired counts per kind
     prescription: Prescription | None = None  # from the config's [prescription], so the backend needs no other source
     model: dict[str, object] = {}  # the distress model and its updates (agent.updates): active version, last step

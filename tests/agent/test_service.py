@@ -48,7 +48,7 @@ def pipeline_task() -> asyncio.Task:
 async def test_watchdog_pings_stop_when_the_pipeline_stops_consuming(tmp_path: Path) -> None:
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     agent = make_agent(tmp_path, [DeviceSpec("ramp", SCRIPTED, ScriptedOptions())])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env(watchdog_s=1.0)))
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env(watchdog_s=1.0)))
     try:
         async with running(agent):
             await receiver.until_async(lambda ms: sum("WATCHDOG" in m for m in ms) >= 2, what="two pings")
@@ -70,7 +70,7 @@ async def test_an_idle_agent_keeps_pinging_while_the_supervisor_retries(tmp_path
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     quiet = ScriptedOptions(sessions=("stall",), after=3)  # streams a little, then goes silent
     agent = make_agent(tmp_path, [DeviceSpec("strap", SCRIPTED, quiet)])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env(watchdog_s=1.0)))
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env(watchdog_s=1.0)))
     try:
         async with running(agent):
             device = agent.supervisor.status["strap"]
@@ -89,7 +89,7 @@ async def test_ready_waits_for_first_chunks_but_not_for_devices_that_cannot_run(
         DeviceSpec("vendor", MISSING_LIBRARY, ScriptedOptions()),
         DeviceSpec("typo", SCRIPTED, ScriptedOptions(channel="w")),  # misconfigured on connecting
     ])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env()))
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env()))
     try:
         async with running(agent):
             msgs = await receiver.until_async(lambda ms: any("READY" in m for m in ms), what="READY")
@@ -104,7 +104,7 @@ async def test_ready_waits_for_first_chunks_but_not_for_devices_that_cannot_run(
 async def test_ready_is_sent_after_the_start_timeout_when_a_device_keeps_failing(tmp_path: Path) -> None:
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     agent = make_agent(tmp_path, [DeviceSpec("off", SCRIPTED, ScriptedOptions(refuse_connects=1000))])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env()), start_timeout_s=0.3)
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env()), start_timeout_s=0.3)
     try:
         async with running(agent):
             await receiver.until_async(lambda ms: any("READY" in m for m in ms), what="READY after the timeout")
