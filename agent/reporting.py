@@ -18,7 +18,7 @@ from agent.status import DeviceState
 from agent.summaries import (
     MarkerSeen,
     MinuteAggregator,
-    PainRating,
+    PainRated,
     SessionAggregator,
     SessionEnded,
     SessionStarted,
@@ -26,8 +26,7 @@ from agent.summaries import (
 )
 from agent.summaries.records import SensorHealth, SummaryRecord
 from agent.vrlink.journal import StoredSession
-from agent.vrlink.messages import AppEventMessage, Marker, SessionEnd, SessionStart
-from agent.vrlink.messages import PainRating as PainRatingMessage
+from agent.vrlink.messages import AppEventMessage, Marker, PainRating, SessionEnd, SessionStart
 from agent.vrlink.recording import AppEvent
 
 if TYPE_CHECKING:
@@ -48,8 +47,8 @@ def _summary_input(t: float, m: AppEventMessage) -> VrEvent | None:
         return SessionStarted(t, m.session_id, scene=m.scene_id, **ids)
     if isinstance(m, SessionEnd):
         return SessionEnded(t, m.session_id, completed=m.reason == "completed", reason=m.reason, **ids)
-    if isinstance(m, PainRatingMessage):
-        return PainRating(t, float(m.nrs), m.phase, **ids)
+    if isinstance(m, PainRating):
+        return PainRated(t, float(m.nrs), m.phase, **ids)
     if isinstance(m, Marker):
         return MarkerSeen(t, m.label, scene_id=m.scene_id, value=m.value, **ids)
     return None

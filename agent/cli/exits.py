@@ -66,10 +66,13 @@ class ExitMapping:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
         except AgentError as exc:
-            prog = " ".join(filter(None, ["edge-agent", ctx.invoked_subcommand]))
-            click.echo(f"{prog}: {message(exc)}", err=True)
+            click.echo(f"{_prog(ctx)}: {message(exc)}", err=True)
             ctx.exit(exit_code(exc))
         except KeyboardInterrupt:
-            click.echo("", err=True)
+            click.echo(f"\n{_prog(ctx)}: interrupted", err=True)
             ctx.exit(EX_INTERRUPTED)
+
+
+def _prog(ctx: click.Context) -> str:
+    return " ".join(filter(None, ["edge-agent", ctx.invoked_subcommand]))
 

@@ -19,7 +19,6 @@ import click
 
 from agent import config_file
 from agent.clock import Clock
-from agent.errors import EX_CONFIG, ConfigError
 from agent.vrlink.client import HandshakeRefused, Signal, VrLinkClient
 from agent.vrlink.frames import FrameError
 from agent.vrlink.messages import AdaptationMessage, ErrorMessage, Message, StatusMessage
@@ -44,11 +43,7 @@ def vr_tail(config_path: Path | None, socket_path: Path | None, tcp: str | None,
             as_json: bool, show_status: bool, count: int) -> None:
     """Show the adaptation signals and status the agent sends to the VR app."""
     if socket_path is None and not tcp:
-        try:
-            socket_path = config_file.locate(config_path).vrlink.socket_path
-        except ConfigError as exc:
-            click.echo(f"edge-agent: configuration error\n{exc}", err=True)
-            sys.exit(EX_CONFIG)
+        socket_path = config_file.locate(config_path).vrlink.socket_path
     try:
         asyncio.run(tail(socket_path, tcp, token_file, as_json=as_json, show_status=show_status, count=count))
     except KeyboardInterrupt:

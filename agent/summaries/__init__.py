@@ -6,7 +6,7 @@
 - :mod:`events`: the VR app's session events and pain ratings, as typed inputs.
 """
 
-from agent.summaries.events import CalibrationFinished, MarkerSeen, PainRating, SessionEnded, SessionStarted, VrEvent
+from agent.summaries.events import CalibrationFinished, MarkerSeen, PainRated, SessionEnded, SessionStarted, VrEvent
 from agent.summaries.minute import MinuteAggregator
 from agent.summaries.records import DeviceHealth, SensorHealth, MinuteSummary, SessionSummary, SummaryRecord
 from agent.summaries.session import SessionAggregator
@@ -18,7 +18,7 @@ __all__ = [
     "MarkerSeen",
     "MinuteAggregator",
     "MinuteSummary",
-    "PainRating",
+    "PainRated",
     "SessionAggregator",
     "SessionEnded",
     "SessionStarted",

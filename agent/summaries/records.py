@@ -71,7 +71,7 @@ class MinuteSummary(_Record):
     disconnects: dict[str, int] = {}  # device id -> disconnects in the minute
 
 
-class Calibration(_Record):
+class SessionCalibration(_Record):
     source: Literal["fresh", "stored", "none"] = "none"  # a resting calibration now, a stored profile, or neither
     ok: bool = False
     duration_s: float = 0.0
@@ -107,7 +107,7 @@ class SessionSummary(_Record):
     adaptations: int = 0
     adaptations_by_level: dict[Level, int] = {}
     level_changes: int = 0
-    calibration: Calibration = Calibration()
+    calibration: SessionCalibration = SessionCalibration()
     pain_before: float | None = None
     pain_after: float | None = None
     pain_ratings: list[PainRatingEntry] = []
