@@ -196,8 +196,11 @@ class Agent:
         """Once per status period: one snapshot, rendered for the VR app, systemd and the status file."""
         # In real time at most a second apart (the status file's readers judge freshness by it), faster when sped up.
         period = self.STATUS_EVERY_S * min(1.0, self.clock.speed)
+        loop = asyncio.get_running_loop()
+        next_stats = 0.0
         while True:
-            if self.outbox is not None:
+            if self.outbox is not None and loop.time() >= next_stats:  # a query in a thread: once a real second
+                next_stats = loop.time() + self.STATUS_EVERY_S
                 with contextlib.suppress(Exception):  # a busy or broken outbox must not stop the status
                     self._outbox_stats = (await self.outbox.stats()).as_dict()
             snap = self.latest = self.snapshot()
