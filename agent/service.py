@@ -127,6 +127,8 @@ class ServiceLoop:
                         asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_s), name="service:watchdog")
                     )
                 return
+            if loop.time() >= self._next_write:  # `status` shows "starting" while the devices are awaited
+                await self._write_status(snap)
             await asyncio.sleep(min(0.1, self.status_every_s))
 
     async def publish(self, snap: AgentSnapshot) -> None:

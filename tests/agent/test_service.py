@@ -128,3 +128,14 @@ async def test_the_status_file_is_written_atomically_and_says_stopped_at_the_end
     assert reading.data["state"] == "stopped" and not reading.live
     assert "stopped" in reading.problem
     assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temporary files left behind
+
+
+async def test_the_status_file_says_starting_while_ready_waits_for_a_device(tmp_path: Path) -> None:
+    agent = make_agent(tmp_path, [DeviceSpec("off", SCRIPTED, ScriptedOptions(refuse_connects=1000))])
+    path = statusfile.path_for(tmp_path / "run")
+    agent.service = ServiceLoop(agent.snapshot, Notifier({}), status_path=path, start_timeout_s=60.0)
+    async with running(agent):
+        await until(path.exists, what="a status file before READY")
+        data = json.loads(path.read_text())
+        assert (data["state"], data["ready"]) == ("starting", False) and not agent.service.ready
+        assert data["devices"][0]["device_id"] == "off"
