@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import structlog
@@ -118,7 +119,7 @@ class Agent:
             vrlink=frozen_mapping(self.vrlink.stats()) if self.vrlink is not None else None,
             outbox=frozen_mapping(self._outbox_stats),
             sync=frozen_mapping(dataclasses.asdict(self.sync.status)) if self.sync is not None else None,
-            model=frozen_mapping(self.models.status(self.updater)) or {},
+            model=MappingProxyType(dict(self.models.status(self.updater))),
         )
 
     def _publish(self, decision: Decision) -> None:
