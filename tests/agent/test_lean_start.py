@@ -83,6 +83,18 @@ def test_the_probe_sees_the_model_libraries_when_a_command_imports_them(tmp_path
     assert result["code"] == 0 and "numpy" in result["loaded"]  # type: ignore[operator]
 
 
+def test_every_lazy_command_resolves_to_its_click_command() -> None:
+    """The import paths in COMMANDS are strings: a moved module must fail here, not at a technician's prompt."""
+    import click
+
+    from agent.cli.main import COMMANDS, main
+
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name, name
+
+
 def test_every_command_is_listed_without_being_imported() -> None:
     from click.testing import CliRunner
 
