@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import signal
 import sqlite3
 import time
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -32,13 +35,18 @@ from agent.base.session import SessionEvent
 from agent.base.stream import Chunk
 from agent.runtime.reporting import SummaryRecorder, health_devices, vr_status
 from agent.runtime.service import ServiceLoop
+from agent.runtime.snapshot import AgentSnapshot, DeviceSnapshot, QueueSnapshot, frozen_mapping
+from agent.runtime import statusfile
 from agent.outputs.summaries.health import device_health
 from agent.outputs.summaries.records import SessionSummary, SummaryRecord
 from agent.runtime.supervisor import Reading, Supervisor
-from agent.outputs.sync.worker import SyncWorker
 from agent.outputs.sync.writer import RecordWriter
 from agent.outputs.vrlink.recording import EventJournal
 from agent.outputs.vrlink.server import VrLinkServer
+
+if TYPE_CHECKING:
+    from agent.outputs.sync.worker import SyncWorker  # the MQTT client loads only when [sync] is enabled
+
 
 # Closing the books (the last minute and session summaries into the outbox, the profile, the journal)
 # takes milliseconds on an idle device and seconds on a loaded one; abandoning them early loses those
@@ -88,7 +96,36 @@ class Agent:
         self.updater = self.models.updater(config, clock, on_change=self._health_soon)
         self.started_at = clock.now()
         self._health_wanted = asyncio.Event()
-        self.service = ServiceLoop(self)  # sd_notify and the status file; tests may swap in their own
+        self.latest: AgentSnapshot | None = None  # the snapshot of the current status period
+        self._outbox_stats: dict[str, object] | None = None  # as last read, once per status period
+        # sd_notify and the status file; tests may swap in their own
+        self.service = ServiceLoop(self.snapshot, status_path=statusfile.path_for(config.agent.runtime_dir))
+
+    def current_snapshot(self) -> AgentSnapshot:
+        """The snapshot of this status period (a fresh one before the first period)."""
+        return self.latest if self.latest is not None else self.snapshot()
+
+    def snapshot(self) -> AgentSnapshot:
+        """The agent now, as every status reader sees it (the one place that reads the stages for them)."""
+        now = self.clock.now()
+        q = self.readings
+        return AgentSnapshot(
+            t=now,
+            wall=time.time(),
+            uptime_s=now - self.started_at,
+            config_source=self.config.source,
+            runtime_dir=self.config.agent.runtime_dir,
+            devices=tuple(DeviceSnapshot.of(d) for d in self.supervisor.status.values()),
+            decision=self.analysis.latest,
+            calibration=float(self.policy.calibration_progress),
+            ticks=self.analysis.ticks,
+            processed=self.pipeline.processed,
+            readings=QueueSnapshot(len(q), q.capacity, q.dropped),
+            vrlink=frozen_mapping(self.vrlink.stats()) if self.vrlink is not None else None,
+            outbox=frozen_mapping(self._outbox_stats),
+            sync=frozen_mapping(dataclasses.asdict(self.sync.status)) if self.sync is not None else None,
+            model=MappingProxyType(dict(self.models.status(self.updater))),
+        )
 
     def _publish(self, decision: Decision) -> None:
         if self.vrlink is not None:
@@ -123,6 +160,8 @@ class Agent:
                 if self.vrlink is not None:
                     helpers.append(tg.create_task(self._app_events(), name="app-events"))
                 if top.sync is not None and top.sync.enabled:
+                    from agent.outputs.sync.worker import SyncWorker
+
                     self.sync = SyncWorker(top.sync, self.outbox, self.clock)
                     helpers.append(tg.create_task(self.sync.run(), name="sync"))
                 if self.updater is not None:
@@ -160,12 +199,21 @@ class Agent:
                 await self.journal.mark_summarised(record.session_id)  # stored: a restart need not rebuild it
 
     async def _status_loop(self) -> None:
+        """Once per status period: one snapshot, rendered for the VR app, systemd and the status file."""
+        # In real time at most a second apart (the status file's readers judge freshness by it), faster when sped up.
+        period = self.STATUS_EVERY_S * min(1.0, self.clock.speed)
+        loop = asyncio.get_running_loop()
+        next_stats = 0.0
         while True:
+            if self.outbox is not None and loop.time() >= next_stats:  # a query in a thread: once a real second
+                next_stats = loop.time() + self.STATUS_EVERY_S
+                with contextlib.suppress(Exception):  # a busy or broken outbox must not stop the status
+                    self._outbox_stats = (await self.outbox.stats()).as_dict()
+            snap = self.latest = self.snapshot()
             if self.vrlink is not None:
-                self.vrlink.publish_status(
-                    vr_status(self.supervisor.status, self.analysis.latest, self.policy.calibration_progress)
-                )
-            await self.clock.sleep(self.STATUS_EVERY_S)
+                self.vrlink.publish_status(vr_status(snap))
+            await self.service.publish(snap)
+            await self.clock.sleep(period)
 
     async def _health_loop(self) -> None:
         while True:
@@ -174,9 +222,9 @@ class Agent:
                     await self._health_wanted.wait()
             self._health_wanted.clear()
             stats = await self.outbox.stats() if self.outbox is not None else None
-            devices = health_devices(self.supervisor.status, self.clock.now())
-            model = self.models.status(self.updater)
-            self.records.put(device_health(self.clock, self.config.agent.state_dir, devices, stats, model=model,
+            snap = self.snapshot()
+            self.records.put(device_health(self.clock, self.config.agent.state_dir, health_devices(snap), stats,
+                                           model=dict(snap.model),
                                            prescription=self.config.top.prescription))
 
     async def _lateness_loop(self) -> None:

@@ -15,10 +15,14 @@
      │    └── ScanUnavailable                nothing can be scanned this way (no stack, adapter off…)
      ├── ProtocolError (ValueError)          bad bytes: count, drop, keep going
      ├── SyncError (ConnectionError)         the outbox keeps the record; retry later
-     └── UpdateRefused                       a model update is refused or rolled back; the current model keeps deciding
+     ├── UpdateRefused                       a model update is refused or rolled back; the current model keeps deciding
+     ├── RecordTooLarge (ValueError)         one record bigger than the whole outbox: refused, the rest kept
+     ├── HandshakeRefused (ConnectionError)  the agent refused a VR client's hello (forbidden, bad token...)
+     └── QueueClosed                         a bounded queue was closed and drained: its consumer is done
 
 Each error also inherits the matching built-in exception, so callers that
-only know the standard library still catch it sensibly.
+only know the standard library still catch it sensibly. The ``edge-agent``
+command turns them into exit codes in one place, :mod:`agent.commands.cli.exits`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from pathlib import Path
 EX_CONFIG = 78  # sysexits.h; systemd's RestartPreventExitStatus=78 stops restart loops
 EX_UNAVAILABLE = 69  # sysexits.h: a service (the Bluetooth stack, the broker) is not there
 EX_TEMPFAIL = 75  # sysexits.h: try again later (the other agent may stop)
+EX_DATAERR = 65  # sysexits.h: an input file is not what it should be
+EX_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class AgentError(Exception):

@@ -9,6 +9,11 @@ it); a :class:`DriverPlugin` describes it to the agent without importing it, thr
 The drivers in ``drivers/`` import the agent only through this module (a test holds them to it).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from agent.base.backoff import Backoff
 from agent.base.clock import Clock, DeviceClock
 from agent.base.datasets import data_root
@@ -22,9 +27,7 @@ from agent.base.driver import (
     Hardware,
     bound_logger,
 )
-from agent.base.events import Quality
 from agent.base.queues import BoundedQueue, Overflow, QueueClosed
-from agent.base.stream import Chunk, Modality, StreamSpec
 from agent.errors import (
     AgentError,
     ConfigError,
@@ -37,6 +40,24 @@ from agent.errors import (
     RecordingUnreadable,
     ScanUnavailable,
 )
+
+if TYPE_CHECKING:
+    from agent.base.events import Quality
+    from agent.base.stream import Chunk, Modality, StreamSpec
+
+# What a driver yields carries numpy arrays; a driver's descriptor (and `edge-agent drivers`, which
+# reads every descriptor) must not pay for numpy, so these load on first use.
+_ON_FIRST_USE = {"Chunk": "agent.base.stream", "Modality": "agent.base.stream", "StreamSpec": "agent.base.stream",
+                 "Quality": "agent.base.events"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module 'agent.plugin' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_ON_FIRST_USE[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     # the contract

@@ -1,5 +1,7 @@
 """scripts/bench: the agent's figures on this machine, against the design budgets.
 
+  start     `edge-agent run --simulate` from exec to READY=1 (median of 5), the agent's peak RSS over its
+            first seconds, and `edge-agent --version` wall time and peak RSS (scripts/bench_start.py)
   agent     the agent on simulated sensors at real rates (chest strap RR, Polar ECG 130 Hz,
             GSR 128 Hz, 8-channel EEG 256 Hz): CPU as % of one core and peak RSS
   latency   the same sensors in-process with a VR client: the whole tick latency (last chunk in ->
@@ -25,6 +27,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import bench_start  # scripts/: beside this file
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"cpu_pct": 1.5, "rss_mb": 80.0, "latency_p99_ms": 1.0, "replay_factor": 1000.0}  # design brief, 2026-12-03
@@ -163,12 +167,15 @@ PARTS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", choices=["agent", "latency", "replay", *PARTS], help="run only these")
+    parser.add_argument("--only", nargs="*", choices=["start", "agent", "latency", "replay", *PARTS],
+                        help="run only these")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the real-rate agent run lasts")
     parser.add_argument("--json", type=Path, help="also write all figures here")
     args = parser.parse_args()
-    want = set(args.only or ["agent", "latency", "replay", *PARTS])
+    want = set(args.only or ["start", "agent", "latency", "replay", *PARTS])
     results: dict[str, object] = {}
+    if "start" in want:
+        results["start"] = bench_start.bench_start()
     if "agent" in want:
         results["agent"] = bench_agent(args.seconds)
     if "latency" in want:
@@ -180,6 +187,8 @@ def main() -> None:
             out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
             results[name] = out.stdout.strip() if out.returncode == 0 else f"failed: {out.stderr[-2000:]}"
     print(json.dumps(results, indent=2, default=str))
+    if "start" in results:
+        print("\n".join(bench_start.verdicts(results["start"])))  # type: ignore[arg-type]
     if "agent" in results:
         a = results["agent"]
         print(f"\nbudgets: CPU {a['cpu_pct_of_one_core']} % (<= {BUDGETS['cpu_pct']}), "  # type: ignore[index]

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # DeviceClock imports numpy when it first works: Clock alone serves `vr-tail` without it
+    import numpy as np
+    import numpy.typing as npt
 
 
 class Clock:
@@ -94,6 +96,7 @@ class DeviceClock:
 
     def unwrap(self, ticks: npt.ArrayLike) -> np.ndarray:
         """Raw device ticks (in order) to continuous device seconds."""
+        import numpy as np
         raw = np.asarray(ticks, dtype=np.int64).reshape(-1)
         if self.wrap_ticks is None:
             return raw.astype(np.float64) / self.tick_hz
@@ -142,6 +145,7 @@ class DeviceClock:
 
     def observe_many(self, device_s: npt.ArrayLike, agent_s: float) -> None:
         """A batch of samples that arrived together: only the newest is informative."""
+        import numpy as np
         d = np.asarray(device_s, dtype=np.float64).reshape(-1)
         if d.size:
             self.observe(float(d[-1]), agent_s)
@@ -155,6 +159,7 @@ class DeviceClock:
         rather than jumping back in time, the stamps then run at most ``slew``
         slower than the device until they meet the estimate (as NTP slews).
         """
+        import numpy as np
         d = np.asarray(device_s, dtype=np.float64).reshape(-1)
         if d.size == 0:
             return d
@@ -171,6 +176,7 @@ class DeviceClock:
         return t
 
     def to_agent(self, device_s: npt.ArrayLike) -> np.ndarray:
+        import numpy as np
         d = np.asarray(device_s, dtype=np.float64)
         return d + self.offset + self._drift * (d - self._anchor)
 
@@ -201,6 +207,7 @@ class DeviceClock:
         return self._buckets[-1][0] if self._buckets else 0.0
 
     def _fit(self) -> None:
+        import numpy as np
         # Fit diff = a + slope * (device - anchor) through the bucket minima;
         # the newest bucket is still filling, so its minimum is not final yet.
         done = list(self._buckets)[:-1] if len(self._buckets) > 2 else list(self._buckets)

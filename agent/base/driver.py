@@ -19,15 +19,17 @@ import importlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, ClassVar, Literal, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, Self, runtime_checkable
 
 import pydantic
 import structlog
 
-from agent.base.clock import Clock
 from agent.errors import DriverUnavailable
-from agent.base.events import Quality
-from agent.base.stream import Chunk
+
+if TYPE_CHECKING:  # annotations only: a plugin's descriptor is read without numpy (edge-agent drivers)
+    from agent.base.clock import Clock
+    from agent.base.events import Quality
+    from agent.base.stream import Chunk
 
 ENTRY_POINT_GROUP = "edge_agent.drivers"
 

@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from agent.errors import AgentError
+
 T = TypeVar("T")
 
 
@@ -23,8 +25,8 @@ class Overflow(enum.Enum):
     KEEP_LATEST = "keep-latest"  # only the newest item matters (adaptations to a slow VR client)
 
 
-class QueueClosed(Exception):
-    """``get`` on a queue that was closed and drained."""
+class QueueClosed(AgentError):
+    """``get`` on a queue that was closed and drained: the producer is done, so is the consumer."""
 
 
 class BoundedQueue(Generic[T]):

@@ -10,18 +10,28 @@ into exit code 78 so systemd does not restart-loop on a bad file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pydantic
 
-from agent.config import problems as checks
+from agent import config_problems as checks
 from agent.core.baseline import BaselineOptions
+from agent.config_file import (  # the light part: also what `status` and `vr-tail` read (agent.config_file)
+    DEFAULT_PATH,
+    EMBEDDED,
+    ENV_VAR,
+    AgentSection,
+    _Section,
+    embedded_default_text,
+    read_text,
+    resolve_path,
+    user_runtime_dir,
+    user_state_dir,
+    with_socket,
+)
 from agent.base.driver import DriverPlugin, Registry
 from agent.errors import ConfigError, DriverUnavailable
 from agent.core.features import FeatureConfig
@@ -34,32 +44,7 @@ from agent.runtime.updates import UpdateOptions
 from agent.outputs.sync.options import SyncOptions
 from agent.outputs.vrlink.options import VrLinkOptions
 
-DEFAULT_PATH = Path("/etc/edge-agent/agent.toml")
-ENV_VAR = "EDGE_AGENT_CONFIG"
-EMBEDDED = "<embedded default>"
 DEVICE_KEYS = ("driver", "enabled")  # the agent's own keys in a [devices.ID] table; the rest are the driver's
-
-
-class _Section(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
-
-
-class AgentSection(_Section):
-    """``[agent]``: identity of this installation and where it keeps things."""
-
-    state_dir: Path = Path("/var/lib/edge-agent")
-    runtime_dir: Path = Path("/run/edge-agent")
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_format: Literal["auto", "json", "console"] = "auto"
-
-    @pydantic.field_validator("state_dir", "runtime_dir")
-    @classmethod
-    def _expand(cls, v: Path) -> Path:
-        try:
-            return v.expanduser()
-        except RuntimeError:  # "~nobody/x": no such user, or no home directory known
-            raise ValueError(f"cannot expand {str(v).split('/')[0]!r}: no such user's home is known; "
-                             "write the full path") from None
 
 
 class PrescriptionSection(Prescription):
@@ -106,59 +91,11 @@ class AgentConfig:
     @property
     def vrlink(self) -> VrLinkOptions:
         """The VR link's options; its socket lives in the runtime directory unless set."""
-        v = self.top.vrlink
-        if "socket_path" in v.model_fields_set:
-            return v
-        return v.model_copy(update={"socket_path": self.top.agent.runtime_dir / "vr.sock"})
-
-
-def user_runtime_dir() -> Path:
-    """The embedded default's sockets and status file: per user, so two users or test runs never share them."""
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "edge-agent"
-    return Path(tempfile.gettempdir()) / f"edge-agent-{os.getuid()}"
-
-
-def user_state_dir() -> Path:
-    xdg = os.environ.get("XDG_STATE_HOME")
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "edge-agent"
-    try:
-        return Path.home() / ".local/state/edge-agent"
-    except RuntimeError:  # no home directory known (a bare service account)
-        return Path(tempfile.gettempdir()) / f"edge-agent-{os.getuid()}-state"
-
-
-def resolve_path(cli_path: Path | None) -> tuple[Path | None, bool]:
-    """The file to read and whether it was asked for explicitly (None: embedded default)."""
-    if cli_path is not None:
-        return cli_path, True
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]), True
-    return (DEFAULT_PATH, False) if DEFAULT_PATH.exists() else (None, False)
-
-
-def embedded_default_text() -> str:
-    return resources.files("agent.config").joinpath("default.toml").read_text(encoding="utf-8")
+        return with_socket(self.top.vrlink, self.top.agent.runtime_dir)
 
 
 def load(cli_path: Path | None, registry: Registry, *, simulate: bool = False) -> AgentConfig:
-    path, _explicit = resolve_path(cli_path)
-    if path is None:
-        source, text = EMBEDDED, embedded_default_text()
-    else:
-        source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(
-                f"{source}: config file not found; create it (edge-agent provision), "
-                f"or point --config / ${ENV_VAR} at an existing file",
-                source=source,
-            ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{source}: cannot read config file: {exc}", source=source) from None
+    source, text = read_text(cli_path)
     config = parse(text, source, registry)
     if simulate:
         sim = parse(embedded_default_text(), EMBEDDED, registry)

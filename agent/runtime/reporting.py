@@ -8,28 +8,29 @@ into a bounded queue that one task writes to the outbox.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from agent.runtime.analysis import Decision
 from agent.base.events import DeviceEvent
 from agent.core.features import FEATURES, GROUPS
 from agent.base.queues import BoundedQueue
-from agent.runtime.status import DeviceState, DeviceStatus
+from agent.runtime.status import DeviceState
 from agent.outputs.summaries import (
     MarkerSeen,
     MinuteAggregator,
-    PainRating,
+    PainRated,
     SessionAggregator,
     SessionEnded,
     SessionStarted,
     VrEvent,
 )
-from agent.outputs.summaries.records import DeviceStatus as HealthDeviceStatus
-from agent.outputs.summaries.records import SummaryRecord
+from agent.outputs.summaries.records import SensorHealth, SummaryRecord
 from agent.outputs.vrlink.journal import StoredSession
-from agent.outputs.vrlink.messages import AppEventMessage, Marker, SessionEnd, SessionStart
-from agent.outputs.vrlink.messages import PainRating as PainRatingMessage
+from agent.outputs.vrlink.messages import AppEventMessage, Marker, PainRating, SessionEnd, SessionStart
 from agent.outputs.vrlink.recording import AppEvent
+
+if TYPE_CHECKING:
+    from agent.runtime.snapshot import AgentSnapshot
 
 _FEATURE_GROUP = {f.name: f.group for f in FEATURES}
 _LINK_STATE = {DeviceState.STREAMING: "connected", DeviceState.CONNECTING: "connecting"}
@@ -46,15 +47,16 @@ def _summary_input(t: float, m: AppEventMessage) -> VrEvent | None:
         return SessionStarted(t, m.session_id, scene=m.scene_id, **ids)
     if isinstance(m, SessionEnd):
         return SessionEnded(t, m.session_id, completed=m.reason == "completed", reason=m.reason, **ids)
-    if isinstance(m, PainRatingMessage):
-        return PainRating(t, float(m.nrs), m.phase, **ids)
+    if isinstance(m, PainRating):
+        return PainRated(t, float(m.nrs), m.phase, **ids)
     if isinstance(m, Marker):
         return MarkerSeen(t, m.label, scene_id=m.scene_id, value=m.value, **ids)
     return None
 
 
-def vr_status(devices: Mapping[str, DeviceStatus], decision: Decision | None, calibration: float) -> dict[str, object]:
+def vr_status(snap: AgentSnapshot) -> dict[str, object]:
     """The status message the VR app shows: sensors, calibration, overall quality."""
+    decision = snap.decision
     present, usable = [], []
     if decision is not None:
         present = [g for g in GROUPS if decision.features.sources[g] is not None]
@@ -66,15 +68,16 @@ def vr_status(devices: Mapping[str, DeviceStatus], decision: Decision | None, ca
             device = decision.features.sources[g][0]  # type: ignore[index]
             quality[device] = max(quality.get(device, 0.0), round(decision.features.quality[g].index, 3))
     sensors = []
-    for d in devices.values():
-        contact = all(s.quality_ok for s in d.streams.values()) if d.streams else None
+    for d in snap.devices:
+        contact = all(s.quality_ok for s in d.streams) if d.streams else None
         sensors.append({
             "id": d.device_id,
-            "modality": next(iter(d.streams), d.driver),
+            "modality": d.streams[0].name if d.streams else d.driver,
             "state": _LINK_STATE.get(d.state, "disconnected"),
             "quality": quality.get(d.device_id),
             "contact": contact,
         })
+    calibration = snap.calibration
     if calibration >= 1.0:
         cal = {"state": "done", "progress": 1.0}
     else:
@@ -83,13 +86,14 @@ def vr_status(devices: Mapping[str, DeviceStatus], decision: Decision | None, ca
     return {"sensors": sensors, "calibration": cal, "quality": overall}
 
 
-def health_devices(devices: Mapping[str, DeviceStatus], now: float) -> dict[str, HealthDeviceStatus]:
+def health_devices(snap: AgentSnapshot) -> dict[str, SensorHealth]:
+    """Each sensor's entry in the health record."""
     out = {}
-    for d in devices.values():
-        last = max((s.last_t for s in d.streams.values() if s.last_t is not None), default=None)
-        out[d.device_id] = HealthDeviceStatus(
+    for d in snap.devices:
+        last = d.last_t
+        out[d.device_id] = SensorHealth(
             connected=d.state is DeviceState.STREAMING,
-            last_seen_s=None if last is None else round(max(0.0, now - last), 3),
+            last_seen_s=None if last is None else round(max(0.0, snap.t - last), 3),
         )
     return out
 

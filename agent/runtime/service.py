@@ -21,55 +21,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from pathlib import Path
 
 import structlog
 
 from agent.runtime import statusfile
 from agent.runtime.notify import Notifier
-from agent.runtime.status import DeviceState, DeviceStatus
-from agent.runtime.running import RunningAgent as Agent
+from agent.runtime.snapshot import AgentSnapshot, DeviceSnapshot
+from agent.runtime.status import DeviceState
 
 log = structlog.get_logger("edge_agent.service")
 
 SETTLED = (DeviceState.UNAVAILABLE, DeviceState.MISCONFIGURED, DeviceState.FINISHED)
 
 
-def device_settled(d: DeviceStatus) -> bool:
+def device_settled(d: DeviceSnapshot) -> bool:
     """Has this device done what it will do at start: streamed, or given up for a reason retrying cannot fix?"""
-    return d.state in SETTLED or any(s.samples > 0 for s in d.streams.values())
-
-
-def samples_arrived(devices: dict[str, DeviceStatus]) -> int:
-    return sum(s.samples for d in devices.values() for s in d.streams.values())
-
-
-def summary(agent: Agent) -> str:
-    """The one-line STATUS= shown by ``systemctl status``."""
-    devices = agent.supervisor.status
-    streaming = sum(d.state is DeviceState.STREAMING for d in devices.values())
-    text = f"{streaming}/{len(devices)} sensors streaming"
-    decision = agent.analysis.latest
-    if decision is not None:
-        text += f"; level {decision.adaptation.level.value}"
-    if agent.sync is not None:
-        text += f"; cloud {agent.sync.status.state}"
-    return text
+    return d.state in SETTLED or any(s.samples > 0 for s in d.streams)
 
 
 class Watchdog:
     """Decides, at each check, whether the pipeline has earned a ping."""
 
-    def __init__(self, agent: Agent) -> None:
-        self.agent = agent
-        self._consumed = agent.pipeline.processed
-        self._arrived = samples_arrived(agent.supervisor.status)
+    def __init__(self, snapshot: Callable[[], AgentSnapshot]) -> None:
+        self.snapshot = snapshot
+        first = snapshot()
+        self._consumed, self._arrived = first.processed, first.samples
         self.pings = 0
         self.withheld = 0
 
     def healthy(self) -> bool:
         # the pipeline consuming readings is what proves it alive: a tick waits for every stream
-        consumed = self.agent.pipeline.processed
-        arrived = samples_arrived(self.agent.supervisor.status)
+        now = self.snapshot()
+        consumed, arrived = now.processed, now.samples
         ok = consumed > self._consumed or arrived == self._arrived
         if ok:  # compare the next check with this ping, not with the last check
             self._consumed, self._arrived = consumed, arrived
@@ -77,24 +62,30 @@ class Watchdog:
 
 
 class ServiceLoop:
-    """One task beside the stages; it only reads their state."""
+    """One task beside the stages: READY, the watchdog, STOPPING; STATUS and the status file from snapshots.
+
+    ``snapshot`` takes a fresh :class:`AgentSnapshot` (the agent's ``snapshot``): polled until READY, and by
+    the watchdog. After READY the agent hands over the snapshot of each status period (:meth:`publish`).
+    """
 
     def __init__(
         self,
-        agent: Agent,
+        snapshot: Callable[[], AgentSnapshot],
         notifier: Notifier | None = None,
         *,
+        status_path: Path | None = None,
         start_timeout_s: float = 60.0,
         status_every_s: float = 1.0,
-        write_status_file: bool = True,
     ) -> None:
-        self.agent = agent
+        self.snapshot = snapshot
         self.notifier = notifier if notifier is not None else Notifier()
         self.start_timeout_s = start_timeout_s
         self.status_every_s = status_every_s
-        self.status_path = statusfile.path_for(agent.config.agent.runtime_dir) if write_status_file else None
-        self.watchdog = Watchdog(agent)
+        self.status_path = status_path
+        self.watchdog = Watchdog(snapshot)
         self.ready = False
+        self._last_text = ""
+        self._next_write = 0.0
         self._state = "starting"
         self._status_failed = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -114,38 +105,42 @@ class ServiceLoop:
                 self.notifier.stopping("stopping")
             self._state = "stopped"
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._write_status())
+                await asyncio.shield(self._write_status(self.snapshot()))
             self.notifier.close()
 
     async def _ready_then_status(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.start_timeout_s
-        last_text = ""
-        next_write = 0.0
-        while True:
-            if not self.ready:
-                devices = self.agent.supervisor.status
-                if all(device_settled(d) for d in devices.values()) or loop.time() >= deadline:
-                    self.ready = True
-                    self._state = "running"
-                    waiting = [d.device_id for d in devices.values() if not device_settled(d)]
-                    log.info("service_ready", waited_for=waiting or None)
-                    last_text = summary(self.agent)
-                    next_write = loop.time() + self.status_every_s
-                    await self._write_status()  # `edge-agent status` agrees with READY from the start
-                    self.notifier.ready(last_text)
-                    # systemd arms the watchdog once start-up completes, so ping from READY on
-                    if self.notifier.enabled and self.notifier.watchdog_s is not None:
-                        self._tasks.append(
-                            asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_s), name="service:watchdog")
-                        )
-            elif (text := summary(self.agent)) != last_text:
-                last_text = text
-                self.notifier.status(text)
-            if loop.time() >= next_write:
-                next_write = loop.time() + self.status_every_s
-                await self._write_status()
-            await asyncio.sleep(self.status_every_s if self.ready else min(0.1, self.status_every_s))
+        while not self.ready:
+            snap = self.snapshot()
+            if all(device_settled(d) for d in snap.devices) or loop.time() >= deadline:
+                self.ready = True
+                self._state = "running"
+                waiting = [d.device_id for d in snap.devices if not device_settled(d)]
+                log.info("service_ready", waited_for=waiting or None)
+                self._last_text = snap.summary()
+                await self._write_status(snap)  # `edge-agent status` agrees with READY from the start
+                self.notifier.ready(self._last_text)
+                # systemd arms the watchdog once start-up completes, so ping from READY on
+                if self.notifier.enabled and self.notifier.watchdog_s is not None:
+                    self._tasks.append(
+                        asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_s), name="service:watchdog")
+                    )
+                return
+            if loop.time() >= self._next_write:  # `status` shows "starting" while the devices are awaited
+                await self._write_status(snap)
+            await asyncio.sleep(min(0.1, self.status_every_s))
+
+    async def publish(self, snap: AgentSnapshot) -> None:
+        """The snapshot of this status period: STATUS when its line changed, and the status file."""
+        if not self.ready:
+            return
+        if (text := snap.summary()) != self._last_text:
+            self._last_text = text
+            self.notifier.status(text)
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._next_write:  # real seconds: a sped-up clock need not write faster
+            await self._write_status(snap)
 
     async def _watchdog_loop(self, interval_s: float) -> None:
         # A quarter of the interval: one withheld check (samples queued but not yet
@@ -158,14 +153,15 @@ class ServiceLoop:
             else:
                 self.watchdog.withheld += 1
                 if self.watchdog.withheld % 4 == 1:
-                    log.error("pipeline_stalled", ticks=self.agent.analysis.ticks, queued=len(self.agent.readings))
+                    snap = self.snapshot()
+                    log.error("pipeline_stalled", ticks=snap.ticks, queued=snap.readings.depth)
 
-    async def _write_status(self) -> None:
+    async def _write_status(self, snap: AgentSnapshot) -> None:
         if self.status_path is None:
             return
+        self._next_write = asyncio.get_running_loop().time() + self.status_every_s
         try:
-            data = await statusfile.snapshot(self.agent, self._state)
-            data["ready"] = self.ready
+            data = statusfile.render(snap, self._state, ready=self.ready)
             await asyncio.to_thread(statusfile.write, self.status_path, data)
             self._status_failed = False
         except OSError as exc:

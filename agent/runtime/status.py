@@ -1,15 +1,16 @@
-"""What the agent knows about each device right now: for the live view,
-``edge-agent status`` and the summaries. Plain data, updated in one place."""
+"""What the agent knows about each device right now, updated in one place (the supervisor).
+
+Readers see it through :class:`agent.runtime.snapshot.DeviceSnapshot`, an immutable copy."""
 
 from __future__ import annotations
 
 import enum
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from agent.base.stream import Chunk
+if TYPE_CHECKING:
+    from agent.base.stream import Chunk
 
 
 class DeviceState(enum.StrEnum):
@@ -74,26 +75,3 @@ class DeviceStatus:
             spec = chunk.spec
             s = self.streams[spec.name] = StreamStatus(spec.name, spec.unit, spec.channels, spec.rate_hz)
         s.update(chunk)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "device_id": self.device_id,
-            "driver": self.driver,
-            "state": self.state.value,
-            "detail": self.detail,
-            "connects": self.connects,
-            "disconnects": self.disconnects,
-            "gaps": self.gaps,
-            "missing_samples": self.missing_samples,
-            "streams": {
-                n: {
-                    "rate_hz": None if s.rate_hz is None else round(s.rate_hz, 2),
-                    "nominal_hz": s.nominal_hz,
-                    "samples": s.samples,
-                    "last": [round(v, 4) for v in s.last_values if np.isfinite(v)],
-                    "unit": s.unit,
-                    "quality_ok": s.quality_ok,
-                }
-                for n, s in self.streams.items()
-            },
-        }

@@ -1,4 +1,4 @@
-"""The running agent's status snapshot: ``{runtime_dir}/status.json``, for ``edge-agent status``.
+"""The running agent's status, rendered from its snapshot: ``{runtime_dir}/status.json``, for ``edge-agent status``.
 
 The agent writes it about once a second, atomically (a temporary file in
 the same directory, then ``rename``), mode 0640 so a technician in the
@@ -9,17 +9,19 @@ judge freshness by ``written_at`` (wall clock) and by whether ``pid`` lives.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from agent import __version__
-from agent.runtime.running import RunningAgent as Agent
+
+if TYPE_CHECKING:
+    from agent.runtime.snapshot import AgentSnapshot
 
 FILENAME = "status.json"
 STALE_AFTER_S = 5.0  # written every second: five missed writes mean it is not running (or hung)
@@ -29,54 +31,41 @@ def path_for(runtime_dir: Path) -> Path:
     return runtime_dir / FILENAME
 
 
-async def snapshot(agent: Agent, state: str) -> dict[str, Any]:
+def render(snap: AgentSnapshot, state: str, *, ready: bool) -> dict[str, Any]:
     """Everything ``status`` shows, as plain JSON-able data."""
-    now = agent.clock.now()
-    devices = []
-    for d in agent.supervisor.status.values():
-        row = d.as_dict()
-        for name, s in d.streams.items():
-            row["streams"][name]["quality_reason"] = s.quality_reason  # type: ignore[index]
-            row["streams"][name]["age_s"] = None if s.last_t is None else round(max(0.0, now - s.last_t), 2)  # type: ignore[index]
-        devices.append(row)
-    decision = agent.analysis.latest
-    adaptation = None
-    if decision is not None:
-        a = decision.adaptation
-        adaptation = {
-            "seq": a.seq,
-            "level": a.level.value,
-            "distress": round(a.distress, 3),
-            "confidence": round(a.confidence, 3),
-            "reasons": list(a.reasons),
-            "age_s": round(max(0.0, now - a.t), 2),
-        }
-    outbox = None
-    if agent.outbox is not None:
-        with contextlib.suppress(Exception):  # a busy or broken outbox must not stop the status
-            outbox = (await agent.outbox.stats()).as_dict()
-    sync = None
-    if agent.sync is not None:
-        sync = dataclasses.asdict(agent.sync.status)
-    q = agent.readings
+    a = snap.decision.adaptation if snap.decision is not None else None
+    adaptation = None if a is None else {
+        "seq": a.seq,
+        "level": a.level.value,
+        "distress": round(a.distress, 3),
+        "confidence": round(a.confidence, 3),
+        "reasons": list(a.reasons),
+        "age_s": round(max(0.0, snap.t - a.t), 2),
+    }
+    q = snap.readings
     return {
-        "written_at": time.time(),
+        "written_at": snap.wall,
         "pid": os.getpid(),
         "version": __version__,
         "state": state,
-        "config": agent.config.source,
-        "uptime_s": round(now - agent.started_at, 1),
-        "devices": devices,
+        "ready": ready,
+        "config": snap.config_source,
+        "uptime_s": round(snap.uptime_s, 1),
+        "devices": [d.as_dict(snap.t) for d in snap.devices],
         "adaptation": adaptation,
-        "calibration": round(float(getattr(agent.policy, "calibration_progress", 0.0)), 3),
-        "ticks": agent.analysis.ticks,
-        "readings_queue": {"depth": len(q), "capacity": q.capacity, "dropped": q.dropped},
-        "vr_clients": agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else None,
-        "vrlink": agent.vrlink.stats() if agent.vrlink is not None else None,  # docs/vr-protocol.md, statistics
-        "outbox": outbox,
-        "sync": sync,
-        "model": agent.models.status(agent.updater),
+        "calibration": round(snap.calibration, 3),
+        "ticks": snap.ticks,
+        "readings_queue": {"depth": q.depth, "capacity": q.capacity, "dropped": q.dropped},
+        "vr_clients": snap.vr_clients,
+        "vrlink": _plain(snap.vrlink),  # docs/vr-protocol.md, statistics
+        "outbox": _plain(snap.outbox),
+        "sync": _plain(snap.sync),
+        "model": _plain(snap.model),
     }
+
+
+def _plain(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if data is None else dict(data)
 
 
 def write(path: Path, data: dict[str, Any]) -> None:

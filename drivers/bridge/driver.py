@@ -32,7 +32,7 @@ from agent.plugin import (
     StreamSpec,
 )
 from drivers.bridge import messages as msg
-from drivers.bridge.framing import FrameDecoder
+from drivers.bridge.framing import CobsFrameDecoder
 from drivers.bridge.plugin import BridgeOptions
 from drivers.bridge.serial_link import SerialLink
 
@@ -59,7 +59,7 @@ class BridgeDriver:
         self.specs: list[StreamSpec] = []
         self.counters: Counter[str] = Counter()
         self._link: SerialLink | None = None
-        self._decoder = FrameDecoder()
+        self._decoder = CobsFrameDecoder()
         self._token = 0
         self._next_seq = 0  # stream seq of the next sample; continues across reconnects
         self._expect_dev_seq: int | None = None

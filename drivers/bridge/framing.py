@@ -104,7 +104,7 @@ def parse_frame(cobs: bytes) -> Frame:
     return Frame(body[0], body[1], body[2:])
 
 
-class FrameDecoder:
+class CobsFrameDecoder:
     """Bytes in any chunking → good frames; bad ones are counted in ``rejected`` by reason."""
 
     def __init__(self) -> None:

@@ -152,7 +152,7 @@ c("# stream: a byte stream with noise; frames= lists the types decoded in order,
 a = m.encode(m.Ack(1, m.CMD_GET_HELLO))
 s = m.encode(m.Samples(9, 100, np.array([0, 10]), np.array([[1], [2]], dtype=np.int32)))
 stream = b"\x13\x37garbage" + a + b"\xff\xfe\x00\x01" + s + bad + s[: len(s) // 2] + a
-d = f.FrameDecoder()
+d = f.CobsFrameDecoder()
 got = d.feed(stream)
 c(
     f"stream name=noise_between_frames bytes={stream.hex()} frames={','.join(f'{x.type:02x}' for x in got)} "

@@ -21,7 +21,7 @@ STAGES: list[tuple[str, ...]] = [
     ("agent.core",),
     ("agent.outputs",),
     ("agent.runtime",),
-    ("agent.config", "agent.testing"),
+    ("agent.config", "agent.config_file", "agent.config_problems", "agent.testing"),
     ("agent.app", "agent.replay"),
     ("agent.backend",),
     ("agent.commands", "agent.__main__"),

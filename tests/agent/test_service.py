@@ -13,7 +13,6 @@ from agent.runtime import statusfile
 from agent.base.clock import Clock
 from agent.config import AgentConfig, AgentSection, FileConfig
 from agent.runtime.notify import Notifier
-from agent.runtime.running import RunningAgent
 from agent.runtime.service import ServiceLoop
 from agent.runtime.status import DeviceState
 from agent.runtime.supervisor import DeviceSpec, SupervisorOptions
@@ -50,7 +49,7 @@ def pipeline_task() -> asyncio.Task:
 async def test_watchdog_pings_stop_when_the_pipeline_stops_consuming(tmp_path: Path) -> None:
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     agent = make_agent(tmp_path, [DeviceSpec("ramp", SCRIPTED, ScriptedOptions())])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env(watchdog_s=1.0)))
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env(watchdog_s=1.0)))
     try:
         async with running(agent):
             await receiver.until_async(lambda ms: sum("WATCHDOG" in m for m in ms) >= 2, what="two pings")
@@ -72,7 +71,7 @@ async def test_an_idle_agent_keeps_pinging_while_the_supervisor_retries(tmp_path
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     quiet = ScriptedOptions(sessions=("stall",), after=3)  # streams a little, then goes silent
     agent = make_agent(tmp_path, [DeviceSpec("strap", SCRIPTED, quiet)])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env(watchdog_s=1.0)))
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env(watchdog_s=1.0)))
     try:
         async with running(agent):
             device = agent.supervisor.status["strap"]
@@ -91,7 +90,7 @@ async def test_ready_waits_for_first_chunks_but_not_for_devices_that_cannot_run(
         DeviceSpec("vendor", MISSING_LIBRARY, ScriptedOptions()),
         DeviceSpec("typo", SCRIPTED, ScriptedOptions(channel="w")),  # misconfigured on connecting
     ])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env()))
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env()))
     try:
         async with running(agent):
             msgs = await receiver.until_async(lambda ms: any("READY" in m for m in ms), what="READY")
@@ -106,7 +105,7 @@ async def test_ready_waits_for_first_chunks_but_not_for_devices_that_cannot_run(
 async def test_ready_is_sent_after_the_start_timeout_when_a_device_keeps_failing(tmp_path: Path) -> None:
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     agent = make_agent(tmp_path, [DeviceSpec("off", SCRIPTED, ScriptedOptions(refuse_connects=1000))])
-    agent.service = ServiceLoop(agent, Notifier(receiver.env()), start_timeout_s=0.3)
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env()), start_timeout_s=0.3)
     try:
         async with running(agent):
             await receiver.until_async(lambda ms: any("READY" in m for m in ms), what="READY after the timeout")
@@ -132,7 +131,12 @@ async def test_the_status_file_is_written_atomically_and_says_stopped_at_the_end
     assert [p.name for p in path.parent.iterdir()] == ["status.json"]  # no temporary files left behind
 
 
-def test_the_agent_has_everything_the_service_loop_and_status_file_read(tmp_path: Path) -> None:
-    agent = make_agent(tmp_path, [])
-    missing = [name for name in RunningAgent.__annotations__ if not hasattr(agent, name)]
-    assert not missing
+async def test_the_status_file_says_starting_while_ready_waits_for_a_device(tmp_path: Path) -> None:
+    agent = make_agent(tmp_path, [DeviceSpec("off", SCRIPTED, ScriptedOptions(refuse_connects=1000))])
+    path = statusfile.path_for(tmp_path / "run")
+    agent.service = ServiceLoop(agent.snapshot, Notifier({}), status_path=path, start_timeout_s=60.0)
+    async with running(agent):
+        await until(path.exists, what="a status file before READY")
+        data = json.loads(path.read_text())
+        assert (data["state"], data["ready"]) == ("starting", False) and not agent.service.ready
+        assert data["devices"][0]["device_id"] == "off"

@@ -10,7 +10,7 @@ from tests.backend.messages import HEALTH_TOPIC, encoded, health
 
 from agent import config as agent_config
 from agent.backend.sqlite_store import SqliteStore
-from agent.commands.cli.provision import provision
+from agent.commands.cli.main import main
 from agent.base.driver import Registry
 from agent.errors import EX_CONFIG
 from agent.outputs.summaries.records import Prescription
@@ -20,7 +20,7 @@ BASE = ["--no-interactive", "--offline", "--site", "clinic-a", "--device", "head
 
 
 def test_provision_writes_the_prescription_and_the_agent_reads_it(tmp_path: Path) -> None:
-    done = CliRunner().invoke(provision, ["--root", str(tmp_path), *BASE, "--sessions-per-week", "3",
+    done = CliRunner().invoke(main, ["provision", "--root", str(tmp_path), *BASE, "--sessions-per-week", "3",
                                           "--minutes-per-session", "20"])
     assert done.exit_code == 0, done.output
     written = tomllib.loads((tmp_path / "etc/edge-agent/agent.toml").read_text())
@@ -33,7 +33,7 @@ def test_provision_writes_the_prescription_and_the_agent_reads_it(tmp_path: Path
 def test_half_a_prescription_or_a_silly_one_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     for extra in (["--sessions-per-week", "3"], ["--sessions-per-week", "0", "--minutes-per-session", "20"],
                   ["--sessions-per-week", "3", "--minutes-per-session", "nan"]):
-        done = CliRunner().invoke(provision, ["--root", str(tmp_path), *BASE, *extra])
+        done = CliRunner().invoke(main, ["provision", "--root", str(tmp_path), *BASE, *extra])
         assert done.exit_code == EX_CONFIG, (extra, done.output)
         assert "prescription" in done.output
         assert not (tmp_path / "etc/edge-agent/agent.toml").exists()

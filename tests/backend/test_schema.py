@@ -17,8 +17,8 @@ from agent.backend.migrations import migrations
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome
-from agent.commands.cli.ingest import EX_UNAVAILABLE
-from agent.commands.cli.ingest import command as ingest
+from agent.errors import EX_UNAVAILABLE
+from agent.commands.cli.main import main
 from agent.errors import ConfigError
 from agent.backend.ingest import IngestOptions
 from agent.outputs.sync.options import BrokerOptions
@@ -69,7 +69,7 @@ def test_db_selects_the_store() -> None:
 
 def test_an_unreachable_postgres_exits_69_so_systemd_retries(postgres: LocalPostgres, tmp_path: Path) -> None:
     dsn = f"postgresql://postgres@127.0.0.1:{postgres.port}/no_such_database?connect_timeout=2"
-    done = CliRunner().invoke(ingest, ["--db", dsn, "--port", "1"])
+    done = CliRunner().invoke(main, ["ingest", "--db", dsn, "--port", "1"])
     assert done.exit_code == EX_UNAVAILABLE, done.output
     assert "PostgreSQL at 127.0.0.1" in done.output and "no_such_database" in done.output
 

@@ -58,11 +58,14 @@ def _string_constants(path: Path) -> list[tuple[int, str]]:
 
 def test_no_driver_is_known_to_the_agent_by_name():
     """Provisioning, scan, check and replay read what a driver declares (DriverPlugin), never its name."""
+    from agent.commands.cli.main import COMMANDS
+
     names = set(NAMES)
+    cli = REPO / "agent" / "commands" / "cli" / "main.py"  # its command table names `edge-agent replay`, a command
     found = [f"{path.relative_to(REPO)}:{line}: {value!r}"
              for path in sorted((REPO / "agent").rglob("*.py"))
              for line, value in _string_constants(path)
-             if value in names or value.startswith(("sim-", "sim:"))]
+             if (value in names or value.startswith(("sim-", "sim:"))) and not (path == cli and value in COMMANDS)]
     assert not found, "\n".join(found)
 
 

@@ -173,9 +173,9 @@ class Bridge:
 
     def run(self, data: tuple[bytes, list[bytes]]) -> None:
         noisy, parts = data
-        whole = self.f.FrameDecoder()
+        whole = self.f.CobsFrameDecoder()
         frames = whole.feed(noisy + b"\x00" + b"".join(self.clean))
-        dec = self.f.FrameDecoder()
+        dec = self.f.CobsFrameDecoder()
         if [x for part in parts for x in dec.feed(part)] != frames:
             raise Violation("the frames depend on how the bytes were cut")
         if [self.f.encode_frame(x.type, x.payload) for x in frames[-3:]] != self.clean:

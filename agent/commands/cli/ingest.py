@@ -9,13 +9,10 @@ from pathlib import Path
 import click
 import pydantic
 
-from agent.backend.store import StoreUnavailable
 from agent.backend.stores import open_store
 from agent.base.clock import Clock
-from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable
+from agent.errors import ConfigError
 from agent.backend.ingest import Ingest, IngestOptions
-
-EX_UNAVAILABLE = 69  # sysexits.h: systemd restarts it; the database may come back
 
 
 @click.command("ingest")
@@ -44,16 +41,9 @@ def command(host: str, port: int, username: str | None, password_file: Path | No
             {"broker": broker, "database": database, "group": None if no_share else group, "client_id": client_id}
         )
     except pydantic.ValidationError as exc:
-        click.echo(f"edge-agent ingest: invalid options:\n{exc}", err=True)
-        raise SystemExit(EX_CONFIG) from None
-    try:
-        store = open_store(options.database, options.topic_prefix, options.client_id)
-    except (ConfigError, DriverUnavailable) as exc:
-        click.echo(f"edge-agent ingest: {exc}", err=True)
-        raise SystemExit(EX_CONFIG) from None
-    except StoreUnavailable as exc:
-        click.echo(f"edge-agent ingest: {exc}", err=True)
-        raise SystemExit(EX_UNAVAILABLE) from None
+        raise ConfigError(f"invalid options:\n{exc}") from None
+    # a bad URL or a missing driver: 78; the database is not there: 69, and systemd restarts it (agent.commands.cli.exits)
+    store = open_store(options.database, options.topic_prefix, options.client_id)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(Ingest(options, store, Clock()).run())

@@ -15,6 +15,8 @@ import asyncio
 import re
 import time
 from collections import deque
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
@@ -29,6 +31,7 @@ from agent.runtime.status import DeviceState
 if TYPE_CHECKING:
     from agent.app import Agent
     from agent.runtime.logs import RecentLines
+    from agent.runtime.snapshot import AgentSnapshot
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\S*")  # log lines: the time of day is enough here
@@ -99,8 +102,12 @@ def clock_text(seconds: float) -> str:
 class Board:
     """Keeps a minute of history and draws frames; sampled once per redraw."""
 
-    def __init__(self, agent: Agent, recent: RecentLines) -> None:
-        self.agent = agent
+    def __init__(self, snapshot: Callable[[], AgentSnapshot], recent: RecentLines, *, socket_path: Path,
+                 speed: float) -> None:
+        self.snapshot = snapshot
+        self.snap = snapshot()
+        self.socket_path = socket_path
+        self.speed = speed
         self.recent = recent
         self.wall_start = time.monotonic()
         self.history: dict[tuple[str, str], deque[tuple[float, float]]] = {}
@@ -110,13 +117,14 @@ class Board:
         self._seen_log = 0
 
     def sample(self) -> None:
-        now = self.agent.clock.now()
-        for status in self.agent.supervisor.status.values():
-            for name, st in status.streams.items():
+        snap = self.snap = self.snapshot()
+        now = snap.t
+        for status in snap.devices:
+            for st in status.streams:
                 if st.last_values and st.quality_ok:
-                    h = self.history.setdefault((status.device_id, name), deque())
+                    h = self.history.setdefault((status.device_id, st.name), deque())
                     h.append((now, float(st.last_values[0])))
-        d = self.agent.analysis.latest
+        d = snap.decision
         if d is not None:
             a = d.adaptation
             self.distress.append((now, a.distress))
@@ -136,7 +144,7 @@ class Board:
         self._seen_log = total
 
     def frame(self, width: int, height: int, *, stopped: bool = False) -> Layout:
-        rows = sum(max(1, len(s.streams)) for s in self.agent.supervisor.status.values())
+        rows = sum(max(1, len(s.streams)) for s in self.snap.devices)
         layout = Layout()
         parts = [Layout(self._header(stopped, width), name="header", size=3),
                  Layout(self._devices(width), name="devices", size=rows + 1),
@@ -149,16 +157,15 @@ class Board:
         return layout
 
     def _header(self, stopped: bool, width: int) -> Group:
-        a = self.agent
+        snap = self.snap
         wall = time.monotonic() - self.wall_start
-        scenario = a.clock.now() - a.started_at
         state = Text("STOPPED", style="bold red") if stopped else Text("running", style="bold green")
-        q = a.readings
+        q = snap.readings
         line1 = Text.assemble(("edge-agent ", "bold"), state,
-                              f"  wall {clock_text(wall)}  scenario {clock_text(scenario)}"
-                              f" ×{a.clock.speed:g}  queue {len(q)}/{q.capacity}, {q.dropped} dropped")
-        line2 = Text(keep_end(f"VR socket {a.config.vrlink.socket_path}", width), style="dim")
-        line3 = Text(keep_end(f"status {statusfile.path_for(a.config.agent.runtime_dir)}  config {a.config.source}",
+                              f"  wall {clock_text(wall)}  scenario {clock_text(snap.uptime_s)}"
+                              f" ×{self.speed:g}  queue {q.depth}/{q.capacity}, {q.dropped} dropped")
+        line2 = Text(keep_end(f"VR socket {self.socket_path}", width), style="dim")
+        line3 = Text(keep_end(f"status {statusfile.path_for(snap.runtime_dir)}  config {snap.config_source}",
                               width), style="dim")
         for t in (line1, line2, line3):
             t.no_wrap, t.overflow = True, "ellipsis"
@@ -172,14 +179,15 @@ class Board:
                                  ("rate Hz", 10, "right"), ("last value", value_w, "left"),
                                  ("last minute", spark_w, "left"), ("gap/dis", 7, "right")):
             table.add_column(name, width=w, no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
-        now = self.agent.clock.now()
-        for s in self.agent.supervisor.status.values():
+        now = self.snap.t
+        for s in self.snap.devices:
             state = Text(s.state.value, style=_STATE_STYLE.get(s.state, ""))
             counts = f"{s.gaps}/{s.disconnects}"
             if not s.streams:
                 table.add_row(s.device_id, state, "", "", Text(s.detail, style="dim"), "", counts)
                 continue
-            for i, (name, st) in enumerate(s.streams.items()):
+            for i, st in enumerate(s.streams):
+                name = st.name
                 rate = "-" if st.rate_hz is None else f"{st.rate_hz:.0f}"
                 if st.nominal_hz:
                     rate += f"/{st.nominal_hz:g}"
@@ -194,16 +202,16 @@ class Board:
         return table
 
     def _adaptation(self, width: int, roomy: bool) -> Group:
-        d = self.agent.analysis.latest
+        d = self.snap.decision
         if d is None:
             return Group(Text("adaptation  (waiting for the first decision)", no_wrap=True))
         a = d.adaptation
         s = a.suggestions
-        clients = self.agent.vrlink.stats().get("clients", 0) if self.agent.vrlink is not None else "-"
+        clients = "-" if self.snap.vr_clients is None else self.snap.vr_clients
         spark_w = max(8, min(30, width - 62))
         line1 = Text.assemble(("level ", "bold"), (f"{a.level.value:<10}", _LEVEL_STYLE.get(a.level.value, "")),
                               f" distress {a.distress:.2f} of 1 ",
-                              (sparkline(self.distress, self.agent.clock.now(), spark_w, 0.0, 1.0), "magenta"),
+                              (sparkline(self.distress, self.snap.t, spark_w, 0.0, 1.0), "magenta"),
                               f"  confidence {a.confidence:.0%}")
         line2 = Text(f"scene intensity {s.intensity:.1f}  pace {s.pace.value}  breathing guide "
                      f"{'on' if s.breathing_guide else 'off'}  → {clients} VR app(s)  #{a.seq}")
@@ -222,7 +230,7 @@ class Board:
 
 async def live(agent: Agent, recent: RecentLines, every_s: float = 0.5) -> None:
     """Redraw until cancelled, then leave a final 'stopped' frame on the normal screen."""
-    board = Board(agent, recent)
+    board = Board(agent.snapshot, recent, socket_path=agent.config.vrlink.socket_path, speed=agent.clock.speed)
     console = Console()
     with Live(console=console, screen=True, auto_refresh=False, redirect_stderr=False) as view:
         try:

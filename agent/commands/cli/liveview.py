@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from agent.app import Agent
-from agent.runtime.status import DeviceState, DeviceStatus
+from agent.runtime.snapshot import AgentSnapshot, DeviceSnapshot
+from agent.runtime.status import DeviceState
 
 _COLOURS = {
     DeviceState.STREAMING: "\x1b[32m",
@@ -21,27 +21,26 @@ _COLOURS = {
 }
 
 
-def render(agent: Agent, *, colour: bool) -> list[str]:
-    uptime = agent.clock.now() - agent.started_at
-    q = agent.readings
+def render(snap: AgentSnapshot, *, colour: bool) -> list[str]:
+    q = snap.readings
     lines = [
-        f"edge-agent  up {uptime:7.1f} s   config {agent.config.source}   "
-        f"queue {len(q)}/{q.capacity} dropped {q.dropped}",
+        f"edge-agent  up {snap.uptime_s:7.1f} s   config {snap.config_source}   "
+        f"queue {q.depth}/{q.capacity} dropped {q.dropped}",
         f"{'device':<14} {'state':<11} {'stream':<6} {'rate Hz':>13} {'last value':<30} {'gaps':>4} {'disc':>5}",
     ]
-    for status in agent.supervisor.status.values():
-        lines.extend(_device_rows(status, colour))
-    lines.append(_adaptation_row(agent))
+    for device in snap.devices:
+        lines.extend(_device_rows(device, colour))
+    lines.append(_adaptation_row(snap))
     return lines
 
 
-def _adaptation_row(agent: Agent) -> str:
-    d = agent.analysis.latest
+def _adaptation_row(snap: AgentSnapshot) -> str:
+    d = snap.decision
     if d is None:
         return "adaptation   (waiting for the first tick)"
     a = d.adaptation
     s = a.suggestions
-    clients = agent.vrlink.stats().get("clients", 0) if agent.vrlink is not None else "-"
+    clients = "-" if snap.vr_clients is None else snap.vr_clients
     return (
         f"adaptation   #{a.seq} {a.level.value:<10} distress {a.distress:.2f} of 1  confidence {a.confidence:.2f}  "
         f"intensity {s.intensity:.1f} pace {s.pace.value} breathing {'on' if s.breathing_guide else 'off'}  "
@@ -49,7 +48,7 @@ def _adaptation_row(agent: Agent) -> str:
     )
 
 
-def _device_rows(s: DeviceStatus, colour: bool) -> Iterable[str]:
+def _device_rows(s: DeviceSnapshot, colour: bool) -> Iterable[str]:
     state = s.state.value
     if colour and s.state in _COLOURS:
         state = f"{_COLOURS[s.state]}{state:<11}\x1b[0m"
@@ -58,7 +57,7 @@ def _device_rows(s: DeviceStatus, colour: bool) -> Iterable[str]:
     if not s.streams:
         yield f"{s.device_id:<14} {state} {'':<6} {'':>13} {s.detail[:60]:<30} {s.gaps:>4} {s.disconnects:>5}"
         return
-    for i, st in enumerate(s.streams.values()):
+    for i, st in enumerate(s.streams):
         rate = "-" if st.rate_hz is None else f"{st.rate_hz:.1f}"
         if st.nominal_hz:
             rate += f"/{st.nominal_hz:g}"
@@ -71,9 +70,9 @@ def _device_rows(s: DeviceStatus, colour: bool) -> Iterable[str]:
         yield f"{head} {st.name:<6} {rate:>13} {value[:30]:<30} {tail}"
 
 
-async def plain(agent: Agent, out: TextIO = sys.stdout, every_s: float = 2.0) -> None:
-    """Print the table every few seconds, for a log file or a pipe."""
+async def plain(snapshot: Callable[[], AgentSnapshot], out: TextIO = sys.stdout, every_s: float = 2.0) -> None:
+    """Print the table every few seconds, for a log file or a pipe (``snapshot``: the current period's)."""
     while True:
         await asyncio.sleep(every_s)
-        out.write("\n".join(render(agent, colour=False)) + "\n\n")
+        out.write("\n".join(render(snapshot(), colour=False)) + "\n\n")
         out.flush()

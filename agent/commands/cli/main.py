@@ -1,30 +1,59 @@
 """``edge-agent``: the one entry point for technicians and systemd.
 
-Subcommands live in their own modules; ``simulate`` collects the commands
-that driver families contribute through the ``edge_agent.simulators``
-entry-point group, loaded only when asked for.
+Each subcommand lives in its own module, imported only when it is the one
+asked for (a :class:`LazyGroup`, as in click's documentation): ``--version``,
+``status`` or ``drivers`` never pay for numpy and onnxruntime, which only the
+commands that run the model import. ``simulate`` collects the commands that
+driver families contribute through the ``edge_agent.simulators`` entry-point
+group, loaded the same way.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib import metadata
 
 import click
 
 from agent import __version__
-from agent.commands.cli.check import check
-from agent.commands.cli.drivers_cmd import drivers
-from agent.commands.cli.ingest import command as ingest
-from agent.commands.cli.models import models
-from agent.commands.cli.provision import provision
-from agent.commands.cli.replay import replay
-from agent.commands.cli.report import command as report
-from agent.commands.cli.run import run
-from agent.commands.cli.scan import scan
-from agent.commands.cli.status import status
-from agent.commands.cli.vr_tail import vr_tail
+from agent.commands.cli.exits import ExitMapping
 
 SIMULATORS_GROUP = "edge_agent.simulators"
+
+# name -> "module:attribute"; the module is imported when the command runs (or for --help).
+COMMANDS = {
+    "run": "agent.commands.cli.run:run",
+    "drivers": "agent.commands.cli.drivers_cmd:drivers",
+    "ingest": "agent.commands.cli.ingest:command",
+    "report": "agent.commands.cli.report:command",
+    "vr-tail": "agent.commands.cli.vr_tail:vr_tail",
+    "replay": "agent.commands.cli.replay:replay",
+    "provision": "agent.commands.cli.provision:provision",
+    "scan": "agent.commands.cli.scan:scan",
+    "check": "agent.commands.cli.check:check",
+    "status": "agent.commands.cli.status:status",
+    "models": "agent.commands.cli.models:models",
+}
+
+
+class LazyGroup(ExitMapping, click.Group):
+    """Subcommands named by import path, imported on first use; errors become exit codes in one place."""
+
+    def __init__(self, *args: object, lazy: dict[str, str] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attr = self.lazy[name].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy[name]} is not a click command")
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
 
 
 class SimulatorGroup(click.Group):
@@ -46,7 +75,7 @@ class SimulatorGroup(click.Group):
             raise click.ClickException(f"simulator {name!r} is unavailable: {exc}") from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="edge-agent")
 def main() -> None:
     """Edge agent for adaptive therapeutic VR."""
@@ -55,16 +84,3 @@ def main() -> None:
 @main.group(cls=SimulatorGroup)
 def simulate() -> None:
     """Publish simulated or recorded sensor streams (for testing an installation)."""
-
-
-main.add_command(run)
-main.add_command(drivers)
-main.add_command(ingest)
-main.add_command(report)
-main.add_command(vr_tail)
-main.add_command(replay)
-main.add_command(provision)
-main.add_command(scan)
-main.add_command(check)
-main.add_command(status)
-main.add_command(models)

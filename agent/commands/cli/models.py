@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import click
@@ -20,16 +19,11 @@ import pydantic
 
 from agent import config as agent_config
 from agent.base.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError, SyncError, UpdateRefused
+from agent.errors import ConfigError
 from agent.runtime.updates import DEFAULT_KEYS_DIR
 
 _file = click.Path(path_type=Path, dir_okay=False)
 _dir = click.Path(path_type=Path, file_okay=False, exists=True)
-
-
-def _fail(message: str, code: int = EX_CONFIG) -> None:
-    click.secho(f"edge-agent models: {message}", fg="red", err=True)
-    sys.exit(code)
 
 
 @click.group()
@@ -46,7 +40,7 @@ def keygen(private_key: Path) -> None:
     try:
         public, kid = generate(private_key)
     except FileExistsError:
-        _fail(f"{private_key} exists; choose another name (a key is never overwritten)")
+        raise ConfigError(f"{private_key} exists; choose another name (a key is never overwritten)") from None
     click.echo(f"wrote {private_key} (mode 0600: keep it on the backend, never on a device)")
     click.echo(f"wrote {public} (key id {kid}): install it on devices with edge-agent models trust {public.name}")
 
@@ -77,8 +71,8 @@ def sign(model_dir: Path, keys: tuple[Path, ...], version: int, model_id: str, l
         manifest = describe(model_dir, model_id=model_id, version=version, label=label or model.version,
                             contract=contract_of(model), expires_in_s=expires_days * 86400, chunk_size=chunk_size,
                             url=url)
-    except (ConfigError, UpdateRefused, pydantic.ValidationError) as exc:
-        _fail(str(exc))
+    except pydantic.ValidationError as exc:
+        raise ConfigError(str(exc)) from None
     out.write_bytes(sign_manifest(manifest, private))
     click.echo(f"wrote {out}: {manifest.model_id} version {manifest.version} ({manifest.label}), "
                f"{len(manifest.files)} files, {manifest.total_bytes} bytes, expires in {expires_days:g} days")
@@ -112,7 +106,7 @@ def publish(model_dir: Path, manifest_path: Path, site: str, device: str | None,
     try:
         b = BrokerOptions.model_validate(broker)
     except pydantic.ValidationError as exc:
-        _fail(f"invalid broker options:\n{exc}")
+        raise ConfigError(f"invalid broker options:\n{exc}") from None
     params = ConnectParams(host=b.host, port=b.port, client_id=client_id, keepalive_s=b.keepalive_s,
                            connect_timeout_s=b.connect_timeout_s, session_expiry_s=1, receive_maximum=16,
                            username=b.username, password=b.password(), tls=b.tls.context() if b.tls else None)
@@ -129,10 +123,7 @@ def publish(model_dir: Path, manifest_path: Path, site: str, device: str | None,
         click.echo(f"published {manifest.model_id} version {manifest.version}: {chunks} chunks and the manifest, "
                    f"retained, for {site}/{device or 'every device'}" + (f" (files at {manifest.url})" if manifest.url else ""))
 
-    try:
-        asyncio.run(go())
-    except (UpdateRefused, SyncError) as exc:
-        _fail(str(exc), 69 if isinstance(exc, SyncError) else EX_CONFIG)
+    asyncio.run(go())  # UpdateRefused: 78; SyncError (no broker): 69, as agent.commands.cli.exits maps them
 
 
 @models.command()
@@ -146,8 +137,8 @@ def trust(public_keys: tuple[Path, ...], keys_dir: Path) -> None:
     try:
         for path in install_trusted(keys_dir, list(public_keys)):
             click.echo(f"trusted {path}")
-    except (ConfigError, OSError) as exc:
-        _fail(str(exc))
+    except OSError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 @models.command()
@@ -156,14 +147,11 @@ def rollback(config_path: Path | None) -> None:
     """Go back to the last good model version (stop the agent first; it reads the choice when it starts)."""
     from agent.runtime.updates.store import ModelStore
 
-    try:
-        config = agent_config.load(config_path, Registry())
-    except ConfigError as exc:
-        _fail(str(exc))
+    config = agent_config.load(config_path, Registry())
     store = ModelStore(config.agent.state_dir / "models")
     current = store.linked_version()
     if current == 0:
-        _fail("the packaged model is active; there is nothing to roll back", 1)
+        raise click.ClickException("the packaged model is active; there is nothing to roll back")
     back = store.rollback(current, "rolled back by hand (edge-agent models rollback)")
     click.echo(f"version {current} rolled back to {back or 'the packaged model'}; it will not be installed again. "
                f"Start the agent: systemctl start edge-agent")

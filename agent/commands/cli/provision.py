@@ -13,23 +13,25 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agent.commands.cli.params import FiniteRange
-from agent.commands.cli import provision_prompts as prompts
-from agent.base.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable
-from agent.commands.provision import request as requests
-from agent.commands.provision import sensors as pairing
-from agent.commands.provision.plan import ProvisionFailed, provision as run_provision
-from agent.runtime.updates.provisioning import model_update_keys
+from agent.errors import ConfigError, DriverUnavailable
+
+if TYPE_CHECKING:
+    from agent.base.driver import Registry
+
+# The provisioning machinery (the config, the broker check, scanning) is imported when the command runs:
+# `provision --help` must answer without numpy.
 
 _path = click.Path(path_type=Path, dir_okay=False)
 
 
 def _sensor_tables(flags: tuple[str, ...], registry: Registry) -> dict[str, dict[str, Any]]:
+    from agent.commands.provision import sensors as pairing
+
     tables: dict[str, dict[str, Any]] = {}
     for text in flags:
         device_id, driver, target = pairing.parse_flag(text)
@@ -81,13 +83,17 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
               interactive: bool | None, scan_drivers: tuple[str, ...], scan_timeout: float, yes: bool,
               model_keys: tuple[Path, ...]) -> None:
     """Provision this device: identity, MQTT endpoint and credentials, sensors."""
+    from agent.commands.cli import provision_prompts as prompts
+    from agent.base.driver import Registry
+    from agent.commands.provision import request as requests
+    from agent.commands.provision.plan import ProvisionFailed
+    from agent.commands.provision.plan import provision as run_provision
+    from agent.runtime.updates.provisioning import model_update_keys
+
     registry = Registry()
     interactive = sys.stdin.isatty() if interactive is None else interactive
     source = str(from_file) if from_file else "command line"
-    try:
-        data = requests.load_file(from_file) if from_file else {}
-    except ConfigError as exc:
-        _fail(str(exc), EX_CONFIG)
+    data = requests.load_file(from_file) if from_file else {}
     flags = {
         "site": site, "device": device,
         "broker": {"host": broker_host, "port": broker_port, "username": username,
@@ -106,25 +112,20 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
     again = f"\nyour answers, to run again: {prompts.as_command(data)}" if interactive else ""
     try:
         req = requests.build(data, source)
-    except ConfigError as exc:
-        _fail(str(exc) + again, EX_CONFIG)
+    except ConfigError as exc:  # exits 78 (agent.commands.cli.exits), with the answers to type again
+        raise ConfigError(str(exc) + again, source=exc.source, field=exc.field) from exc
     if interactive and not yes:
         chosen = ", ".join(f"{k} ({v.get('driver')})" for k, v in req.sensors.items()) or "none"
         click.echo(f"\nsite {req.site}  device {req.device}  broker {req.broker.host}:{req.broker.port}"
                    f"  sensors: {chosen}")
         if not click.confirm(f"Check and write to {root / 'etc/edge-agent'}?", default=True):
-            _fail("nothing written", 1)
-    try:
-        trusted_keys = model_update_keys(root, model_keys)  # checked now, written only after the rest succeeded
-    except ConfigError as exc:
-        _fail(str(exc), EX_CONFIG)
+            raise click.ClickException("nothing written")
+    trusted_keys = model_update_keys(root, model_keys)  # checked now, written only after the rest succeeded
     try:
         outcome = asyncio.run(run_provision(req, root, registry, offline=offline, broker_timeout_s=broker_timeout,
                                             password=password, progress=lambda m: click.echo(f"… {m}", err=True)))
-    except ProvisionFailed as exc:
-        lines = ["edge-agent provision: nothing was written; fix these and run it again:"]
-        lines += [f"  {p.field}: {p.message}\n      fix: {p.fix}" for p in exc.problems]
-        _fail("\n".join(lines) + again, exc.exit_code)
+    except ProvisionFailed as exc:  # 78, or 69 when the broker cannot be reached (exc.exit_code)
+        raise ProvisionFailed(exc.problems, exc.exit_code, note=again) from exc
     click.echo(f"wrote {outcome.config}" + (f" (previous kept as {outcome.previous.name})" if outcome.previous else ""))
     for p in outcome.credentials:
         click.echo(f"wrote {p} (mode 0600, owner {outcome.owner.name})")
@@ -143,8 +144,3 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
 
 def _abs(p: Path | None) -> str | None:
     return None if p is None else str(p.expanduser().resolve())
-
-
-def _fail(message: str, code: int) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(code)

@@ -13,10 +13,6 @@ import click
 from agent import config as agent_config
 from agent.runtime import logs
 from agent.base.datasets import data_root
-from agent.errors import EX_CONFIG, AgentError, ConfigError
-
-EX_DATAERR = 65  # sysexits.h: the input file is not what it should be
-EX_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def _formats() -> list[str]:
@@ -54,36 +50,25 @@ def replay(source: Path, out: str, fmt: str, config_path: Path | None) -> None:
         source = data_root() / source
     if not source.exists():
         raise click.BadParameter(f"{source} does not exist (nor under {data_root()})", param_hint="SOURCE")
-    try:
-        registry = Registry()
-        base = agent_config.load(config_path, registry) if config_path else agent_config.parse("", "<defaults>", registry)
-        logs.configure("warning", base.agent.log_format)
-        core = build_core(base)
-        recorded = open_recorded(source.resolve(), fmt, registry=registry)
-    except ConfigError as exc:
-        _fail(f"edge-agent replay: {exc}", EX_CONFIG)
-    except AgentError as exc:  # an unreadable recording: retrying cannot help
-        _fail(f"edge-agent replay: {exc}", EX_DATAERR)
+    # A bad config: 78; an unreadable recording: 65; Ctrl-C: 130 (agent.commands.cli.exits).
+    registry = Registry()
+    base = agent_config.load(config_path, registry) if config_path else agent_config.parse("", "<defaults>", registry)
+    logs.configure("warning", base.agent.log_format)
+    core = build_core(base)
+    recorded = open_recorded(source.resolve(), fmt, registry=registry)
     started = time.perf_counter()
     try:
         with _output(out) as f, _progress(recorded.duration_s) as progress:
             result = run_replay(base, recorded, f, progress=progress, core=core)
-    except KeyboardInterrupt:
-        _fail("edge-agent replay: interrupted", EX_INTERRUPTED)
     except BrokenPipeError:  # `| head`: the reader has what it wanted
         sys.stderr.close()
         sys.exit(0)
     wall = time.perf_counter() - started
     if result.lines == 0:
-        _fail(f"edge-agent replay: {source}: no ticks came out; is it a recording with sensor streams?", 1)
+        raise click.ClickException(f"{source}: no ticks came out; is it a recording with sensor streams?")
     label = "with labels" if result.has_label else "no label stream"
     speed = f", {result.recorded_s / wall:,.0f}x real time" if wall > 0 else ""
     click.echo(f"{result.lines} ticks ({label}) -> {out} in {wall:.1f} s{speed}", err=True)
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(message, err=True)
-    sys.exit(code)
 
 
 @contextlib.contextmanager

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import click
 
-from agent.errors import EX_CONFIG, ConfigError, DriverUnavailable, SyncError
-
-EX_UNAVAILABLE = 69
+from agent.errors import DriverUnavailable
 
 
 @click.command("report")
@@ -31,16 +29,8 @@ def command(database: str, device: str | None, site: str | None, since: dt.datet
         from agent.backend.report.data import Selection
         from agent.backend.stores import open_store
     except ImportError as exc:
-        click.echo(f"edge-agent report: {DriverUnavailable('report', 'backend', str(exc))}", err=True)
-        raise SystemExit(EX_CONFIG) from None
-    try:
-        store = open_store(database, consumer="report")
-    except (ConfigError, DriverUnavailable) as exc:
-        click.echo(f"edge-agent report: {exc}", err=True)
-        raise SystemExit(EX_CONFIG) from None
-    except SyncError as exc:
-        click.echo(f"edge-agent report: {exc}", err=True)
-        raise SystemExit(EX_UNAVAILABLE) from None
+        raise DriverUnavailable("report", "backend", str(exc)) from None
+    store = open_store(database, consumer="report")  # a bad URL: 78; the database is not there: 69
     try:
         selection = Selection(device, site, since.replace(tzinfo=dt.UTC).timestamp() if since else None)
         result = build(store, out, selection, fhir=fhir)

@@ -21,7 +21,7 @@ from agent.commands.cli import liveview
 from agent.base.driver import Registry
 from agent.commands import protection
 from agent.runtime import statusfile
-from agent.errors import EX_CONFIG, EX_TEMPFAIL, AgentAlreadyRunning, ConfigError
+from agent.errors import AgentAlreadyRunning, ConfigError
 
 
 @click.command()
@@ -38,16 +38,11 @@ from agent.errors import EX_CONFIG, EX_TEMPFAIL, AgentAlreadyRunning, ConfigErro
 def run(config_path: Path | None, simulate: bool, duration_s: float | None, view: str, speed: float) -> None:
     """Run the agent: read sensors, process, adapt, sync."""
     registry = Registry()
-    try:
-        config = agent_config.load(config_path, registry, simulate=simulate)
-    except ConfigError as exc:
-        click.echo(f"edge-agent: configuration error\n{exc}", err=True)
-        sys.exit(EX_CONFIG)
+    config = agent_config.load(config_path, registry, simulate=simulate)  # a ConfigError exits 78 (agent.commands.cli.exits)
     if not config.devices:
-        click.echo(f"edge-agent: configuration error\n{config.source}: devices: no sensor is configured "
-                   "or enabled; fix: add a [devices.NAME] table (edge-agent provision, edge-agent scan), "
-                   "or run with --simulate", err=True)
-        sys.exit(EX_CONFIG)
+        raise ConfigError(f"{config.source}: devices: no sensor is configured or enabled; fix: add a "
+                          "[devices.NAME] table (edge-agent provision, edge-agent scan), or run with --simulate",
+                          source=config.source, field="devices")
     if view == "auto":
         view = "live" if sys.stdout.isatty() else "none"
     # Where to find this agent, in every view: vr-tail and status with the same config find it there.
@@ -63,14 +58,12 @@ def run(config_path: Path | None, simulate: bool, duration_s: float | None, view
     try:
         agent = Agent(config, Clock(speed))  # loads the model and the stored baseline: both can be wrong
         clean = asyncio.run(_main(agent, view, recent, duration_s))
-    except AgentAlreadyRunning as exc:
-        click.echo(f"edge-agent: another agent is already running with this runtime directory ({exc}); "
-                   "stop it first (systemctl stop edge-agent), or give this one its own [agent] runtime_dir",
-                   err=True)
-        sys.exit(EX_TEMPFAIL)
-    except ConfigError as exc:  # found only when starting (an unwritable state directory, say)
-        click.echo(f"edge-agent: configuration error\n{config.source}: {exc}", err=True)
-        sys.exit(EX_CONFIG)
+    except AgentAlreadyRunning as exc:  # exits 75: not a mistake in the file
+        raise AgentAlreadyRunning(f"another agent is already running with this runtime directory ({exc}); "
+                                  "stop it first (systemctl stop edge-agent), or give this one its own [agent] "
+                                  "runtime_dir", source=config.source, field=exc.field) from exc
+    except ConfigError as exc:  # found only when starting (an unwritable state directory, say): name the file
+        raise ConfigError(f"{config.source}: {exc}", source=config.source, field=exc.field) from exc
     if not clean:
         sys.stderr.flush()
         os._exit(1)  # a driver ignored cancellation; do not hang the service manager
@@ -83,7 +76,7 @@ async def _main(agent: Agent, view: str, recent: logs.RecentLines | None, durati
 
         viewer = asyncio.create_task(liveboard.live(agent, recent))
     elif view == "plain":
-        viewer = asyncio.create_task(liveview.plain(agent))
+        viewer = asyncio.create_task(liveview.plain(agent.current_snapshot))
     try:
         return await run_agent(agent, duration_s=duration_s)
     finally:
@@ -92,4 +85,4 @@ async def _main(agent: Agent, view: str, recent: logs.RecentLines | None, durati
             with contextlib.suppress(asyncio.CancelledError):
                 await viewer
         if view == "plain":
-            print("\n".join(liveview.render(agent, colour=False)), flush=True)
+            print("\n".join(liveview.render(agent.snapshot(), colour=False)), flush=True)

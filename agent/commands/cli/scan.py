@@ -22,7 +22,7 @@ import click
 
 from agent.commands.cli.params import FiniteRange
 from agent.base.driver import Discovered, Registry
-from agent.errors import EX_UNAVAILABLE, AgentError, DriverUnavailable, ScanUnavailable
+from agent.errors import AgentError, DriverUnavailable, ScanUnavailable
 
 _GRACE_S = 5.0  # beyond the scan timeout, for a driver's own set-up and tear-down
 
@@ -160,4 +160,5 @@ def scan(timeout_s: float, drivers: tuple[str, ...], include_all: bool, as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         click.echo("\n".join(render(results)))
-    sys.exit(EX_UNAVAILABLE if nothing_scanned(results) else 0)
+    if nothing_scanned(results):  # exits 69 (agent.commands.cli.exits): nothing here can look for sensors
+        raise ScanUnavailable("no driver could scan", "see the reasons above")

@@ -18,10 +18,8 @@ from typing import Any
 import click
 
 from agent.commands.cli.params import FiniteRange
-from agent import config as agent_config
+from agent import config_file
 from agent.runtime import statusfile
-from agent.base.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError
 
 EXIT_NOT_RUNNING = 3
 _STATE_COLOUR = {"streaming": "green", "connecting": "yellow", "backoff": "red", "unavailable": "red",
@@ -130,8 +128,7 @@ def model_lines(m: dict[str, Any] | None) -> list[str]:
 def status_path(config_path: Path | None, runtime_dir: Path | None) -> Path:
     if runtime_dir is not None:
         return statusfile.path_for(runtime_dir)
-    config = agent_config.load(config_path, Registry())
-    return statusfile.path_for(config.agent.runtime_dir)
+    return statusfile.path_for(config_file.locate(config_path).runtime_dir)
 
 
 @click.command()
@@ -144,11 +141,7 @@ def status_path(config_path: Path | None, runtime_dir: Path | None) -> Path:
 @click.option("--every", type=FiniteRange(min=0.2), default=1.0, show_default=True, help="Refresh period, seconds.")
 def status(config_path: Path | None, runtime_dir: Path | None, once: bool, as_json: bool, every: float) -> None:
     """Show the running agent live: sensors, quality, level, outbox depth, last sync."""
-    try:
-        path = status_path(config_path, runtime_dir)
-    except ConfigError as exc:
-        click.echo(f"edge-agent: configuration error\n{exc}", err=True)
-        sys.exit(EX_CONFIG)
+    path = status_path(config_path, runtime_dir)
     if as_json:
         reading = statusfile.read(path)
         click.echo(json.dumps({"live": reading.live, "problem": reading.problem, "age_s": reading.age_s,

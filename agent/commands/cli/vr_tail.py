@@ -17,10 +17,8 @@ from typing import TextIO
 
 import click
 
-from agent import config as agent_config
+from agent import config_file
 from agent.base.clock import Clock
-from agent.base.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError
 from agent.outputs.vrlink.client import HandshakeRefused, Signal, VrLinkClient
 from agent.outputs.vrlink.frames import FrameError
 from agent.outputs.vrlink.messages import AdaptationMessage, ErrorMessage, Message, StatusMessage
@@ -30,8 +28,8 @@ QUIET_HEARTBEATS = 3  # the app's rule: no frame for three heartbeat intervals m
 
 @click.command("vr-tail")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help=f"Config of the agent to watch (default: as run finds it: ${agent_config.ENV_VAR}, "
-                   f"else {agent_config.DEFAULT_PATH}, else the embedded default).")
+              help=f"Config of the agent to watch (default: as run finds it: ${config_file.ENV_VAR}, "
+                   f"else {config_file.DEFAULT_PATH}, else the embedded default).")
 @click.option("--socket", "socket_path", type=click.Path(path_type=Path),
               help="The agent's VR link socket (default: the config's [vrlink] socket_path).")
 @click.option("--tcp", metavar="HOST:PORT", help="Connect over loopback TCP instead (needs --token-file).")
@@ -45,11 +43,7 @@ def vr_tail(config_path: Path | None, socket_path: Path | None, tcp: str | None,
             as_json: bool, show_status: bool, count: int) -> None:
     """Show the adaptation signals and status the agent sends to the VR app."""
     if socket_path is None and not tcp:
-        try:
-            socket_path = agent_config.load(config_path, Registry()).vrlink.socket_path
-        except ConfigError as exc:
-            click.echo(f"edge-agent: configuration error\n{exc}", err=True)
-            sys.exit(EX_CONFIG)
+        socket_path = config_file.locate(config_path).vrlink.socket_path
     try:
         asyncio.run(tail(socket_path, tcp, token_file, as_json=as_json, show_status=show_status, count=count))
     except KeyboardInterrupt:

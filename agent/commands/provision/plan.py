@@ -22,7 +22,7 @@ from typing import Any
 
 from agent import config as agent_config
 from agent.base.driver import Registry
-from agent.errors import EX_CONFIG, ConfigError, SyncError
+from agent.errors import EX_CONFIG, EX_UNAVAILABLE, AgentError, ConfigError, SyncError
 from agent.commands.provision import sensors as pairing
 from agent.commands.protection import static_warnings
 from agent.commands.provision.checks import Problem, check_tls_files, probe_broker
@@ -31,15 +31,18 @@ from agent.commands.provision.request import ProvisionRequest
 from agent.commands.provision.toml_writer import dumps
 from agent.outputs.sync.mqtt import SyncAuthError
 
-EX_UNAVAILABLE = 69  # sysexits.h: a service we need (the broker) cannot be reached
 Progress = Callable[[str], None]
 
 
-class ProvisionFailed(Exception):
-    def __init__(self, problems: list[Problem], exit_code: int = EX_CONFIG) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
+class ProvisionFailed(AgentError):
+    """What was given cannot be provisioned; ``problems`` say what and how to fix it, ``exit_code`` is 78 or 69."""
+
+    def __init__(self, problems: list[Problem], exit_code: int = EX_CONFIG, *, note: str = "") -> None:
+        lines = ["nothing was written; fix these and run it again:"]
+        lines += [f"  {p.field}: {p.message}\n      fix: {p.fix}" for p in problems]
+        super().__init__("\n".join(lines) + note)
         self.problems = problems
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # read by agent.commands.cli.exits
 
 
 @dataclass

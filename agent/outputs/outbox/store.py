@@ -33,6 +33,7 @@ from pathlib import Path
 
 import structlog
 
+from agent.errors import AgentError
 from agent.outputs.outbox import recovery
 from agent.outputs.outbox.kinds import RecordKind
 from agent.outputs.outbox.options import Durability
@@ -78,8 +79,8 @@ CREATE TABLE IF NOT EXISTS counters (
 log = structlog.get_logger("edge_agent.outbox")
 
 
-class RecordTooLarge(ValueError):
-    """A single record is bigger than the whole outbox may be."""
+class RecordTooLarge(AgentError, ValueError):
+    """A single record is bigger than the whole outbox may be: it is refused, the rest kept."""
 
 
 @dataclass(frozen=True, slots=True)

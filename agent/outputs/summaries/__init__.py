@@ -6,19 +6,19 @@
 - :mod:`events`: the VR app's session events and pain ratings, as typed inputs.
 """
 
-from agent.outputs.summaries.events import CalibrationFinished, MarkerSeen, PainRating, SessionEnded, SessionStarted, VrEvent
+from agent.outputs.summaries.events import CalibrationFinished, MarkerSeen, PainRated, SessionEnded, SessionStarted, VrEvent
 from agent.outputs.summaries.minute import MinuteAggregator
-from agent.outputs.summaries.records import DeviceHealth, DeviceStatus, MinuteSummary, SessionSummary, SummaryRecord
+from agent.outputs.summaries.records import DeviceHealth, SensorHealth, MinuteSummary, SessionSummary, SummaryRecord
 from agent.outputs.summaries.session import SessionAggregator
 
 __all__ = [
     "CalibrationFinished",
     "DeviceHealth",
-    "DeviceStatus",
+    "SensorHealth",
     "MarkerSeen",
     "MinuteAggregator",
     "MinuteSummary",
-    "PainRating",
+    "PainRated",
     "SessionAggregator",
     "SessionEnded",
     "SessionStarted",

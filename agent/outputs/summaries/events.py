@@ -33,7 +33,7 @@ class SessionEnded:
 
 
 @dataclass(frozen=True, slots=True)
-class PainRating:
+class PainRated:
     t: float
     score: float  # 0–10 numeric rating scale
     phase: Literal["before", "during", "after"]
@@ -63,4 +63,4 @@ class CalibrationFinished:
     duration_s: float = 0.0
 
 
-VrEvent = SessionStarted | SessionEnded | PainRating | MarkerSeen | CalibrationFinished
+VrEvent = SessionStarted | SessionEnded | PainRated | MarkerSeen | CalibrationFinished

@@ -10,11 +10,11 @@ from pathlib import Path
 from agent import __version__
 from agent.base.clock import Clock
 from agent.outputs.outbox.store import OutboxStats
-from agent.outputs.summaries.records import DeviceHealth, DeviceStatus, DiskUsage, Prescription
+from agent.outputs.summaries.records import DeviceHealth, SensorHealth, DiskUsage, Prescription
 
 
 def device_health(
-    clock: Clock, state_dir: Path, devices: Mapping[str, DeviceStatus], outbox: OutboxStats | None,
+    clock: Clock, state_dir: Path, devices: Mapping[str, SensorHealth], outbox: OutboxStats | None,
     model: Mapping[str, object] | None = None,
     prescription: Prescription | None = None,
 ) -> DeviceHealth:

@@ -71,7 +71,7 @@ class MinuteSummary(_Record):
     disconnects: dict[str, int] = {}  # device id -> disconnects in the minute
 
 
-class Calibration(_Record):
+class SessionCalibration(_Record):
     source: Literal["fresh", "stored", "none"] = "none"  # a resting calibration now, a stored profile, or neither
     ok: bool = False
     duration_s: float = 0.0
@@ -107,7 +107,7 @@ class SessionSummary(_Record):
     adaptations: int = 0
     adaptations_by_level: dict[Level, int] = {}
     level_changes: int = 0
-    calibration: Calibration = Calibration()
+    calibration: SessionCalibration = SessionCalibration()
     pain_before: float | None = None
     pain_after: float | None = None
     pain_ratings: list[PainRatingEntry] = []
@@ -119,7 +119,7 @@ class SessionSummary(_Record):
     agent_restarts: int = 0  # the agent restarted this often during the session; level times cover the last run
 
 
-class DeviceStatus(_Record):
+class SensorHealth(_Record):
     """What the agent knows of one sensor, for the health record."""
 
     connected: bool
@@ -148,7 +148,7 @@ class DeviceHealth(_Record):
     uptime_s: float
     agent_version: str
     disk: DiskUsage
-    devices: dict[str, DeviceStatus] = {}
+    devices: dict[str, SensorHealth] = {}
     outbox: dict[str, object] = {}  # OutboxStats.as_dict(): depth, bytes, evicted and expired counts per kind
     prescription: Prescription | None = None  # from the config's [prescription], so the backend needs no other source
     model: dict[str, object] = {}  # the distress model and its updates (agent.runtime.updates): active version, last step

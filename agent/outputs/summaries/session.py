@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from agent.base.adaptation import Adaptation, Level
 from agent.base.events import DeviceEvent, Disconnected
-from agent.outputs.summaries.events import CalibrationFinished, MarkerSeen, PainRating, SessionEnded, SessionStarted, VrEvent
+from agent.outputs.summaries.events import CalibrationFinished, MarkerSeen, PainRated, SessionEnded, SessionStarted, VrEvent
 from agent.outputs.summaries.levels import LevelTime, add_into
-from agent.outputs.summaries.records import Calibration, MarkerEntry, PainRatingEntry, SessionSummary
+from agent.outputs.summaries.records import SessionCalibration, MarkerEntry, PainRatingEntry, SessionSummary
 
 
 @dataclass
@@ -18,7 +18,7 @@ class _Open:
     by_level: dict[Level, int] = field(default_factory=dict)
     changes: int = 0
     last_level: Level | None = None
-    calibration: Calibration = field(default_factory=Calibration)
+    calibration: SessionCalibration = field(default_factory=SessionCalibration)
     pain: list[PainRatingEntry] = field(default_factory=list)
     disconnects: dict[str, int] = field(default_factory=dict)
     markers: list[MarkerEntry] = field(default_factory=list)
@@ -38,8 +38,8 @@ class SessionAggregator:
         self.wall_offset = wall_offset
         self._open: _Open | None = None
         self._levels = LevelTime()
-        self._pending_calibration: Calibration | None = None
-        self._pending_pain: list[PainRating] = []  # "before" ratings given before the app announced the session
+        self._pending_calibration: SessionCalibration | None = None
+        self._pending_pain: list[PainRated] = []  # "before" ratings given before the app announced the session
 
     def adaptation(self, a: Adaptation) -> None:
         spent = self._levels.set(a)
@@ -68,17 +68,17 @@ class SessionAggregator:
             self._open.pain = [_pain(p, e.t) for p in self._pending_pain]
             self._pending_pain = []
         elif isinstance(e, CalibrationFinished):
-            cal = Calibration(source=e.source, ok=e.ok, duration_s=e.duration_s)
+            cal = SessionCalibration(source=e.source, ok=e.ok, duration_s=e.duration_s)
             if self._open is not None:
                 self._open.calibration = cal
             else:
                 self._pending_calibration = cal
-        elif isinstance(e, PainRating) and self._open is not None:
+        elif isinstance(e, PainRated) and self._open is not None:
             self._open.pain.append(_pain(e, self._open.started.t))
         elif isinstance(e, MarkerSeen) and self._open is not None:
             self._open.markers.append(MarkerEntry(at_s=e.t - self._open.started.t, label=e.label, scene_id=e.scene_id,
                                                   value=e.value, id=e.event_id, t_app=e.t_app))
-        elif isinstance(e, PainRating) and e.phase == "before":
+        elif isinstance(e, PainRated) and e.phase == "before":
             self._pending_pain = [*self._pending_pain[-4:], e]
         elif isinstance(e, SessionEnded) and self._open is not None and e.session_id == self._open.started.session_id:
             done = self._close(e.t, completed=e.completed, reason=e.reason, end=e)
@@ -131,5 +131,5 @@ class SessionAggregator:
         )
 
 
-def _pain(p: PainRating, start: float) -> PainRatingEntry:
+def _pain(p: PainRated, start: float) -> PainRatingEntry:
     return PainRatingEntry(at_s=p.t - start, score=p.score, phase=p.phase, id=p.event_id, t_app=p.t_app)

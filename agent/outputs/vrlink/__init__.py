@@ -6,20 +6,37 @@ Length-prefixed msgpack frames (:mod:`agent.outputs.vrlink.frames`), typed messa
 (:mod:`agent.outputs.vrlink.client`). App events are committed to the event journal
 (:mod:`agent.outputs.vrlink.journal`) before they are acked (:mod:`agent.outputs.vrlink.recording`).
 The protocol is specified in docs/vr-protocol.md.
+
+The names below are imported on first use: ``agent.outputs.vrlink.options`` (read by
+``status`` and ``vr-tail``) must not bring the server and its journal along.
 """
 
-from agent.outputs.vrlink.messages import CalibrationStatus, SensorStatus, Status
-from agent.outputs.vrlink.options import TcpOptions, VrLinkOptions
-from agent.outputs.vrlink.recording import AppEvent, EventJournal
-from agent.outputs.vrlink.server import VrLinkServer
+from __future__ import annotations
 
-__all__ = [
-    "AppEvent",
-    "CalibrationStatus",
-    "EventJournal",
-    "SensorStatus",
-    "Status",
-    "TcpOptions",
-    "VrLinkOptions",
-    "VrLinkServer",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "CalibrationStatus": "agent.outputs.vrlink.messages",
+    "SensorStatus": "agent.outputs.vrlink.messages",
+    "Status": "agent.outputs.vrlink.messages",
+    "TcpOptions": "agent.outputs.vrlink.options",
+    "VrLinkOptions": "agent.outputs.vrlink.options",
+    "AppEvent": "agent.outputs.vrlink.recording",
+    "EventJournal": "agent.outputs.vrlink.recording",
+    "VrLinkServer": "agent.outputs.vrlink.server",
+}
+
+__all__ = sorted(_WHERE)
+
+if TYPE_CHECKING:
+    from agent.outputs.vrlink.messages import CalibrationStatus, SensorStatus, Status
+    from agent.outputs.vrlink.options import TcpOptions, VrLinkOptions
+    from agent.outputs.vrlink.recording import AppEvent, EventJournal
+    from agent.outputs.vrlink.server import VrLinkServer
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'agent.outputs.vrlink' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)

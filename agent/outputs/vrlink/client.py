@@ -22,6 +22,7 @@ from typing import Self
 
 from agent import __version__
 from agent.base.clock import Clock
+from agent.errors import AgentError
 from agent.outputs.vrlink.frames import DEFAULT_MAX_FRAME, FrameDecoder, FrameError, encode_frame
 from agent.outputs.vrlink.messages import (
     AGENT_MESSAGES,
@@ -39,7 +40,7 @@ from agent.outputs.vrlink.messages import (
 DEFAULT_NAME = f"vr-edge-agent-python/{__version__}"
 
 
-class HandshakeRefused(ConnectionError):
+class HandshakeRefused(AgentError, ConnectionError):
     """The agent answered the hello with an error (forbidden, unauthorized, unsupported_version...)."""
 
     def __init__(self, error: ErrorMessage) -> None:

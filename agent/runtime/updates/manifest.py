@@ -23,12 +23,14 @@ import json
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import pydantic
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from agent.errors import UpdateRefused
-from agent.runtime.updates.keys import key_id
+
+if TYPE_CHECKING:  # cryptography (8 MB resident) loads when a signature is made or checked, not at every start
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ENVELOPE_FORMAT = "edge-agent-model-manifest/1"
 MAX_ENVELOPE_BYTES = 64 * 1024  # bounds what a device parses from the broker before any signature check
@@ -103,6 +105,8 @@ def file_sha256(path: Path) -> str:
 
 def sign(manifest: Manifest, keys: list[Ed25519PrivateKey]) -> bytes:
     """The signed envelope: one signature per key (two during a rotation)."""
+    from agent.runtime.updates.keys import key_id
+
     body = manifest.model_dump_json().encode()
     signatures = [{"key_id": key_id(k.public_key()), "ed25519": base64.b64encode(k.sign(body)).decode()} for k in keys]
     envelope = {"format": ENVELOPE_FORMAT, "manifest": base64.b64encode(body).decode(), "signatures": signatures}
@@ -123,6 +127,8 @@ def digest(envelope: bytes) -> str:
 
 def verify(envelope: bytes, trusted: dict[str, Ed25519PublicKey], *, now: float | None = None) -> Manifest:
     """The manifest, if a trusted key signed exactly these bytes and it has not expired."""
+    from cryptography.exceptions import InvalidSignature
+
     if len(envelope) > MAX_ENVELOPE_BYTES:
         raise UpdateRefused("malformed", f"manifest envelope of {len(envelope)} bytes, more than {MAX_ENVELOPE_BYTES}")
     try:

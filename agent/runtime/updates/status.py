@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.errors import AgentError
+
 
 @dataclass
 class UpdaterStatus:
@@ -17,5 +19,5 @@ class UpdaterStatus:
     broker_error: str | None = None
 
 
-class Superseded(Exception):
+class Superseded(AgentError):
     """A newer acceptable manifest arrived: drop this attempt, start on that one."""

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from agent import config as agent_config
-from agent.commands.cli.provision import provision
+from agent.commands.cli.main import main
 from agent.base.driver import Registry
 from agent.errors import EX_CONFIG
 from agent.commands.provision.plan import EX_UNAVAILABLE
@@ -20,7 +20,7 @@ from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker, free_port
 
 
 def run(root: Path, *args: str, input: str | None = None):
-    result = CliRunner().invoke(provision, ["--root", str(root), "--no-interactive", *args], input=input)
+    result = CliRunner().invoke(main, ["provision", "--root", str(root), "--no-interactive", *args], input=input)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
 
@@ -170,7 +170,7 @@ def test_interactive_prompts_fill_in_what_is_missing_and_pair_from_a_scan(broker
         "",                        # no sensor by hand
         "y",                       # write
     ]) + "\n"
-    r = CliRunner().invoke(provision, ["--root", str(root), "--interactive", "--scan-driver", "sim-gsr",
+    r = CliRunner().invoke(main, ["provision", "--root", str(root), "--interactive", "--scan-driver", "sim-gsr",
                                        "--scan-timeout", "1"], input=answers)
     assert r.exit_code == 0, r.output
     assert "sim-gsr" in r.output and "sim:gsr" in r.output

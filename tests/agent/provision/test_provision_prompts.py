@@ -7,12 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from agent.commands.cli.provision import provision
+from agent.commands.cli.main import main
 from tests.support.mqtt_broker import free_port
 
 
 def answer(root: Path, lines: list[str], *args: str):
-    return CliRunner().invoke(provision, ["--root", str(root), "--interactive", "--scan-driver", "sim-gsr",
+    return CliRunner().invoke(main, ["provision", "--root", str(root), "--interactive", "--scan-driver", "sim-gsr",
                                           "--scan-timeout", "1", *args], input="\n".join(lines) + "\n")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from agent import config as agent_config
+from agent import config_file
 from agent.commands.cli.check import check
 
 
@@ -32,7 +33,7 @@ def test_no_config_says_it_tests_the_embedded_default_and_simulated_sensors(tmp_
     monkeypatch.delenv(agent_config.ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setattr(agent_config, "DEFAULT_PATH", tmp_path / "etc/agent.toml")  # as on an unprovisioned device
+    monkeypatch.setattr(config_file, "DEFAULT_PATH", tmp_path / "etc/agent.toml")  # as on an unprovisioned device
     code, steps = run(["--seconds", "1"])
     assert steps["config"]["status"] == "warn" and "embedded default" in steps["config"]["detail"]
     assert "edge-agent provision" in steps["config"]["fix"]

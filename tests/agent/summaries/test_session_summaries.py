@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.base.adaptation import Adaptation, Level
 from agent.base.events import Disconnected
-from agent.outputs.summaries import CalibrationFinished, PainRating, SessionAggregator, SessionEnded, SessionStarted
+from agent.outputs.summaries import CalibrationFinished, PainRated, SessionAggregator, SessionEnded, SessionStarted
 
 
 def a(t: float, level: Level) -> Adaptation:
@@ -14,14 +14,14 @@ def a(t: float, level: Level) -> Adaptation:
 def test_a_completed_session() -> None:
     agg = SessionAggregator(wall_offset=1_000_000.0)
     assert agg.vr_event(CalibrationFinished(80.0, "fresh", ok=True, duration_s=60.0)) is None
-    assert agg.vr_event(PainRating(90.0, 6.0, "before")) is None
+    assert agg.vr_event(PainRated(90.0, 6.0, "before")) is None
     agg.vr_event(SessionStarted(100.0, "s-1", scene="beach"))
     agg.adaptation(a(100.0, Level.CALM))
     agg.adaptation(a(400.0, Level.ELEVATED))
     agg.adaptation(a(460.0, Level.ELEVATED))
     agg.device_event(Disconnected("strap", 500.0, "link lost"))
     agg.adaptation(a(520.0, Level.CALM))
-    agg.vr_event(PainRating(690.0, 3.0, "after"))
+    agg.vr_event(PainRated(690.0, 3.0, "after"))
     s = agg.vr_event(SessionEnded(700.0, "s-1", completed=True))
     assert s is not None
     assert (s.session_id, s.scene, s.completed, s.duration_s) == ("s-1", "beach", True, 600.0)

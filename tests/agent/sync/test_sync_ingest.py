@@ -10,6 +10,7 @@ from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, ingest_options, minute, password_broker
 from test_sync_delivery import running, until
 
+from agent.commands.cli.main import main
 from agent.base.clock import Clock
 from agent.backend.ingest import Ingest, IngestStore
 from agent.outputs.sync.codec import encode_record
@@ -46,6 +47,6 @@ def test_the_ingest_command_exits_78_on_bad_options(tmp_path: Path) -> None:
 
     from agent.commands.cli.ingest import command
 
-    result = CliRunner().invoke(command, ["--db", str(tmp_path / "x.db"), "--username", "u",
+    result = CliRunner().invoke(main, ["ingest", "--db", str(tmp_path / "x.db"), "--username", "u",
                                          "--password-file", str(tmp_path / "missing")])
     assert result.exit_code == 78 and "secret file" in result.output

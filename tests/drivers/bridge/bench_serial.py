@@ -25,7 +25,7 @@ from agent.base.clock import Clock
 from agent.base.driver import DriverContext, bound_logger
 from drivers.bridge import messages as m
 from drivers.bridge.driver import BridgeDriver
-from drivers.bridge.framing import FrameDecoder
+from drivers.bridge.framing import CobsFrameDecoder
 from drivers.bridge.plugin import BridgeOptions
 from drivers.shimmer import protocol as p
 from drivers.shimmer.driver import ShimmerDriver
@@ -40,7 +40,7 @@ def bridge_throughput(n_frames: int = 20_000, batch: int = 4) -> float:
         m.encode(m.Samples(i * batch, i * 31250, np.arange(batch) * 7812, np.full((batch, 1), 11734, np.int32)))
         for i in range(n_frames)
     )
-    dec = FrameDecoder()
+    dec = CobsFrameDecoder()
     t0 = time.perf_counter()
     n = 0
     for k in range(0, len(frames), 4096):

@@ -7,7 +7,7 @@ import pytest
 
 from agent.errors import ProtocolError
 from drivers.bridge import messages as m
-from drivers.bridge.framing import FrameDecoder, FrameRejected, cobs_decode, cobs_encode, crc16, parse_frame
+from drivers.bridge.framing import CobsFrameDecoder, FrameRejected, cobs_decode, cobs_encode, crc16, parse_frame
 
 from .conftest import Vector, vectors
 
@@ -44,7 +44,7 @@ def test_cobs(v: Vector) -> None:
 @pytest.mark.parametrize("v", vectors("frame"), ids=ids(vectors("frame")))
 def test_frame_decodes_and_encodes(v: Vector) -> None:
     expected = message_from(v.msg)
-    decoder = FrameDecoder()
+    decoder = CobsFrameDecoder()
     frames = decoder.feed(v.hex("wire"))
     assert len(frames) == 1 and decoder.rejected_total == 0
     assert frames[0].type == int(v.fields["type"], 16) and frames[0].payload == v.hex("payload")
@@ -54,7 +54,7 @@ def test_frame_decodes_and_encodes(v: Vector) -> None:
 
 @pytest.mark.parametrize("v", vectors("reject"), ids=ids(vectors("reject")))
 def test_rejects(v: Vector) -> None:
-    decoder = FrameDecoder()
+    decoder = CobsFrameDecoder()
     assert decoder.feed(v.hex("wire")) == []
     assert dict(decoder.rejected) == {v.fields["reason"]: 1}
     assert isinstance(decoder.last_error, ProtocolError)
@@ -62,7 +62,7 @@ def test_rejects(v: Vector) -> None:
 
 @pytest.mark.parametrize("v", vectors("stream"), ids=ids(vectors("stream")))
 def test_stream_with_noise(v: Vector) -> None:
-    decoder = FrameDecoder()
+    decoder = CobsFrameDecoder()
     frames = decoder.feed(v.hex("bytes"))
     assert [f"{f.type:02x}" for f in frames] == v.fields["frames"].split(",")
     reasons = {k: int(n) for k, n in v.fields.items() if k not in ("name", "bytes", "frames")}

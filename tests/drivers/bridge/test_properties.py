@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.bridge import messages as m
-from drivers.bridge.framing import MAX_PAYLOAD, FrameDecoder, cobs_decode, cobs_encode, encode_frame
+from drivers.bridge.framing import MAX_PAYLOAD, CobsFrameDecoder, cobs_decode, cobs_encode, encode_frame
 
 u32 = st.integers(0, 2**32 - 1)
 i32 = st.integers(-(2**31), 2**31 - 1)
@@ -52,7 +52,7 @@ def test_cobs_round_trip_has_no_zeros(data: bytes) -> None:
 
 @given(messages)
 def test_message_round_trip(msg: m.Message) -> None:
-    frames = FrameDecoder().feed(m.encode(msg))
+    frames = CobsFrameDecoder().feed(m.encode(msg))
     assert len(frames) == 1
     assert m.decode(frames[0]) == msg
 
@@ -64,9 +64,9 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
 
 @given(st.binary(max_size=2000), st.lists(st.integers(0, 10_000), max_size=30))
 def test_arbitrary_bytes_never_raise_and_chunking_does_not_matter(data: bytes, cuts: list[int]) -> None:
-    whole = FrameDecoder()
+    whole = CobsFrameDecoder()
     expected = whole.feed(data)
-    pieces = FrameDecoder()
+    pieces = CobsFrameDecoder()
     got = [f for part in split(data, cuts) for f in pieces.feed(part)]
     assert got == expected
     assert pieces.rejected == whole.rejected
@@ -79,7 +79,7 @@ def test_frames_between_garbage_decode_the_same_however_split(
     msgs: list[m.Message], garbage: bytes, cuts: list[int]
 ) -> None:
     stream = garbage + b"".join(m.encode(x) + garbage for x in msgs)
-    decoder = FrameDecoder()
+    decoder = CobsFrameDecoder()
     got = [m.decode(f) for part in split(stream, cuts) for f in decoder.feed(part)]
     # Garbage is fenced off by the delimiters around every frame: it costs no frame.
     assert got == msgs
@@ -98,7 +98,7 @@ def test_noise_loses_exactly_the_frames_it_touched(msgs: list[m.Message], data: 
             w[at] = data.draw(st.integers(0, 255).filter(lambda b, old=w[at]: b != old))
             w = bytes(w)
         noisy.append(w)
-    decoder = FrameDecoder()
+    decoder = CobsFrameDecoder()
     got = [m.decode(f) for f in decoder.feed(b"".join(noisy))]
     assert got == [x for i, x in enumerate(msgs) if i not in touched]
     assert decoder.rejected_total >= len(touched)
