@@ -109,31 +109,36 @@ def fit_gam(rows: Rows, bins: int = 8, c: float = 0.05) -> Additive:
 def fit_boosted(rows: Rows) -> Additive:
     """Depth-one boosted trees on the z-scores, NaN where a feature is not usable (the trees learn where
     a missing feature goes, which :func:`boosted_additive` folds into the intercept)."""
-    x = np.where(rows.usable, rows.z, np.nan)
+    # a feature never usable here (another sensor, or a view without it) gets no trees: scikit-learn
+    # cannot bin a column without two distinct values
+    seen = np.array([np.unique(rows.z[rows.usable[:, j], j]).size >= 2 for j in range(F)])
+    x = np.where(rows.usable, rows.z, np.nan)[:, seen]
     clf = HistGradientBoostingClassifier(
         max_depth=1, learning_rate=0.1, max_iter=300, max_bins=32, min_samples_leaf=200,
         l2_regularization=1.0, early_stopping=False, random_state=0,
     )
     clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
-    return boosted_additive(clf)
+    return boosted_additive(clf, np.flatnonzero(seen))
 
 
-def boosted_additive(clf: HistGradientBoostingClassifier) -> Additive:
+def boosted_additive(clf: HistGradientBoostingClassifier, columns: np.ndarray | None = None) -> Additive:
     """The stumps of ``clf`` as one table per feature over the union of its thresholds.
 
     A stump on feature j sends z <= threshold left; bin b of the table holds the z with exactly b
     thresholds below them, so it sums each stump's left or right value. A feature that is not usable
     (NaN) takes each stump's missing side: that constant m_j moves to the intercept and the table
     becomes ``shape_j - m_j``, so an unusable feature contributes exactly 0, as the graph computes.
+    ``columns``: which feature each fitted column is (all of them, in order, by default).
     """
     stumps: list[tuple[int, float, float, float, bool]] = []  # feature, threshold, left, right, missing left
+    feature = np.arange(F) if columns is None else columns  # the fitted column -> the feature it is
     for (tree,) in clf._predictors:  # one tree per iteration for a binary target
         nodes = tree.nodes
         root = nodes[0]
         if root["is_leaf"]:
             continue
         left, right = nodes[root["left"]]["value"], nodes[root["right"]]["value"]
-        stumps.append((int(root["feature_idx"]), float(root["num_threshold"]), float(left), float(right),
+        stumps.append((int(feature[root["feature_idx"]]), float(root["num_threshold"]), float(left), float(right),
                        bool(root["missing_go_to_left"])))
     cuts = [sorted({s[1] for s in stumps if s[0] == j}) for j in range(F)]
     m_max = max(1, max(len(c) for c in cuts))
