@@ -68,10 +68,13 @@ def make_variant(dst: Path, label: str, *, groups: tuple[str, ...] | None = None
 
 
 def nan_on_data(model: onnx.ModelProto) -> None:
-    """sqrt(-z²) before the model: finite at the baseline (z = 0), NaN as soon as a feature leaves it."""
+    """sqrt(-z²) added to the usable mask: finite at the baseline (z = 0), NaN as soon as a feature leaves
+    it. Through the mask, not z, because a binned model compares z with its edges, and a comparison with
+    NaN is simply false: the NaN would never reach the output."""
     g = model.graph
     for node in g.node:
-        node.input[:] = ["z_sqrt" if i == INPUT else i for i in node.input]
+        node.input[:] = ["usable_nan" if i == "usable" else i for i in node.input]
+    g.node.insert(0, helper.make_node("Add", ["usable", "z_sqrt"], ["usable_nan"]))
     g.node.insert(0, helper.make_node("Sqrt", ["z_neg_sq"], ["z_sqrt"]))
     g.node.insert(0, helper.make_node("Neg", ["z_sq"], ["z_neg_sq"]))
     g.node.insert(0, helper.make_node("Mul", [INPUT, INPUT], ["z_sq"]))
