@@ -81,10 +81,12 @@ def nan_on_data(model: onnx.ModelProto) -> None:
 
 
 def nan_everywhere(model: onnx.ModelProto) -> None:
-    """z / z: NaN even on the baseline, so the test-load's probe refuses it."""
+    """z / z added to the usable mask: NaN even on the baseline, so the test-load's probe refuses it
+    (through the mask, as in :func:`nan_on_data`)."""
     g = model.graph
     for node in g.node:
-        node.input[:] = ["z_nan" if i == INPUT else i for i in node.input]
+        node.input[:] = ["usable_nan" if i == "usable" else i for i in node.input]
+    g.node.insert(0, helper.make_node("Add", ["usable", "z_nan"], ["usable_nan"]))
     g.node.insert(0, helper.make_node("Div", [INPUT, INPUT], ["z_nan"]))
 
 
