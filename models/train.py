@@ -189,7 +189,10 @@ def main() -> None:
                  for name in ("wesad", "stress-predict")}
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     paths = [p for name in DATASETS for _, p in DATASETS[name].recordings()]
-    final = fit(best, subjects, "all")
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # as in the folds: a sum's order, and so the last bits, must not depend on the cores
+        final = fit(best, subjects, "all")
     meta = metadata(final, subjects, weights, VERSION, fingerprint(paths), created)
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.onnx"):
