@@ -3,7 +3,9 @@
 Minutes are aligned on the wall clock (``wall = t + wall_offset``), so the
 backend can line up devices. Every input first closes the minutes it has
 moved past and returns their summaries; a minute in which nothing at all
-arrived is not reported. Gaps are attributed to the minute in which they
+arrived is not reported, unless a device was offline in it (its disconnect
+is news until it reconnects, so sensors that are off show as minutes, not as
+a hole in the series). Gaps are attributed to the minute in which they
 are reported; poor device-reported quality is integrated over time, split
 exactly at minute boundaries, as is the time at each adaptation level.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.base.adaptation import Adaptation, Level
-from agent.base.events import DeviceEvent, Disconnected, Gap, Quality
+from agent.base.events import Connected, DeviceEvent, Disconnected, Gap, Quality
 from agent.outputs.summaries.events import SessionEnded, SessionStarted, VrEvent
 from agent.outputs.summaries.levels import LevelTime, add_into
 from agent.outputs.summaries.records import DISTRESS_BINS, DistressStats, FeatureStats, MinuteSummary, StreamHealth
@@ -58,6 +60,7 @@ class MinuteAggregator:
         self._minute: _Minute | None = None
         self._levels = LevelTime()
         self._bad_since: dict[str, float] = {}  # stream key -> agent t its quality went bad
+        self._offline: set[str] = set()  # devices disconnected and not yet back
         self._session: str | None = None
 
     # -- inputs --------------------------------------------------------------
@@ -91,6 +94,9 @@ class MinuteAggregator:
         m = self._current(t)
         if isinstance(e, Disconnected):
             m.disconnects[e.device_id] = m.disconnects.get(e.device_id, 0) + 1
+            self._offline.add(e.device_id)
+        elif isinstance(e, Connected):
+            self._offline.discard(e.device_id)
         elif isinstance(e, Gap):
             h = self._stream(m, f"{e.device_id}/{e.stream}")
             h.gap_s += max(0.0, e.duration_s)
@@ -143,8 +149,8 @@ class MinuteAggregator:
             if m.touched:
                 out.append(self._summary(m))
             nxt = _Minute(m.start_wall + MINUTE_S, session_id=self._session)
-            if self._bad_since or self._levels.in_force(end):
-                nxt.touched = True  # a bad stream or a level in force is news for the next minute too
+            if self._bad_since or self._offline or self._levels.in_force(end):
+                nxt.touched = True  # a bad stream, an offline device or a level in force is news for the next minute too
             self._minute = nxt if t + self.wall_offset < nxt.start_wall + MINUTE_S or nxt.touched else None
         return out
 

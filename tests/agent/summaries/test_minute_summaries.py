@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.base.adaptation import Adaptation, Level
-from agent.base.events import Disconnected, Gap, Quality
+from agent.base.events import Connected, Disconnected, Gap, Quality
 from agent.outputs.summaries import MinuteAggregator, MinuteSummary, SessionStarted
 
 WALL = 6000.0  # agent t=0 is the start of a wall-clock minute
@@ -55,6 +55,19 @@ def test_idle_minutes_are_not_reported() -> None:
     out = agg.features(3600.0, {"hr_bpm": 71.0})
     assert [m.start for m in out] == [6000.0]
     assert [m.start for m in agg.flush(3700.0)] == [6000.0 + 3600.0]
+
+
+def test_minutes_with_a_device_offline_are_reported_until_it_is_back() -> None:
+    """Sensors that are off are news: the series has no hole while a device is disconnected."""
+    agg = MinuteAggregator(wall_offset=WALL)
+    agg.features(1.0, {"hr_bpm": 70.0})
+    agg.device_event(Disconnected("strap", 30.0, "link lost"))
+    out = agg.device_event(Connected("strap", 200.0))  # nothing else arrived for three minutes
+    assert [m.start for m in out] == [6000.0, 6060.0, 6120.0]
+    assert out[0].disconnects == {"strap": 1} and out[1].disconnects == {} and not out[1].features
+    out = agg.flush(400.0)
+    assert [m.start for m in out] == [6180.0]  # the minute it came back in; then idle, so nothing
+    assert agg.flush(3600.0) == []
 
 
 @settings(max_examples=60, deadline=None)
