@@ -1,9 +1,12 @@
 """The agent as a systemd service: READY, STATUS, the watchdog, STOPPING, and the status file.
 
-- **READY=1** once every configured device has produced its first chunk or
-  settled where retrying cannot help (driver unavailable, misconfigured,
-  recording finished), or after ``start_timeout_s`` whatever the devices do:
-  a strap that is switched off must not leave the unit "activating" forever.
+- **READY=1** once start-up is done: every configured device is connected
+  (its streams subscribed; the data follows within its cadence) or settled
+  where retrying cannot help (driver unavailable, misconfigured, recording
+  finished), or after ``start_timeout_s`` whatever the devices do: a strap
+  that is switched off must not leave the unit "activating" forever. READY
+  does not wait for the first samples: that is the watchdog's and the status
+  view's business, and a chest strap's first beat interval can take seconds.
 - **WATCHDOG=1** every quarter of ``$WATCHDOG_USEC`` (systemd asks for at
   least every half), but only while the pipeline is healthy: the analysis
   stage has consumed readings since the last ping, or no sample has arrived since then
@@ -37,8 +40,9 @@ SETTLED = (DeviceState.UNAVAILABLE, DeviceState.MISCONFIGURED, DeviceState.FINIS
 
 
 def device_settled(d: DeviceSnapshot) -> bool:
-    """Has this device done what it will do at start: streamed, or given up for a reason retrying cannot fix?"""
-    return d.state in SETTLED or any(s.samples > 0 for s in d.streams)
+    """Has this device done what it will do at start: connected (once is enough; a stall after it is the
+    watchdog's and the supervisor's business), or given up for a reason retrying cannot fix?"""
+    return d.state in SETTLED or d.connects > 0
 
 
 class Watchdog:

@@ -83,7 +83,7 @@ async def test_an_idle_agent_keeps_pinging_while_the_supervisor_retries(tmp_path
         receiver.close()
 
 
-async def test_ready_waits_for_first_chunks_but_not_for_devices_that_cannot_run(tmp_path: Path) -> None:
+async def test_ready_waits_for_devices_to_connect_but_not_for_devices_that_cannot_run(tmp_path: Path) -> None:
     receiver = NotifyReceiver(tmp_path / "notify.sock")
     agent = make_agent(tmp_path, [
         DeviceSpec("ramp", SCRIPTED, ScriptedOptions()),
@@ -94,10 +94,24 @@ async def test_ready_waits_for_first_chunks_but_not_for_devices_that_cannot_run(
     try:
         async with running(agent):
             msgs = await receiver.until_async(lambda ms: any("READY" in m for m in ms), what="READY")
-            assert agent.supervisor.status["ramp"].streams["ramp"].samples > 0
+            assert agent.supervisor.status["ramp"].state is DeviceState.STREAMING  # connected; data may follow
             assert agent.supervisor.status["vendor"].state is DeviceState.UNAVAILABLE
             assert agent.supervisor.status["typo"].state is DeviceState.MISCONFIGURED
             assert next(m for m in msgs if "READY" in m)["STATUS"].startswith("1/3 sensors streaming")
+    finally:
+        receiver.close()
+
+
+async def test_ready_does_not_wait_for_a_connected_device_s_first_samples(tmp_path: Path) -> None:
+    """Start-up is done once the device is connected: a strap's first beat interval can take seconds."""
+    receiver = NotifyReceiver(tmp_path / "notify.sock")
+    silent = ScriptedOptions(sessions=("stall",), after=0)  # connects, then sends nothing
+    agent = make_agent(tmp_path, [DeviceSpec("quiet", SCRIPTED, silent)])
+    agent.service = ServiceLoop(agent.snapshot, Notifier(receiver.env()), start_timeout_s=3600.0)
+    try:
+        async with running(agent):
+            await receiver.until_async(lambda ms: any("READY" in m for m in ms), what="READY without data")
+            assert all(s.samples == 0 for s in agent.supervisor.status["quiet"].streams.values())
     finally:
         receiver.close()
 

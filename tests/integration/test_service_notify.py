@@ -44,7 +44,7 @@ def test_ready_watchdog_and_stopping_arrive_on_the_notify_socket(tmp_path: Path,
         msgs = receiver.until(lambda ms: any("READY" in m for m in ms), what="READY=1")
         ready = next(m for m in msgs if "READY" in m)
         assert ready["READY"] == "1"
-        assert ready["STATUS"].startswith("2/2 sensors streaming"), ready  # READY waits for the first chunks
+        assert ready["STATUS"].startswith("2/2 sensors streaming"), ready  # READY waits for every sensor to connect
         receiver.until(lambda ms: sum("WATCHDOG" in m for m in ms) >= 3, what="three WATCHDOG=1 pings")
         assert all(m["WATCHDOG"] == "1" for m in receiver.messages if "WATCHDOG" in m)
         proc.send_signal(signal.SIGTERM)
