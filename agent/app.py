@@ -228,11 +228,14 @@ class Agent:
                                            prescription=self.config.top.prescription))
 
     async def _lateness_loop(self) -> None:
-        """A stream more than ``lateness_s`` behind must not hold every tick back."""
+        """A stream more than ``lateness_s`` behind must not hold every tick back; minutes close behind it."""
         period = self.core.ticker.period
+        decided = self.config.top.features.lateness_s + period  # every tick this far back has been decided
         while True:
             await self.clock.sleep(period)
-            self.analysis.advance(self.clock.now())
+            now = self.clock.now()
+            self.analysis.advance(now)
+            self.recorder.tick(now - decided)  # a minute in which nothing arrived is closed and sent too
 
     async def _profile_loop(self) -> None:
         """Store a new baseline profile off the tick path; a full disk is logged once and retried."""

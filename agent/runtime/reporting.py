@@ -147,6 +147,10 @@ class SummaryRecorder:
         if done is not None:
             self.out.put(done)
 
+    def tick(self, t: float) -> None:
+        """Close the minutes that ended by ``t`` (the agent calls this on a timer: a silent minute is news)."""
+        self._queue(self.minutes.flush(t))
+
     def close(self, t: float, *, keep_session: bool = False) -> None:
         """The agent is stopping: the last minute is flushed, and an open session ends as not completed.
 

@@ -57,6 +57,8 @@ async def test_every_reader_renders_the_same_snapshot(tmp_path: Path) -> None:
     task = asyncio.create_task(app.run(agent, stop=stop))
     try:
         await until(lambda: agent.service.ready, what="READY")
+        # READY means connected; the snapshot is taken once the ramp has delivered, so every reader has rows
+        await until(lambda: agent.supervisor.status["ramp"].streams, what="the ramp's first chunk")
         snap = agent.snapshot()
     finally:
         stop.set()

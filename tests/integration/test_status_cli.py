@@ -14,6 +14,7 @@ from agent.runtime import statusfile
 from agent.commands.cli.status import EXIT_NOT_RUNNING, status
 from tests.integration.test_service_notify import start_agent
 from tests.support.notify_socket import NotifyReceiver
+from tests.support.waiting import until_sync
 
 
 def status_json(run_dir: Path) -> tuple[int, dict]:
@@ -28,6 +29,13 @@ def test_status_shows_a_running_agent_then_says_it_stopped(tmp_path: Path) -> No
         receiver.until(lambda ms: any("READY" in m for m in ms), what="READY")
         code, out = status_json(tmp_path / "run")
         assert code == 0 and out["live"], out
+
+        def eda_in_status() -> bool:  # READY means connected; the status file shows the data once it flows
+            nonlocal code, out
+            code, out = status_json(tmp_path / "run")
+            return any("eda" in d["streams"] for d in out["status"]["devices"] if d["device_id"] == "gsr-band")
+
+        until_sync(eda_in_status, what="the band's first samples in the status file")
         devices = {d["device_id"]: d for d in out["status"]["devices"]}
         assert set(devices) == {"chest-strap", "gsr-band"}
         assert devices["gsr-band"]["streams"]["eda"]["samples"] > 0

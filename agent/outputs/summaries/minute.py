@@ -2,10 +2,12 @@
 
 Minutes are aligned on the wall clock (``wall = t + wall_offset``), so the
 backend can line up devices. Every input first closes the minutes it has
-moved past and returns their summaries; a minute in which nothing at all
-arrived is not reported, unless a device was offline in it (its disconnect
-is news until it reconnects, so sensors that are off show as minutes, not as
-a hole in the series). Gaps are attributed to the minute in which they
+moved past and returns their summaries. From the first input on, every
+minute is reported, an empty one too: it says the agent was up and heard
+nothing (sensors off, stalled, a machine too busy), which no record at all
+cannot say, since that is what an agent that is down looks like. The agent
+closes minutes on a timer (:meth:`flush`), so a silent minute is not held
+back until the next input. Gaps are attributed to the minute in which they
 are reported; poor device-reported quality is integrated over time, split
 exactly at minute boundaries, as is the time at each adaptation level.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.base.adaptation import Adaptation, Level
-from agent.base.events import Connected, DeviceEvent, Disconnected, Gap, Quality
+from agent.base.events import DeviceEvent, Disconnected, Gap, Quality
 from agent.outputs.summaries.events import SessionEnded, SessionStarted, VrEvent
 from agent.outputs.summaries.levels import LevelTime, add_into
 from agent.outputs.summaries.records import DISTRESS_BINS, DistressStats, FeatureStats, MinuteSummary, StreamHealth
@@ -51,7 +53,6 @@ class _Minute:
     streams: dict[str, _Stream] = field(default_factory=dict)
     disconnects: dict[str, int] = field(default_factory=dict)
     session_id: str | None = None
-    touched: bool = False
 
 
 class MinuteAggregator:
@@ -60,7 +61,6 @@ class MinuteAggregator:
         self._minute: _Minute | None = None
         self._levels = LevelTime()
         self._bad_since: dict[str, float] = {}  # stream key -> agent t its quality went bad
-        self._offline: set[str] = set()  # devices disconnected and not yet back
         self._session: str | None = None
 
     # -- inputs --------------------------------------------------------------
@@ -94,9 +94,6 @@ class MinuteAggregator:
         m = self._current(t)
         if isinstance(e, Disconnected):
             m.disconnects[e.device_id] = m.disconnects.get(e.device_id, 0) + 1
-            self._offline.add(e.device_id)
-        elif isinstance(e, Connected):
-            self._offline.discard(e.device_id)
         elif isinstance(e, Gap):
             h = self._stream(m, f"{e.device_id}/{e.stream}")
             h.gap_s += max(0.0, e.duration_s)
@@ -128,7 +125,6 @@ class MinuteAggregator:
     def _current(self, t: float) -> _Minute:
         if self._minute is None:
             self._minute = _Minute(math.floor((t + self.wall_offset) / MINUTE_S) * MINUTE_S, session_id=self._session)
-        self._minute.touched = True
         return self._minute
 
     def _stream(self, m: _Minute, key: str) -> _Stream:
@@ -146,12 +142,8 @@ class MinuteAggregator:
             for key, since in list(self._bad_since.items()):
                 self._account_bad(m, key, since, end)
                 self._bad_since[key] = end
-            if m.touched:
-                out.append(self._summary(m))
-            nxt = _Minute(m.start_wall + MINUTE_S, session_id=self._session)
-            if self._bad_since or self._offline or self._levels.in_force(end):
-                nxt.touched = True  # a bad stream, an offline device or a level in force is news for the next minute too
-            self._minute = nxt if t + self.wall_offset < nxt.start_wall + MINUTE_S or nxt.touched else None
+            out.append(self._summary(m))
+            self._minute = _Minute(m.start_wall + MINUTE_S, session_id=self._session)
         return out
 
     def _summary(self, m: _Minute) -> MinuteSummary:

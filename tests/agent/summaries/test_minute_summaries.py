@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.base.adaptation import Adaptation, Level
-from agent.base.events import Connected, Disconnected, Gap, Quality
+from agent.base.events import Disconnected, Gap, Quality
 from agent.outputs.summaries import MinuteAggregator, MinuteSummary, SessionStarted
 
 WALL = 6000.0  # agent t=0 is the start of a wall-clock minute
@@ -49,25 +49,19 @@ def test_a_minute_summarises_features_levels_quality_and_disconnects() -> None:
     assert m1.features["hr_bpm"].mean == 61.0
 
 
-def test_idle_minutes_are_not_reported() -> None:
+def test_every_minute_from_the_first_input_on_is_reported_an_empty_one_too() -> None:
+    """An empty minute says the agent was up and heard nothing; no record at all is what a down agent looks like."""
     agg = MinuteAggregator(wall_offset=WALL)
-    agg.features(1.0, {"hr_bpm": 70.0})
-    out = agg.features(3600.0, {"hr_bpm": 71.0})
-    assert [m.start for m in out] == [6000.0]
-    assert [m.start for m in agg.flush(3700.0)] == [6000.0 + 3600.0]
-
-
-def test_minutes_with_a_device_offline_are_reported_until_it_is_back() -> None:
-    """Sensors that are off are news: the series has no hole while a device is disconnected."""
-    agg = MinuteAggregator(wall_offset=WALL)
+    assert agg.flush(600.0) == []  # nothing has arrived yet: nothing to say
     agg.features(1.0, {"hr_bpm": 70.0})
     agg.device_event(Disconnected("strap", 30.0, "link lost"))
-    out = agg.device_event(Connected("strap", 200.0))  # nothing else arrived for three minutes
+    out = agg.flush(200.0)  # on the agent's timer: nothing else arrived for three minutes
     assert [m.start for m in out] == [6000.0, 6060.0, 6120.0]
-    assert out[0].disconnects == {"strap": 1} and out[1].disconnects == {} and not out[1].features
-    out = agg.flush(400.0)
-    assert [m.start for m in out] == [6180.0]  # the minute it came back in; then idle, so nothing
-    assert agg.flush(3600.0) == []
+    assert out[0].disconnects == {"strap": 1} and out[0].features["hr_bpm"].ticks == 1
+    assert out[1].disconnects == {} and not out[1].features and out[1].distress.n == 0 and out[1].adaptations == 0
+    out = agg.features(3600.0, {"hr_bpm": 71.0})
+    assert [m.start for m in out] == [6000.0 + 60.0 * k for k in range(3, 60)]  # contiguous, each once
+    assert out[-1].features == {} and [m.start for m in agg.flush(3660.0)] == [6000.0 + 3600.0]
 
 
 @settings(max_examples=60, deadline=None)
