@@ -171,3 +171,21 @@ async def test_a_link_that_drops_before_delivering_data_backs_off_further_each_t
     delays = [i.retry_in_s for i in seen if isinstance(i, Disconnected)]
     low, high = 1 - FAST.backoff_jitter, 1 + FAST.backoff_jitter
     assert delays[2] > FAST.backoff_initial_s * high and delays[3] >= FAST.backoff_max_s * low, delays
+
+
+async def test_a_starved_agent_does_not_blame_a_device_that_kept_streaming():
+    """The whole process stops running for longer than the stall deadline (a CPU hog on the companion
+    computer): on waking, the stall timer and the device's next chunk are due in the same loop turn.
+    The device did nothing wrong, so it must not be disconnected, and no gap may be invented."""
+    sup, out, task = await run_with([device("steady")])
+    try:
+        await collect(out, lambda items: sum(isinstance(i, Chunk) for i in items) >= 5)
+        deadline_s = sup.devices[0]._cadence.deadline_s() / 10  # real seconds at speed 10
+        starve_until = asyncio.get_running_loop().time() + 2 * deadline_s
+        while asyncio.get_running_loop().time() < starve_until:
+            pass  # the event loop gets no turn: what a starved process looks like from inside
+        seen = await collect(out, lambda items: sum(isinstance(i, Chunk) for i in items) >= 10)
+    finally:
+        await stop(task)
+    assert not [i for i in seen if isinstance(i, Disconnected | Gap)], seen
+    assert sup.status["steady"].disconnects == 0 and sup.status["steady"].connects == 1
