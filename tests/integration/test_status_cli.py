@@ -14,7 +14,6 @@ from agent.runtime import statusfile
 from agent.commands.cli.status import EXIT_NOT_RUNNING, status
 from tests.integration.test_service_notify import start_agent
 from tests.support.notify_socket import NotifyReceiver
-from tests.support.waiting import until_sync
 
 
 def status_json(run_dir: Path) -> tuple[int, dict]:
@@ -24,7 +23,7 @@ def status_json(run_dir: Path) -> tuple[int, dict]:
 
 def test_status_shows_a_running_agent_then_says_it_stopped(tmp_path: Path) -> None:
     receiver = NotifyReceiver(tmp_path / "notify.sock")
-    proc = start_agent(tmp_path, receiver.env())
+    proc = start_agent(tmp_path, receiver.env(watchdog_s=1.0))  # its pings wake the waits below
     try:
         receiver.until(lambda ms: any("READY" in m for m in ms), what="READY")
         code, out = status_json(tmp_path / "run")
@@ -35,7 +34,7 @@ def test_status_shows_a_running_agent_then_says_it_stopped(tmp_path: Path) -> No
             code, out = status_json(tmp_path / "run")
             return any("eda" in d["streams"] for d in out["status"]["devices"] if d["device_id"] == "gsr-band")
 
-        until_sync(eda_in_status, what="the band's first samples in the status file")
+        receiver.until(lambda _: eda_in_status(), what="the band's first samples in the status file")
         devices = {d["device_id"]: d for d in out["status"]["devices"]}
         assert set(devices) == {"chest-strap", "gsr-band"}
         assert devices["gsr-band"]["streams"]["eda"]["samples"] > 0

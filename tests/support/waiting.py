@@ -20,15 +20,6 @@ async def until(predicate: Callable[[], bool], *, timeout_s: float = 10.0, what:
         await asyncio.sleep(0.005)  # yield to the loop; the bound above ends the wait
 
 
-def until_sync(predicate: Callable[[], bool], *, timeout_s: float = 10.0, what: str = "condition") -> None:
-    """As :func:`until`, for a test with no event loop (an agent in another process, a file it rewrites)."""
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.005)  # a poll turn, as until's; the bound above ends the wait
-
-
 async def collect(q: BoundedQueue[T], predicate: Callable[[list[T]], bool], *, timeout_s: float = 10.0) -> list[T]:
     """Drain ``q`` into a list until ``predicate(list)`` holds."""
     seen: list[T] = []
