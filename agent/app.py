@@ -230,7 +230,7 @@ class Agent:
     async def _lateness_loop(self) -> None:
         """A stream more than ``lateness_s`` behind must not hold every tick back; minutes close behind it."""
         period = self.core.ticker.period
-        decided = self.config.top.features.lateness_s + period  # every tick this far back has been decided
+        decided = self.analysis.lateness_s + period  # every tick this far back has been decided
         while True:
             await self.clock.sleep(period)
             now = self.clock.now()

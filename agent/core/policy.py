@@ -25,13 +25,12 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pydantic
 
 from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.base.session import SessionEvent
 from agent.core.baseline import PatientBaseline
-from agent.core.features import FEATURE_NAMES, FEATURES, FeatureVector
+from agent.core.features import FEATURE_NAMES, FeatureVector
 from agent.core.reasons import explain
 
 if TYPE_CHECKING:  # the runtime imports onnxruntime; config loading needs only the options
@@ -45,7 +44,6 @@ _TARGET = {  # what each level asks of the scene
     Level.HOLD: Suggestions(),
 }
 _HR = FEATURE_NAMES.index("hr_bpm")
-_EDA = np.array([f.group == "eda" for f in FEATURES])
 
 
 class PolicyOptions(pydantic.BaseModel):
@@ -114,7 +112,7 @@ class AdaptationPolicy:
             why = "no trustworthy sensor" if inference is None else "the model gave no finite answer"
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
-        self._smooth(logit, dt, bool((fv.usable & _EDA).any()))
+        self._smooth(logit, dt, "eda" in inference.groups)  # the groups that voted, as the model saw them
         assert self._logit is not None
         distress = 1.0 / (1.0 + math.exp(-self._logit))
         fast = self._fast_cues(fv, z[_HR])
