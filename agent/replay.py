@@ -71,7 +71,7 @@ def open_recorded(source: Path, fmt: str = "auto", *, registry: Registry | None 
 
 def build_core(config: AgentConfig, model: object | None = None) -> Core:
     """The core with ``config``'s features, model, baseline and policy, calibrating afresh, storing nothing."""
-    from agent.core.model.runtime import DistressModel  # onnxruntime: only when a replay really runs
+    from agent.core.model.runtime import DistressModel  # numpy and the model: only when a replay really runs
     from agent.core.policy import AdaptationPolicy
 
     top = config.top

@@ -6,6 +6,8 @@
             GSR 128 Hz, 8-channel EEG 256 Hz): CPU as % of one core and peak RSS
   latency   the same sensors in-process with a VR client: the whole tick latency (last chunk in ->
             Adaptation frame written to the VR socket) and the model's inference latency
+  model     the packaged model through the built-in evaluator and through onnxruntime (the reference):
+            inference latency percentiles, their ratio, and each engine's peak RSS (scripts/bench_model.py)
   replay    a whole WESAD subject replayed as fast as possible through the full pipeline:
             recorded seconds per wall second
   signals, vrlink, sync, serial, ble, backend
@@ -28,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-import bench_start  # scripts/: beside this file
+import bench_model  # scripts/: beside this file
+import bench_start
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"cpu_pct": 1.5, "rss_mb": 80.0, "latency_p99_ms": 1.0, "replay_factor": 1000.0}  # design brief, 2026-12-03
@@ -167,12 +170,12 @@ PARTS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", choices=["start", "agent", "latency", "replay", *PARTS],
+    parser.add_argument("--only", nargs="*", choices=["start", "agent", "latency", "model", "replay", *PARTS],
                         help="run only these")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the real-rate agent run lasts")
     parser.add_argument("--json", type=Path, help="also write all figures here")
     args = parser.parse_args()
-    want = set(args.only or ["start", "agent", "latency", "replay", *PARTS])
+    want = set(args.only or ["start", "agent", "latency", "model", "replay", *PARTS])
     results: dict[str, object] = {}
     if "start" in want:
         results["start"] = bench_start.bench_start()
@@ -180,6 +183,8 @@ def main() -> None:
         results["agent"] = bench_agent(args.seconds)
     if "latency" in want:
         results["latency"] = bench_latency(min(args.seconds, 30.0))
+    if "model" in want:
+        results["model"] = bench_model.bench_model()
     if "replay" in want:
         results["replay"] = bench_replay()
     for name, cmd in PARTS.items():
@@ -195,6 +200,10 @@ def main() -> None:
               f"RSS {a['peak_rss_mb']} MB (<= {BUDGETS['rss_mb']})")  # type: ignore[index]
     if "latency" in results:
         print(f"budgets: tick -> VR frame p99 {results['latency']['p99_ms']} ms (<= {BUDGETS['latency_p99_ms']})")  # type: ignore[index]
+    if "model" in results:
+        m = results["model"]
+        print(f"budgets: inference p99 {m['evaluator_p99_us']} us (<= 1000), "  # type: ignore[index]
+              f"{m['p99_ratio_to_onnxruntime']}x onnxruntime's; {m['rss_saved_mb']} MB less RSS")  # type: ignore[index]
     if "replay" in results:
         r = results["replay"]
         print(f"budgets: replay {r['speed_factor']}x real time (>= {BUDGETS['replay_factor']}); "  # type: ignore[index]

@@ -33,7 +33,7 @@ from agent.core.baseline import PatientBaseline
 from agent.core.features import FEATURE_NAMES, FeatureVector
 from agent.core.reasons import explain
 
-if TYPE_CHECKING:  # the runtime imports onnxruntime; config loading needs only the options
+if TYPE_CHECKING:  # the runtime loads numpy and the model; config loading needs only the options
     from agent.core.model.runtime import DistressModel, Inference
 
 _ORDER = (Level.CALM, Level.ELEVATED, Level.DISTRESSED)

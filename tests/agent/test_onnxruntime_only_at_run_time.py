@@ -1,4 +1,4 @@
-"""Only the model's runtime imports onnxruntime, and only when a model is loaded: no other module pays for it.
+"""Only the onnxruntime fallback imports onnxruntime, and only when a model needs it: no other module pays for it.
 
 Every module of ``agent`` and ``drivers`` is imported in a fresh interpreter
 where onnxruntime cannot be imported; the modules whose import fails on it
@@ -38,9 +38,9 @@ print(json.dumps({"needs": needs, "checked": checked}))
 """
 
 
-def test_only_the_model_runtime_imports_onnxruntime_at_import_time() -> None:
+def test_only_the_onnxruntime_fallback_imports_onnxruntime_at_import_time() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["checked"] > 100  # it really walked the packages
-    assert [m for m in result["needs"] if not m.endswith(".model.runtime")] == []
-    assert any(m.endswith(".model.runtime") for m in result["needs"])  # the block works: the runtime needs it
+    assert [m for m in result["needs"] if not m.endswith(".model.ort_session")] == []
+    assert any(m.endswith(".model.ort_session") for m in result["needs"])  # the block works: the fallback needs it

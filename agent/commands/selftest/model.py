@@ -16,7 +16,7 @@ BUDGET_MS = 5.0  # the whole tick's budget; one inference must be a small part o
 
 
 async def check_model(ctx: Context) -> list[Step]:
-    from agent.core.model.runtime import DistressModel  # onnxruntime: imported only when the check runs
+    from agent.core.model.runtime import DistressModel  # numpy and the model: loaded only when the check runs
 
     from agent.runtime.updates.hook import installed_model  # the installed model update, if any
 

@@ -1,7 +1,8 @@
-"""The distress model's runtime (``runtime``, which imports onnxruntime) and its metadata contract.
+"""The distress model: its runtime (``runtime``), the ONNX reader and evaluator it runs the graph
+with (``onnx_file``, ``graph``), the onnxruntime fallback (``ort_session``), and its metadata contract.
 
 This package module stays light: configuration loads ``ModelOptions``
-without paying for onnxruntime.
+without paying for numpy or a model.
 """
 
 from __future__ import annotations

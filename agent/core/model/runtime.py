@@ -7,6 +7,10 @@ both with an EEG headset. With nothing usable there is no inference: the
 policy holds rather than guess. ``confidence`` is the share of the model's
 sensor groups that voted, weighted by each group's reliability and scaled by
 its quality.
+
+The graph is run by :mod:`agent.core.model.graph` (numpy) when it holds only
+the operators that evaluator knows, which the exported models do; otherwise
+by onnxruntime (:mod:`agent.core.model.ort_session`), imported only then.
 """
 
 from __future__ import annotations
@@ -15,15 +19,37 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
+import structlog
 
-from agent.errors import ModelError
 from agent.core.features import FEATURE_NAMES, FeatureVector
+from agent.core.model import graph, onnx_file
 from agent.core.model.metadata import INPUTS, METADATA_KEY, OUTPUTS, ModelMetadata
+from agent.errors import ModelError
+
+if TYPE_CHECKING:
+    from agent.core.model.ort_session import OrtGraph
 
 _INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
+log = structlog.get_logger("agent.model")
+
+
+def open_graph(path: Path) -> graph.Graph | OrtGraph:
+    """``path``'s graph, ready to run: by numpy when it can, else by onnxruntime (and a warning saying why)."""
+    try:
+        model = onnx_file.read(path.read_bytes())
+        missing = graph.unsupported(model)
+        if not missing:
+            return graph.Graph(model)
+    except (OSError, ModelError) as exc:
+        raise ModelError(f"{path}: cannot load the model ({exc})", source=str(path), field="model") from exc
+    log.warning("model_needs_onnxruntime", path=str(path), unsupported=missing[:8],
+                why="the built-in evaluator does not hold these; onnxruntime costs about 26 MB more")
+    from agent.core.model.ort_session import OrtGraph
+
+    return OrtGraph(path)
 
 
 def packaged_model_dir() -> Path:
@@ -47,18 +73,11 @@ class DistressModel:
     """One ONNX file: z-scores and the usable mask in; probability, logit and contributions out."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = 1  # one tiny vector a tick: threads only cost start-up and memory
-            options.inter_op_num_threads = 1
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors for unreadable files
-            raise ModelError(f"{path}: cannot load the model ({exc})", source=str(path), field="model") from exc
-        meta = self.session.get_modelmeta().custom_metadata_map
-        self.meta = ModelMetadata.parse(meta.get(METADATA_KEY), path)
+        self.graph = open_graph(path)
+        self.engine = self.graph.engine  # "numpy" or "onnxruntime"
+        self.meta = ModelMetadata.parse(self.graph.metadata.get(METADATA_KEY), path)
         self.meta.check(path)
-        inputs = [i.name for i in self.session.get_inputs()]
-        outputs = [o.name for o in self.session.get_outputs()]
+        inputs, outputs = list(self.graph.inputs), list(self.graph.outputs)
         if sorted(inputs) != sorted(INPUTS) or sorted(outputs) != sorted(OUTPUTS):
             raise ModelError(
                 f"{path}: expected inputs {INPUTS} and outputs {OUTPUTS}, found {inputs} and {outputs}",
@@ -73,6 +92,11 @@ class DistressModel:
         self._total_weight = sum(self._weights.values()) or 1.0
         self._last: tuple[bytes, Inference | None] | None = None
         self.invalid = 0  # inferences that gave no finite probability (returned with distress NaN)
+        f = len(self.meta.features)
+        try:  # a graph whose shapes do not fit its inputs fails here, at load, not on the first tick
+            self.run(np.zeros(f, np.float32), np.ones(f, np.float32))
+        except ModelError as exc:
+            raise ModelError(f"{path}: the graph does not run ({exc})", source=str(path), field="model") from exc
 
     @classmethod
     def load(cls, directory: Path | None = None) -> DistressModel:
@@ -91,7 +115,7 @@ class DistressModel:
         """(probability, logit, contributions) for the model's own columns."""
         feed = {"z": z.reshape(1, -1).astype(np.float32, copy=False),
                 "usable": usable.reshape(1, -1).astype(np.float32, copy=False)}
-        prob, logit, contrib = self.session.run(list(OUTPUTS), feed)
+        prob, logit, contrib = self.graph.run(OUTPUTS, feed)
         return float(prob[0, 0]), float(logit[0, 0]), contrib[0]
 
     def infer(self, z: np.ndarray, fv: FeatureVector) -> Inference | None:

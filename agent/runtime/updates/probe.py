@@ -60,8 +60,8 @@ def probe_vector() -> tuple[np.ndarray, FeatureVector]:
 
 
 def trial_load(directory: Path, expected: Contract | None = None, version: int | None = None) -> DistressModel:
-    """Load ``directory`` into onnxruntime, check its contract, and probe it once; UpdateRefused otherwise."""
-    from agent.core.model.runtime import DistressModel  # onnxruntime: only when a model is actually loaded
+    """Load ``directory``'s model, check its contract, and probe it once; UpdateRefused otherwise."""
+    from agent.core.model.runtime import DistressModel  # numpy and the model: only when one is actually loaded
 
     try:
         model = DistressModel.load(directory)
@@ -76,7 +76,7 @@ def trial_load(directory: Path, expected: Contract | None = None, version: int |
     z, fv = probe_vector()
     try:
         inference = model.infer(z, fv)
-    except Exception as exc:  # onnxruntime raises untyped errors on a broken graph
+    except Exception as exc:  # a graph onnxruntime runs (the fallback) raises its own untyped errors
         raise UpdateRefused("load", f"probe inference failed: {exc}", version=version) from exc
     if inference is None or not (math.isfinite(inference.distress) and math.isfinite(inference.confidence)):
         raise UpdateRefused("nan", "probe inference on the baseline gave no finite decision", version=version)
