@@ -36,7 +36,7 @@ async def check_model(ctx: Context) -> list[Step]:
         times.append(time.perf_counter() - started)
     p99 = float(np.percentile(times, 99)) * 1000
     figure = f"p99 {p99:.2f} ms"
-    detail = f"{model.version} ({where}): sensor groups {', '.join(model.groups)}"
+    detail = f"{model.version} ({where}): sensor groups {', '.join(model.groups)}; run by {model.engine}"
     if p99 > BUDGET_MS:
         return [Step("model", "warn", figure, detail, "the machine is overloaded or too slow for the 5 ms tick budget")]
     return [Step("model", "pass", figure, detail)]

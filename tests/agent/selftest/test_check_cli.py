@@ -51,6 +51,7 @@ def test_a_good_installation_passes(tmp_path: Path, broker: Broker) -> None:  # 
     assert "SIMULATED sensor" in s["sensor chest-strap"]["detail"]  # it streamed, but it is no hardware
     assert s["broker"]["status"] == "pass" and s["broker"]["figure"].endswith(" ms")
     assert s["VR socket"]["status"] == "pass" and s["disk"]["status"] == "pass"
+    assert s["model"]["status"] == "pass" and s["model"]["detail"].endswith("run by numpy")  # no onnxruntime needed
     assert not list((tmp_path / "run").glob(".check-*"))  # the probe socket is cleaned up
 
 
