@@ -10,9 +10,11 @@
   moves tick by tick and needs that smoothing; cardiac and EEG features are
   already averages over windows of 10 s or more, so while no EDA feature
   votes the time constant is ``windowed_tau_s`` (fixed a priori, not tuned).
-- **Fast path**: a fresh SCR onset or heart rate well above baseline raises
-  *elevated* within a tick; only sustained slow evidence (``rise_after_s``
-  above the threshold) reaches *distressed*.
+- **Fast path**: a burst of SCR onsets or heart rate well above baseline
+  raises *elevated* within a tick; only sustained slow evidence
+  (``rise_after_s`` above the threshold) reaches *distressed*. A burst is
+  judged against the patient's own resting rate: some people's skin responds
+  several times a minute at rest, and for them two onsets in 10 s are no news.
 - **No flicker**: a level falls only below ``threshold - release`` and after
   ``min_dwell_s``; the suggested intensity moves at most
   ``intensity_step_per_s`` per second.
@@ -44,6 +46,16 @@ _TARGET = {  # what each level asks of the scene
     Level.HOLD: Suggestions(),
 }
 _HR = FEATURE_NAMES.index("hr_bpm")
+_SCR_RECENT = FEATURE_NAMES.index("scr_recent")
+
+
+def poisson_tail(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean): how unusual k onsets are where ``mean`` is usual."""
+    term = total = math.exp(-mean)
+    for i in range(1, k):
+        term *= mean / i
+        total += term
+    return max(0.0, 1.0 - total) if k > 0 else 1.0
 
 
 class PolicyOptions(pydantic.BaseModel):
@@ -61,6 +73,9 @@ class PolicyOptions(pydantic.BaseModel):
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
     fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
     fast_scr: int = pydantic.Field(2, ge=1, description="this many SCR onsets in 10 s is a fast cue")
+    fast_scr_p: float = pydantic.Field(
+        0.01, gt=0, le=1,
+        description="...if that many are this unlikely at the patient's resting rate (Poisson; 1: the count alone)")
     intensity_step_per_s: float = pydantic.Field(0.05, gt=0, description="the fastest the suggested intensity moves")
     ttl_s: float = pydantic.Field(5.0, gt=0, description="the app falls back to neutral after this")
 
@@ -115,7 +130,7 @@ class AdaptationPolicy:
         self._smooth(logit, dt, "eda" in inference.groups)  # the groups that voted, as the model saw them
         assert self._logit is not None
         distress = 1.0 / (1.0 + math.exp(-self._logit))
-        fast = self._fast_cues(fv, z[_HR])
+        fast = self._fast_cues(fv, z[_HR], float(profile.mean[_SCR_RECENT]))
         level = self._next_level(fv.t, distress, bool(fast))
         towards = [c for c in inference.contributions() if (c[1] > 0) == (level is not Level.CALM)]
         reasons = explain(towards, fv, profile, z) + fast
@@ -130,10 +145,12 @@ class AdaptationPolicy:
         else:
             self._logit += (1.0 - math.exp(-dt / tau)) * (logit - self._logit)
 
-    def _fast_cues(self, fv: FeatureVector, hr_z: float) -> list[str]:
+    def _fast_cues(self, fv: FeatureVector, hr_z: float, resting_scr: float) -> list[str]:
         cues = []
         scr = fv["scr_recent"]
-        if scr is not None and fv.group_ok("eda") and scr >= self.options.fast_scr:
+        resting = resting_scr if math.isfinite(resting_scr) else 0.0  # no resting count yet: the count alone
+        if (scr is not None and fv.group_ok("eda") and scr >= self.options.fast_scr
+                and poisson_tail(int(scr), resting) <= self.options.fast_scr_p):
             cues.append("skin conductance response just now")
         if fv["hr_bpm"] is not None and fv.group_ok("cardiac") and hr_z >= self.options.fast_hr_z:
             cues.append("heart rate jumped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from agent.base.adaptation import Level
 from agent.core.baseline import BaselineOptions, PatientBaseline
 from agent.core.features import FEATURES
 from agent.core.model.runtime import DistressModel
-from agent.core.policy import AdaptationPolicy, PolicyOptions
+from agent.core.policy import AdaptationPolicy, PolicyOptions, poisson_tail
 from models.export import write_model
 from tests.agent.model.test_runtime import logistic, meta
 from tests.agent.model.vectors import REST, STRESS, vector
@@ -87,6 +88,30 @@ def test_fast_path_raises_caution_within_a_tick_but_never_distressed(model):
     out = run(p, t, 5, {**REST, "scr_recent": 2.0})
     assert out[0].level is Level.ELEVATED and "skin conductance response just now" in out[0].reasons
     assert Level.DISTRESSED not in {a.level for a in out}
+
+
+@pytest.mark.parametrize(("resting", "burst", "cue"), [
+    (0.0, 2.0, True),  # a quiet skin: two onsets in 10 s are news
+    (1.0, 2.0, False),  # a labile skin that responds about once per 10 s at rest: two are not (P = 0.26)
+    (1.0, 5.0, True),  # ...but five are (P = 0.0037)
+])
+def test_a_burst_of_skin_responses_is_judged_against_the_patient_s_resting_rate(model, resting, burst, cue):
+    p = policy(model)
+    t = 0.0
+    for i in range(round(21.0 / TICK)):  # calibration sees `resting` onsets per 10 s on average (0, 1, 2, 1, 0, ...)
+        p.update(vector(t + i * TICK, {**REST, "scr_recent": [0.0, 1.0, 2.0, 1.0][i % 4] * resting}))
+    out = run(p, 21.0, 2, {**REST, "scr_recent": burst})
+    assert ("skin conductance response just now" in out[0].reasons) is cue
+    assert (out[0].level is Level.ELEVATED) is cue  # heart rate and conductance at rest: only the cue can raise it
+
+
+def test_the_poisson_tail_matches_its_closed_forms():
+    assert poisson_tail(0, 3.0) == 1.0 and poisson_tail(1, 0.0) == 0.0
+    assert poisson_tail(1, 0.5) == pytest.approx(1 - math.exp(-0.5))
+    assert poisson_tail(2, 0.15) == pytest.approx(1 - math.exp(-0.15) * 1.15)  # 0.0102: just over 1 %
+    assert poisson_tail(5, 1.0) == pytest.approx(1 - math.exp(-1) * (1 + 1 + 1 / 2 + 1 / 6 + 1 / 24))
+    tails = [poisson_tail(k, 2.0) for k in range(12)]
+    assert tails == sorted(tails, reverse=True) and tails[-1] > 0  # rarer as k grows, never exactly impossible
 
 
 def test_no_flicker_when_distress_hovers_around_a_threshold(model):
