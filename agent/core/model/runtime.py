@@ -93,8 +93,11 @@ class DistressModel:
         self._last: tuple[bytes, Inference | None] | None = None
         self.invalid = 0  # inferences that gave no finite probability (returned with distress NaN)
         f = len(self.meta.features)
-        try:  # a graph whose shapes do not fit its inputs fails here, at load, not on the first tick
-            self.run(np.zeros(f, np.float32), np.ones(f, np.float32))
+        try:  # a graph whose shapes do not fit the contract fails here, at load, not on the first tick
+            answers = self.graph.run(OUTPUTS, {"z": np.zeros((1, f), np.float32), "usable": np.ones((1, f), np.float32)})
+            shapes = tuple(np.shape(a) for a in answers)
+            if shapes != ((1, 1), (1, 1), (1, f)):
+                raise ModelError(f"outputs {dict(zip(OUTPUTS, shapes, strict=True))}, the contract is (1, 1), (1, 1), (1, {f})")
         except ModelError as exc:
             raise ModelError(f"{path}: the graph does not run ({exc})", source=str(path), field="model") from exc
 

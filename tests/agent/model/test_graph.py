@@ -220,3 +220,13 @@ def test_a_truncated_model_file_is_refused_at_load_with_its_path(tmp_path: Path)
     (tmp_path / "distress.onnx").write_bytes(PACKAGED.read_bytes()[:300])
     with pytest.raises(ModelError, match=r"distress\.onnx: cannot load the model \("):
         DistressModel.load(tmp_path)
+
+
+def test_a_graph_whose_outputs_have_the_wrong_shape_is_refused_at_load(tmp_path: Path):
+    model = onnx.load(str(PACKAGED))
+    for node in model.graph.node:  # the probability over every feature's term instead of one number
+        if node.op_type == "Sigmoid":
+            node.input[0] = "contributions"
+    onnx.save_model(model, str(tmp_path / "distress.onnx"))
+    with pytest.raises(ModelError, match=r"distress\.onnx: the graph does not run \("):
+        DistressModel.load(tmp_path)
