@@ -148,14 +148,20 @@ def _selection(evaluation: dict) -> list[str]:
     """How the kind and the anchoring constant were chosen, the honest (nested) figures, and the grid."""
     dep, nest, cand = evaluation["deployed"], evaluation["nested"], evaluation["candidates"]
     datasets = list(next(iter(cand.values()))["datasets"])
+    top = sorted((v["criterion"] for v in cand.values()), reverse=True)
     deployed = next(k for k, v in cand.items() if (v["kind"], v["anchor_tau_s"]) == (dep["kind"], dep["anchor_tau_s"]))
+    flat = [c for v in nest["chosen"].values() for c in v.values()]
+    moved = sum(c != deployed for c in flat)
+    loso = evaluation["loso"]
+    worse = sum(nest["figures"][d]["per_subject"][s].get("macro_f1", 0) < loso[d]["per_subject"][s].get("macro_f1", 0)
+                for d, v in nest["chosen"].items() for s, c in v.items() if c != deployed)
     return [
         "### How the model was chosen (nested LOSO)",
         "",
         "Candidates: every model kind and `[baseline] anchor_tau_s` of the grid declared in `models/nested.py`",
         "(below). Criterion, declared before the first comparison: the mean over the datasets of the mean",
         "per-subject LOSO macro-F1. **Deployed: " + f"{dep['kind']} with anchor_tau_s = {dep['anchor_tau_s']:g} s**",
-        f"(criterion {_f(dep['criterion'])}), the best over every subject; its anchor is the agent's default.",
+        f"(criterion {dep['criterion']:.4f}), the best over every subject; its anchor is the agent's default.",
         "The figures under \"Metrics\" are that candidate's LOSO: the choice saw those subjects, so they are",
         "slightly optimistic.",
         "",
@@ -167,6 +173,9 @@ def _selection(evaluation: dict) -> list[str]:
         *_dataset_rows(nest["figures"]),
         "",
         *[ln for name, e in nest["figures"].items() if name == "wesad" for ln in _level_summary(e)],
+        f"- The best three candidates' criteria lie within {top[0] - top[min(2, len(top) - 1)]:.4f} of each other; "
+        f"leaving one subject out changes the choice for {moved} of {len(flat)} subjects, and for {worse} of them the",
+        "  candidate chosen without them did worse on them than the deployed one. Quote the nested figures.",
         "- Chosen per subject: " + "; ".join(f"{k} for {v}" for k, v in nest["chosen_counts"].items()) + ".",
         "- Subjects for whom the choice without them differs from the deployed one: "
         + (", ".join(f"{d}/{s} ({c})" for d, v in nest["chosen"].items() for s, c in v.items() if c != deployed)
@@ -176,9 +185,11 @@ def _selection(evaluation: dict) -> list[str]:
         "",
         "| Candidate | Criterion | " + " | ".join(datasets) + " |",
         "|---" * (len(datasets) + 2) + "|",
-        *(f"| {k} | {_f(v['criterion'])} | " + " | ".join(
+        *(f"| {k} | {v['criterion']:.4f} | " + " | ".join(
             f"{_f(e['macro_f1'])} (mean {_f(e['macro_f1_subject_mean'])}, worst {_f(e['macro_f1_worst'])})"
             for e in v["datasets"].values()) + " |" for k, v in cand.items()),
+        "",
+        "(Criterion to four places, as it is compared.)",
         "",
     ]
 

@@ -43,7 +43,8 @@ from models.loso import (
     classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks,
 )
 from models.nested import (
-    ANCHORS_S, GRID, KINDS, Candidate, Results, anchor_settings, choose, criterion, nested, per_subject_f1, summary,
+    ANCHORS_S, GRID, KINDS, Candidate, Results, SubjectResult,
+    anchor_settings, choose, criterion, nested, per_subject_f1, summary,
 )
 
 VERSION = "distress-2.0.0"
@@ -119,7 +120,7 @@ def fit(kind: str, subjects: list[Subject], view: str, seed: int = 0) -> Additiv
     return m
 
 
-def held_out(args: tuple[str, str, int, str, bool, str | None]) -> tuple[str, tuple[np.ndarray, np.ndarray, int, dict], dict]:
+def held_out(args: tuple[str, str, int, str, bool, str | None]) -> tuple[str, SubjectResult, dict]:
     """One fold: train without subject ``i``, decide its ticks through the core with ``settings``
     (``from_rest``: only from the start of its rest condition, as if the session had begun there)."""
     kind, view, i, weights_json, from_rest, settings = args
@@ -191,7 +192,8 @@ def loso(subjects: list[Subject], kind: str, view: str, weights: dict[str, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--refresh", action="store_true", help="recompute the cached feature tables")
-    parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS), help="kinds of the grid to compare")
+    parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS),
+                        help="kinds of the grid to compare")
     parser.add_argument("--anchors", nargs="*", type=float, default=list(ANCHORS_S), choices=list(ANCHORS_S),
                         help="anchor_tau_s values of the grid to compare")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
@@ -213,10 +215,12 @@ def main() -> None:
     f1s = {c: per_subject_f1(r) for c, r in results.items()}
     best = choose(f1s)  # the deployed candidate: chosen on every subject
     honest, chosen = nested(results)
-    print("deployed:", best.label, "| nested:", {d: e["macro_f1"] for d, e in honest.items()}, summary(chosen), flush=True)
+    print("deployed:", best.label, "| nested:", {d: e["macro_f1"] for d, e in honest.items()}, summary(chosen),
+          flush=True)
     subjects, settings = by_anchor[best.anchor_tau_s], best.settings()
     if best.anchor_tau_s != BaselineOptions().anchor_tau_s:
-        print(f"NOTE: set the agent's default [baseline] anchor_tau_s to {best.anchor_tau_s:g} (agent/core/baseline.py); "
+        print(f"NOTE: set the agent's default [baseline] anchor_tau_s to {best.anchor_tau_s:g} "
+              "(agent/core/baseline.py); "
               "tests/models/test_committed_model.py fails until it is", flush=True)
 
     ablations = {}
@@ -256,7 +260,8 @@ def main() -> None:
         "nested": {"figures": honest,
                    "chosen": {d: {s: c.label for s, c in v.items()} for d, v in chosen.items()},
                    "chosen_counts": summary(chosen)},
-        "candidates": {c.label: {"kind": c.kind, "anchor_tau_s": c.anchor_tau_s, "criterion": round(criterion(f1s[c]), 4),
+        "candidates": {c.label: {"kind": c.kind, "anchor_tau_s": c.anchor_tau_s,
+                                 "criterion": round(criterion(f1s[c]), 4),
                                  "datasets": {d: {m: e[m] for m in figures} for d, e in scored[c].items()}}
                        for c in results},
         "ablations": ablations,

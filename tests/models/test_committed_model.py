@@ -33,4 +33,5 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert set(candidates) == {c.label for c in GRID}  # every candidate of the declared grid was evaluated
     best = max(candidates.values(), key=lambda v: v["criterion"])
     assert (best["kind"], best["anchor_tau_s"]) == (deployed["kind"], deployed["anchor_tau_s"])
-    assert sum(recorded["nested"]["chosen_counts"].values()) == sum(e["subjects"] for e in recorded["nested"]["figures"].values())
+    nested = recorded["nested"]
+    assert sum(nested["chosen_counts"].values()) == sum(e["subjects"] for e in nested["figures"].values())
