@@ -60,8 +60,8 @@ def anchor_settings(anchor_tau_s: float) -> str:
 # and not from those figures; three values are the fewest that say which way the constant should move.
 # Kinds: the three of the issue's comparison, each with its own a-priori settings: logistic (a weight
 # per feature), the binned GAM and boosted stumps (a shape per feature over bins; the kind that shipped).
-# All 3 x 3 run: with the ablations the training took 24 min from a cold feature cache on 2 shared
-# cores (measured 2026-12-03), inside its 30-min budget. Were it not, the GAM would go first: its
+# All 3 x 3 run: with the ablations the training took 21-24 min from a cold feature cache on 2 shared
+# cores (two runs, 2026-12-03), inside its 30-min budget. Were it not, the GAM would go first: its
 # model class is the boosted stumps'.
 KINDS = ("logistic", "gam", "boosted")
 ANCHORS_S = (60.0, 120.0, 300.0)
