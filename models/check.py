@@ -21,15 +21,17 @@ from models.loso import classify, config_for, metrics
 CHECK_RECORDING = "wesad-wrist/S5_wrist.npz"
 
 
-def replay_lines(model_dir: Path | None, recording: str = CHECK_RECORDING) -> str:
-    config = config_for(model_dir)
+def replay_lines(model_dir: Path | None, recording: str = CHECK_RECORDING, settings: str | None = None) -> str:
+    """``recording`` replayed with the model in ``model_dir`` (None: the packaged one) and the agent's
+    ``settings`` (None: the evaluation's, ``models.loso.SETTINGS``)."""
+    config = config_for(model_dir, text=settings)
     out = io.StringIO()
     replay(config, open_recorded(data_root() / recording), out, core=build_core(config))
     return out.getvalue()
 
 
-def committed_check(model_dir: Path | None) -> dict[str, object]:
-    text = replay_lines(model_dir)
+def committed_check(model_dir: Path | None, settings: str | None = None) -> dict[str, object]:
+    text = replay_lines(model_dir, settings=settings)
     y, p, _ = classify([json.loads(x) for x in text.splitlines()], DATASETS["wesad"])
     return {"recording": CHECK_RECORDING, "ticks": text.count("\n"),
             "sha256": hashlib.sha256(text.encode()).hexdigest(), "macro_f1": metrics(y, p)["macro_f1"]}

@@ -147,7 +147,8 @@ def test_without_a_stored_profile_the_first_calibration_is_the_profile(tmp_path)
 def test_a_calibration_taken_while_unsettled_is_re_anchored_to_a_calmer_stretch_never_to_arousal():
     """Calibrated on a nervous start (SCL 5, HR 90): rest (SCL 2, HR 65) pulls the level down within minutes;
     stress afterwards (SCL 6, HR 100) leaves it there."""
-    pb = PatientBaseline(BaselineOptions(calibration_s=10, min_samples=5), store=None)
+    options = BaselineOptions(calibration_s=10, min_samples=5)
+    pb = PatientBaseline(options, store=None)
     nervous = {**REST, "scl_us": 5.0, "hr_bpm": 90.0}
     t = 0.0
     while pb.calibrating:
@@ -155,7 +156,8 @@ def test_a_calibration_taken_while_unsettled_is_re_anchored_to_a_calmer_stretch_
         t += 0.25
     scl, hr = FEATURE_NAMES.index("scl_us"), FEATURE_NAMES.index("hr_bpm")
     assert pb.profile.mean[scl] == pytest.approx(5.0)
-    for _ in range(4 * 600):  # ten minutes of rest
+    rest_s = 4 * options.anchor_tau_s + 2 * options.anchor_smooth_s  # long enough to settle at the defaults
+    for _ in range(int(4 * rest_s)):
         pb.observe(vector(t, REST))
         t += 0.25
     assert pb.profile.mean[scl] == pytest.approx(2.0, abs=0.1) and pb.profile.mean[hr] == pytest.approx(65.0, abs=2.0)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
+from agent.core.baseline import BaselineOptions
 from models.check import committed_check, replay_lines
+from models.loso import config_for
+from models.nested import GRID
 from models.train import OUT
 
 
@@ -16,3 +19,19 @@ def test_the_committed_model_replays_to_the_recorded_decisions():
     assert text.count("\n") == check["ticks"]
     assert hashlib.sha256(text.encode()).hexdigest() == check["sha256"]  # the same decisions, tick for tick
     assert committed_check(None) == check
+
+
+
+def test_the_agent_runs_the_deployed_candidate_by_default():
+    """Training chose the anchoring constant with the model kind; the agent's default must be that value."""
+    recorded = json.loads((OUT / "evaluation.json").read_text())
+    deployed = recorded["deployed"]
+    assert BaselineOptions().anchor_tau_s == deployed["anchor_tau_s"]
+    assert config_for().top.baseline.anchor_tau_s == deployed["anchor_tau_s"]
+    assert recorded["kind"] == deployed["kind"]
+    candidates = recorded["candidates"]
+    assert set(candidates) == {c.label for c in GRID}  # every candidate of the declared grid was evaluated
+    best = max(candidates.values(), key=lambda v: v["criterion"])
+    assert (best["kind"], best["anchor_tau_s"]) == (deployed["kind"], deployed["anchor_tau_s"])
+    nested = recorded["nested"]
+    assert sum(nested["chosen_counts"].values()) == sum(e["subjects"] for e in nested["figures"].values())

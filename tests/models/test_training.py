@@ -16,7 +16,8 @@ from models.datasets import EEGMAT, WESAD
 from models.extract import extract
 from models.fit import F, MEMBERSHIP, Rows, augmented, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import classify, config_for, decide, deployed, table_ticks
-from models.train import Subject, metadata
+from models.nested import anchor_settings
+from models.train import Subject, metadata, prepare
 from models.export import write_model
 
 
@@ -48,6 +49,22 @@ def test_training_rows_calibrate_from_the_start_as_the_agent_does(eegmat):
     rows = subject_rows(s.z, s.usable, s.y, s.train)
     for c in (0, 1):
         assert rows.w[rows.y == c].sum() == pytest.approx(1.0)  # each class of each subject weighs the same
+
+
+def test_a_candidates_anchoring_constant_reaches_the_training_z_scores(eegmat):
+    """Training rows are normalised with the candidate's [baseline] anchor_tau_s, as its folds replay."""
+    tables = [s.table for s in eegmat]
+    slow, fast, never = (prepare(EEGMAT, tables, anchor_settings(a)) for a in (300.0, 60.0, 0.0))
+    default = prepare(EEGMAT, tables)
+    for s in range(len(tables)):
+        calibrated = slow[s].train
+        assert (calibrated == fast[s].train).all() and calibrated.any()  # the calibration itself is the same
+        first = np.argmax(slow[s].usable.any(axis=1))
+        assert np.array_equal(slow[s].z[first], fast[s].z[first])  # before any re-anchoring: equal
+    moved = [np.abs(a.z - b.z).max() for a, b in zip(fast, never, strict=True)]
+    assert max(moved) > 0.1  # 60 s follows a calmer stretch where 0 (never) does not
+    assert all(np.array_equal(a.z, b.z) for a, b in zip(default, (prepare(EEGMAT, tables, anchor_settings(
+        config_for().top.baseline.anchor_tau_s))), strict=True))  # no settings: the agent's default
 
 
 def test_sensor_dropout_never_removes_every_group():
