@@ -32,7 +32,9 @@ from agent.core.features import FEATURE_NAMES, FeatureVector
 
 log = structlog.get_logger("edge_agent.baseline")
 
-NORMALISATION = "baseline-z/2"  # bump when the floors, the formula or the anchoring change: models record it
+# Bump when the floors, the formula or the anchoring's mechanism change: models record it, and a stored profile
+# of another one stops the agent until the operator deletes it. Not for anchor_tau_s: [baseline] may set it.
+NORMALISATION = "baseline-z/2"
 Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
 # Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.

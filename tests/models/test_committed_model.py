@@ -21,7 +21,6 @@ def test_the_committed_model_replays_to_the_recorded_decisions():
     assert committed_check(None) == check
 
 
-
 def test_the_agent_runs_the_deployed_candidate_by_default():
     """Training chose the anchoring constant with the model kind; the agent's default must be that value."""
     recorded = json.loads((OUT / "evaluation.json").read_text())
