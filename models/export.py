@@ -9,7 +9,9 @@ the agent gives. Two additive kinds share the contract of
 - ``gam``: ``term_j = table_j[bin_j(z_j)]``, a shape function per feature
   learned on quantile bins (what an Explainable Boosting Machine's main
   effects are), looked up with one Greater/ReduceSum/Gather over every feature
-  at once.
+  at once;
+- ``ensemble`` (the mean of several additive models, :func:`models.fit.ensemble`):
+  ``term_j = w_j * z_j + table_j[bin_j(z_j)]``, both of the above.
 
 Either way a feature that is not usable contributes nothing, and each sensor
 group that is present adds its own offset (``presence`` terms), so the model
@@ -38,19 +40,24 @@ class Additive:
     intercept: float
     presence: np.ndarray  # (G,) offset added when a group has any usable feature
     membership: np.ndarray  # (F, G) 1 where feature j belongs to group g
-    coef: np.ndarray | None = None  # (F,) logistic weights
-    edges: np.ndarray | None = None  # (F, M) bin edges per feature, padded with +inf
+    coef: np.ndarray | None = None  # (F,) a weight per feature (logistic, ensemble)
+    edges: np.ndarray | None = None  # (F, M) bin edges per feature, padded with +inf (gam, boosted, ensemble)
     table: np.ndarray | None = None  # (F, M + 1) term per bin
+
+    def __post_init__(self) -> None:
+        if self.coef is None and self.table is None:
+            raise ValueError(f"{self.kind}: an additive model needs weights, a binned table or both")
+        if (self.edges is None) != (self.table is None):
+            raise ValueError(f"{self.kind}: a binned table needs its edges")
 
     def terms(self, z: np.ndarray, usable: np.ndarray) -> np.ndarray:
         """(n, F) the exact terms the ONNX graph computes (training and tests use this twin)."""
-        if self.kind == "logistic":
-            assert self.coef is not None
-            t = z * self.coef
-        else:
-            assert self.edges is not None and self.table is not None
+        t = np.zeros(z.shape)
+        if self.coef is not None:
+            t = t + z * self.coef
+        if self.edges is not None and self.table is not None:
             bins = (z[:, :, None] > self.edges[None, :, :]).sum(axis=2)
-            t = self.table[np.arange(z.shape[1])[None, :], bins]
+            t = t + self.table[np.arange(z.shape[1])[None, :], bins]
         return np.where(usable, t, 0.0)
 
     def logit(self, z: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -73,12 +80,11 @@ def model_graph(m: Additive, meta: ModelMetadata) -> onnx.ModelProto:
         _const("axis1", np.array([1], dtype=np.int64)),
     ]
     nodes = []
-    if m.kind == "logistic":
-        assert m.coef is not None
+    both = m.coef is not None and m.table is not None
+    if m.coef is not None:
         inits.append(_const("w", m.coef.astype(np.float32).reshape(1, f)))
-        nodes.append(helper.make_node("Mul", ["z", "w"], ["raw"]))
-    else:
-        assert m.edges is not None and m.table is not None
+        nodes.append(helper.make_node("Mul", ["z", "w"], ["linear" if both else "raw"]))
+    if m.edges is not None and m.table is not None:
         k = m.table.shape[1]
         inits += [
             _const("edges", m.edges.astype(np.float32)),  # (F, M)
@@ -93,8 +99,10 @@ def model_graph(m: Additive, meta: ModelMetadata) -> onnx.ModelProto:
             helper.make_node("Cast", ["above"], ["above_i"], to=TensorProto.INT64),
             helper.make_node("ReduceSum", ["above_i", "axis2"], ["bins"], keepdims=0),  # (1, F)
             helper.make_node("Add", ["bins", "offsets"], ["flat"]),
-            helper.make_node("Gather", ["table", "flat"], ["raw"], axis=0),
+            helper.make_node("Gather", ["table", "flat"], ["shape" if both else "raw"], axis=0),
         ]
+    if both:
+        nodes.append(helper.make_node("Add", ["linear", "shape"], ["raw"]))
     nodes += [
         helper.make_node("Mul", ["raw", "usable"], ["contributions"]),
         helper.make_node("ReduceSum", ["contributions", "axis1"], ["weighted"], keepdims=1),

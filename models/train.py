@@ -38,7 +38,7 @@ from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
-from models.fit import Rows, augmented, fit_boosted, fit_gam, fit_logistic, subject_rows
+from models.fit import MEMBERS, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import (
     classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks,
 )
@@ -110,45 +110,59 @@ def metadata(m: Additive, subjects: list[Subject], weights: dict[str, float], ve
     )
 
 
-def fit(kind: str, subjects: list[Subject], view: str, seed: int = 0) -> Additive:
-    m = FITS[kind](rows_of(subjects, view, seed))
+def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str, seed: int = 0) -> dict[str, Additive]:
+    """A model of each kind on the same rows; an ensemble averages the members fitted here, not refitted."""
+    rows = rows_of(subjects, view, seed)
+    needed = set(kinds) | (set(MEMBERS) if "ensemble" in kinds else set())
+    members = {k: FITS[k](rows) for k in MEMBERS if k in needed}
+    out = {k: members[k] if k != "ensemble" else ensemble([members[m] for m in MEMBERS]) for k in kinds}
     mask = view_mask(view)
-    if m.coef is not None:
-        m.coef[~mask] = 0.0
-    if m.table is not None:
-        m.table[~mask] = 0.0
-    return m
+    for m in out.values():
+        if m.coef is not None:
+            m.coef[~mask] = 0.0
+        if m.table is not None:
+            m.table[~mask] = 0.0
+    return out
 
 
-def held_out(args: tuple[str, str, int, str, bool, str | None]) -> tuple[str, SubjectResult, dict]:
-    """One fold: train without subject ``i``, decide its ticks through the core with ``settings``
-    (``from_rest``: only from the start of its rest condition, as if the session had begun there)."""
-    kind, view, i, weights_json, from_rest, settings = args
+def fit(kind: str, subjects: list[Subject], view: str, seed: int = 0) -> Additive:
+    return fit_kinds((kind,), subjects, view, seed)[kind]
+
+
+Fold = tuple[tuple[str, ...], str, int, str, bool, str | None]  # kinds, view, subject, weights, from rest, settings
+
+
+def held_out(args: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
+    """One fold: train each of ``kinds`` without subject ``i``, decide its ticks through the core with
+    ``settings`` (``from_rest``: only from the start of its rest condition, as if the session had begun there)."""
+    kinds, view, i, weights_json, from_rest, settings = args
     subjects = _SUBJECTS
     held = subjects[i]
     others = subjects[:i] + subjects[i + 1:]
-    m = fit(kind, others, view)
-    with tempfile.TemporaryDirectory(prefix="edge-agent-fold-") as tmp:
-        write_model(Path(tmp) / "distress.onnx", m, metadata(m, others, json.loads(weights_json)))
-        config = config_for(Path(tmp), text=settings)
-        keep = None if view == "all" else view_mask(view)  # the other sensors are not worn
-        start = 0
-        if from_rest:
-            rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == DATASETS[held.dataset].rest)
-            start = int(rest[0]) if rest.size else 0
-        ticks = table_ticks(held.table, config.top.features.min_quality, start=start, keep=keep)
-        lines = decide(ticks, held.table, config)
-    y, p, after = classify(lines, DATASETS[held.dataset])
-    lv = levels(lines) if held.dataset == "wesad" else {}
-    return held.key, (y, p, after, lv), timeline(lines) if held.dataset == "wesad" else {}
+    keep = None if view == "all" else view_mask(view)  # the other sensors are not worn
+    start = 0
+    if from_rest:
+        rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == DATASETS[held.dataset].rest)
+        start = int(rest[0]) if rest.size else 0
+    out = {}
+    for kind, m in fit_kinds(kinds, others, view).items():
+        with tempfile.TemporaryDirectory(prefix="edge-agent-fold-") as tmp:
+            write_model(Path(tmp) / "distress.onnx", m, metadata(m, others, json.loads(weights_json)))
+            config = config_for(Path(tmp), text=settings)
+            ticks = table_ticks(held.table, config.top.features.min_quality, start=start, keep=keep)
+            lines = decide(ticks, held.table, config)
+        y, p, after = classify(lines, DATASETS[held.dataset])
+        lv = levels(lines) if held.dataset == "wesad" else {}
+        out[kind] = ((y, p, after, lv), timeline(lines))
+    return held.key, out
 
 
 def timeline(lines: list[dict]) -> dict[str, np.ndarray]:
-    """What the card's timeline plot needs of a replay, as arrays (nine candidates' lines would not fit)."""
+    """What the card's timeline plots need of a replay, as arrays (every candidate's lines would not fit)."""
     return {
-        "t": np.array([x["t"] for x in lines]),
-        "label": np.array([-1 if x.get("label") is None else x["label"] for x in lines]),
-        "distress": np.array([np.nan if x["distress"] is None else x["distress"] for x in lines]),
+        "t": np.array([x["t"] for x in lines], dtype=np.float32),
+        "label": np.array([-1 if x.get("label") is None else x["label"] for x in lines], dtype=np.int8),
+        "distress": np.array([np.nan if x["distress"] is None else x["distress"] for x in lines], dtype=np.float32),
         "level": np.array([x["level"] for x in lines]),
     }
 
@@ -164,28 +178,30 @@ def _init(subjects: list[Subject]) -> None:
     threadpool_limits(1)  # one fold per core: the boosted trees' OpenMP threads would only contend
 
 
-def loso_results(subjects: list[Subject], kind: str, view: str, weights: dict[str, float], jobs: int,
+Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
+
+
+def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
                  settings: str | None = None, only: tuple[str, ...] | None = None,
-                 from_rest: bool = False) -> tuple[Results, dict[str, dict]]:
-    """Per dataset and subject, the decisions of a model that never saw it; and WESAD's timelines."""
+                 from_rest: bool = False) -> dict[str, tuple[Results, Timelines]]:
+    """Per kind: per dataset and subject, the decisions of a model that never saw it; and the timelines."""
     wanted = [i for i, s in enumerate(subjects) if (only is None or s.dataset in only)]
-    work = [(kind, view, i, json.dumps(weights), from_rest, settings) for i in wanted]
+    work = [(kinds, view, i, json.dumps(weights), from_rest, settings) for i in wanted]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(held_out, work))
-    by_dataset: Results = {}
-    timelines: dict[str, dict] = {}
-    for key, result, lines in done:
+    out: dict[str, tuple[Results, Timelines]] = {k: ({}, {}) for k in kinds}
+    for key, per_kind in done:
         dataset, name = key.split("/")
-        by_dataset.setdefault(dataset, {})[name] = result
-        if lines:
-            timelines[key] = lines
-    return by_dataset, timelines
+        for kind, (result, lines) in per_kind.items():
+            out[kind][0].setdefault(dataset, {})[name] = result
+            out[kind][1][key] = lines
+    return out
 
 
 def loso(subjects: list[Subject], kind: str, view: str, weights: dict[str, float], jobs: int,
          settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False) -> dict[str, dict]:
     """Per dataset: pooled and per-subject figures, every subject decided by a model that never saw it."""
-    results, _ = loso_results(subjects, kind, view, weights, jobs, settings, only, from_rest)
+    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest)[kind]
     return {d: score_subjects(v) for d, v in results.items()}
 
 
@@ -209,8 +225,11 @@ def main() -> None:
     for anchor in sorted({c.anchor_tau_s for c in grid}):
         # only the normalisation and the folds depend on the anchor; the feature tables do not
         by_anchor[anchor] = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], anchor_settings(anchor))]
-        for c in (c for c in grid if c.anchor_tau_s == anchor):
-            results[c], timelines[c] = loso_results(by_anchor[anchor], c.kind, "all", weights, args.jobs, c.settings())
+        here = [c for c in grid if c.anchor_tau_s == anchor]  # one fold fits every kind on the same rows
+        done = loso_results(by_anchor[anchor], tuple(c.kind for c in here), "all", weights, args.jobs,
+                            anchor_settings(anchor))
+        for c in here:
+            results[c], timelines[c] = done[c.kind]
             print(c.label, {d: round(criterion({d: f}), 4) for d, f in per_subject_f1(results[c]).items()}, flush=True)
     f1s = {c: per_subject_f1(r) for c, r in results.items()}
     best = choose(f1s)  # the deployed candidate: chosen on every subject

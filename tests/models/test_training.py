@@ -14,7 +14,7 @@ from agent.core.features import FEATURE_NAMES, GROUPS
 from agent.replay import build_core, open_recorded, replay
 from models.datasets import EEGMAT, WESAD
 from models.extract import extract
-from models.fit import F, MEMBERSHIP, Rows, augmented, fit_boosted, fit_gam, fit_logistic, subject_rows
+from models.fit import F, MEMBERSHIP, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import classify, config_for, decide, deployed, table_ticks
 from models.nested import anchor_settings
 from models.train import Subject, metadata, prepare
@@ -113,6 +113,28 @@ def test_boosted_stumps_become_an_exact_additive_model():
     assert (m.terms(z, np.zeros_like(usable)) == 0).all()
     shape_9 = m.table[9]
     assert shape_9[len(shape_9) // 2] > shape_9[0] and shape_9[len(shape_9) // 2] > shape_9[-1]  # |z| learned
+
+
+def test_an_ensemble_is_one_additive_model_with_its_members_mean_logit():
+    """Merged over the union of the members' bin edges, the ensemble's terms are the mean of the members'
+    terms, also for z exactly on an edge of either member, and an unusable feature adds 0."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    z = rng.normal(size=(n, F))
+    usable = rng.random((n, F)) < 0.7
+    y = ((z[:, 0] * usable[:, 0] + np.abs(z[:, 8]) * usable[:, 8] + rng.normal(size=n)) > 0.5).astype(int)
+    rows = Rows(z, usable, y, np.ones(n))
+    members = [fit_logistic(rows), fit_gam(rows), fit_boosted(rows)]
+    m = ensemble(members)
+    assert m.kind == "ensemble" and m.coef is not None and m.table is not None
+    on_edges = np.stack([np.where(np.isfinite(e), e, 0.0)[rng.integers(0, e.size, size=200)]
+                         for e in (members[1].edges[j] for j in range(F))], axis=1)
+    on_edges[:, 8] = members[2].edges[8][0]  # exactly on a stump's threshold
+    for zz, uu in ((z, usable), (on_edges, np.ones_like(on_edges, dtype=bool))):
+        want = np.mean([k.terms(zz, uu) for k in members], axis=0)
+        assert np.abs(m.terms(zz, uu) - want).max() < 1e-12
+        assert np.abs(m.logit(zz, uu) - np.mean([k.logit(zz, uu) for k in members], axis=0)).max() < 1e-12
+    assert (m.terms(z, np.zeros_like(usable)) == 0).all()
 
 
 def test_wesad_labels_map_to_the_binary_target():

@@ -36,7 +36,7 @@ class ModelMetadata(pydantic.BaseModel):
 
     format: int = FORMAT
     model_version: str
-    kind: str  # "logistic", or "gam"/"boosted" (additive, binned): each gives exact per-feature contributions
+    kind: str  # "logistic", "gam"/"boosted" (binned) or "ensemble" (both): all additive, exact per-feature terms
     features: tuple[str, ...]
     units: tuple[str, ...]
     groups: tuple[str, ...]  # the quality group of each feature

@@ -25,7 +25,7 @@ from agent.core.model.metadata import OUTPUTS
 from agent.core.model.runtime import DistressModel, packaged_model_dir
 from agent.errors import ModelError
 from models.export import write_model
-from tests.agent.model.test_runtime import F, gam, logistic, meta
+from tests.agent.model.test_runtime import F, meta, model_of
 
 PACKAGED = next(packaged_model_dir().glob("*.onnx"))
 FLOAT, INT64, BOOL = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
@@ -99,14 +99,14 @@ def test_structural_operators_agree_with_onnxruntime():
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, err_msg=str(model.graph.node[0]))  # sums: order
 
 
-@pytest.mark.parametrize("kind", ["packaged", "logistic", "gam"])
+@pytest.mark.parametrize("kind", ["packaged", "logistic", "gam", "ensemble"])
 def test_every_model_kind_scores_as_onnxruntime_scores_it(tmp_path, kind):
     """Terms are bit for bit (a product or a table entry); the logit differs only by the order of its float32
     sum, so by at most n ulps of the sum of the terms' sizes, and the probability by a quarter of that."""
     path = PACKAGED
     if kind != "packaged":
         rng = np.random.default_rng(3)
-        m = logistic(rng.normal(size=F), 0.3, rng.normal(size=3)) if kind == "logistic" else gam(rng)
+        m = model_of(kind, rng)
         path = tmp_path / "distress.onnx"
         write_model(path, m, meta(kind=kind))
     model = DistressModel(path)

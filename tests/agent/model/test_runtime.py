@@ -38,6 +38,19 @@ def gam(rng: np.random.Generator, bins: int = 6) -> Additive:
     return Additive("gam", 0.2, rng.normal(size=len(GROUPS)), MEMBERSHIP, edges=edges, table=rng.normal(size=(F, bins)))
 
 
+def mixed(rng: np.random.Generator) -> Additive:
+    """A model with a weight and a binned shape per feature: the ensemble kind."""
+    from models.fit import ensemble
+
+    return ensemble([logistic(rng.normal(size=F), 0.3, rng.normal(size=len(GROUPS))), gam(rng), gam(rng, bins=4)])
+
+
+def model_of(kind: str, rng: np.random.Generator) -> Additive:
+    if kind == "logistic":
+        return logistic(rng.normal(size=F), 0.3, rng.normal(size=len(GROUPS)))
+    return gam(rng) if kind == "gam" else mixed(rng)
+
+
 def test_the_packaged_model_loads_and_tells_stress_from_rest():
     model = DistressModel.load(packaged_model_dir())
     assert set(model.groups) == set(GROUPS)
@@ -91,11 +104,11 @@ def test_a_poor_sensor_group_never_votes_and_none_left_means_no_inference(tmp_pa
     assert model.infer(z, vector(0, REST, quality={"cardiac": 0.2, "eda": 0.4, "eeg": 0.1})) is None
 
 
-@pytest.mark.parametrize("kind", ["logistic", "gam"])
+@pytest.mark.parametrize("kind", ["logistic", "gam", "ensemble"])
 def test_the_graph_computes_exactly_what_training_computes(tmp_path, kind):
-    """The runtime's probability and terms equal models.export.Additive's numpy twin, for either kind."""
+    """The runtime's probability and terms equal models.export.Additive's numpy twin, for every kind."""
     rng = np.random.default_rng(7)
-    m = logistic(rng.normal(size=F), 0.3, rng.normal(size=len(GROUPS))) if kind == "logistic" else gam(rng)
+    m = model_of(kind, rng)
     write_model(tmp_path / "distress.onnx", m, meta(kind=kind))
     model = DistressModel.load(tmp_path)
     for _ in range(40):
