@@ -23,7 +23,8 @@ where both classes occur). Ties go to the earlier candidate in ``GRID``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Hashable
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -34,6 +35,7 @@ from models.loso import score_subjects
 # (y, p, scored ticks after calibration, WESAD level figures): one subject's LOSO decisions
 SubjectResult = tuple[np.ndarray, np.ndarray, int, dict]
 Results = dict[str, dict[str, SubjectResult]]  # dataset -> subject -> its decisions
+K = TypeVar("K", bound=Hashable)
 
 
 class Candidate(NamedTuple):
@@ -96,8 +98,11 @@ def criterion(f1s: dict[str, dict[str, float]], without: tuple[str, str] | None 
     return float(np.mean(means))
 
 
-def choose(f1s: dict[Candidate, dict[str, dict[str, float]]], without: tuple[str, str] | None = None) -> Candidate:
-    """The candidate with the best criterion (over every subject but ``without``); ties to the first."""
+def choose(f1s: dict[K, dict[str, dict[str, float]]], without: tuple[str, str] | None = None) -> K:
+    """The candidate with the best criterion (over every subject but ``without``); ties to the first.
+
+    A candidate is anything that names one: a grid's :class:`Candidate`, or a setting's value.
+    """
     best, best_score = None, -np.inf
     for c, scores in f1s.items():
         score = criterion(scores, without)

@@ -81,3 +81,17 @@ def test_a_subject_with_one_class_does_not_count_towards_the_criterion():
 def test_a_candidate_runs_with_its_anchor_in_the_agent_settings():
     for c in GRID:
         assert config_for(text=c.settings()).top.baseline.anchor_tau_s == c.anchor_tau_s
+
+
+def test_the_calibration_check_counts_only_subjects_every_length_scored():
+    """60 s scores one subject more ("x", perfectly) than 120 s does. Counted, x would make 60 s win without
+    any other subject; only subjects scored under every length count and enter the criteria, so 120 s,
+    better on each of them, wins for all three, and x is not among them."""
+    from models.calibration import nested_choice
+
+    f1s = {
+        60.0: {"d1": {"a": 0.8, "b": 0.8, "c": 0.8, "x": 1.0}},
+        120.0: {"d1": {"a": 0.85, "b": 0.85, "c": 0.85}},
+    }
+    assert criterion(f1s[60.0], without=("d1", "a")) > criterion(f1s[120.0], without=("d1", "a"))  # x counted
+    assert nested_choice(f1s) == {120.0: 3}

@@ -1,0 +1,68 @@
+"""Is the calibration length right? A nested check of ``[baseline] calibration_s``: ``python -m models.calibration``.
+
+The deployed candidate (its kind and anchoring constant, from ``evaluation.json``)
+is evaluated by LOSO through the core with each calibration length of
+``LENGTHS_S``, and each subject is given the length that wins the training
+criterion over every *other* subject (``models.nested``). The check is kept
+apart from ``models.train`` because it would add about 16 minutes to the
+30-minute training budget. It prints, and changes nothing: a length other than
+the agent's default winning would be a reason to change the default and retrain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from agent.core.baseline import BaselineOptions
+from models.datasets import DATASETS
+from models.features_cache import tables
+from models.loso import score_subjects
+from models.nested import anchor_settings, choose, criterion, per_subject_f1
+from models.train import OUT, loso_results, prepare
+
+LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
+
+
+def nested_choice(f1s: dict[float, dict[str, dict[str, float]]]) -> dict[float, int]:
+    """For how many subjects each length wins the criterion over every other subject.
+
+    Only subjects scored under every length count, and only they enter the criteria, so each criterion
+    is a mean over the same subjects (a shorter calibration can give a subject its second class).
+    """
+    datasets = {d for f in f1s.values() for d in f}
+    common = {d: set.intersection(*(set(f.get(d, {})) for f in f1s.values())) for d in datasets}
+    same = {n: {d: {s: v for s, v in f.get(d, {}).items() if s in common[d]} for d in datasets}
+            for n, f in f1s.items()}
+    chosen: dict[float, int] = {}
+    for d, subjects in sorted(common.items()):
+        for s in sorted(subjects):
+            best = choose(same, without=(d, s))
+            chosen[best] = chosen.get(best, 0) + 1
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
+    args = parser.parse_args()
+    evaluation = json.loads((OUT / "evaluation.json").read_text())
+    kind, anchor, weights = evaluation["kind"], evaluation["deployed"]["anchor_tau_s"], evaluation["group_weights"]
+    found = {name: tables(DATASETS[name], progress=False) for name in DATASETS}
+    f1s = {}
+    for length in LENGTHS_S:
+        settings = f"{anchor_settings(anchor)}calibration_s = {length!r}\n"
+        subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
+        results, _ = loso_results(subjects, (kind,), "all", weights, args.jobs, settings)[kind]
+        f1s[length] = per_subject_f1(results)
+        pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
+        print(f"calibration {length:g} s: criterion {criterion(f1s[length]):.4f}; pooled macro-F1 {pooled}", flush=True)
+    chosen = nested_choice(f1s)
+    print(f"nested choice over {sum(chosen.values())} subjects: "
+          + ", ".join(f"{n:g} s for {c}" for n, c in sorted(chosen.items()))
+          + f"; the agent's default is {BaselineOptions().calibration_s:g} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
