@@ -27,7 +27,7 @@ LIMITS = """\
   added when the three single kinds came out a near-tie that flipped between subjects, and the 60-s
   anchor, chosen for no subject, made way for 600 s. The calibration length (120 s) was chosen on
   pooled LOSO figures against 60 s and 90 s; a nested check of the deployed candidate
-  (`python -m models.calibration`, kept out of training for its 17 minutes) chose 120 s for every
+  (`python -m models.calibration`, kept out of training for its 16 minutes) chose 120 s for every
   subject scored under all three lengths (criteria 0.7683, against 0.7619 at 60 s and 0.7579 at
   90 s, 2026-12-03). Fixed a priori: each candidate's regularisation and bins; the policy's
   thresholds (elevated at 0.55, distressed at 0.7, 10 s of sustained evidence, 15 s dwell); the slow
