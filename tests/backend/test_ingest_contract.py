@@ -103,8 +103,8 @@ async def test_the_running_consumer_survives_poison_and_acknowledges_it(
         await asyncio.gather(consumer, return_exceptions=True)
         # ...once the broker has read the old connection up to its DISCONNECT (the PUBACKs come before it). A
         # consumer that reconnects sooner can take the session over first, and the broker then closes the old
-        # connection unread (MQTT 5 session takeover). Once, under two CPU hogs, all 8 came again: the minute stored as a
-        # duplicate, the poison rejected again; at-least-once, nothing lost. A real restart takes seconds.
+        # connection unread (MQTT 5 session takeover). Once, under two CPU hogs, all 8 came again: the minute
+        # stored as a duplicate, the poison rejected again; at-least-once, nothing lost. A restart takes seconds.
         async with asyncio.timeout(30):
             while "Client poison-test disconnected" not in broker.log():
                 await asyncio.sleep(0.01)
