@@ -2,11 +2,11 @@
 
 The graph is built by hand, not converted, so that it returns each feature's
 exact term in the logit next to the probability: those terms are the reasons
-the agent gives. Two additive kinds share the contract of
+the agent gives. Three additive forms share the contract of
 ``agent.core.model.metadata``:
 
 - ``logistic``: ``term_j = w_j * z_j``;
-- ``gam``: ``term_j = table_j[bin_j(z_j)]``, a shape function per feature
+- ``gam`` (and ``boosted``): ``term_j = table_j[bin_j(z_j)]``, a shape function per feature
   learned on quantile bins (what an Explainable Boosting Machine's main
   effects are), looked up with one Greater/ReduceSum/Gather over every feature
   at once;

@@ -7,7 +7,7 @@ which features were usable; a copy of each row with sensor groups randomly
 removed (``DROP``) teaches the model that any subset of sensors can be all it
 gets. Subjects weigh the same, and within a subject so do stress and calm.
 
-Three kinds, each with an exact term per feature (the reasons):
+Four kinds, each with an exact term per feature (the reasons):
 
 - ``logistic``: a weight per feature;
 - ``gam``: a shape per feature over quantile bins of its z-score, fitted as one
@@ -15,7 +15,7 @@ Three kinds, each with an exact term per feature (the reasons):
   Explainable Boosting Machine's main effects);
 - ``boosted``: gradient-boosted trees of depth one (scikit-learn's histogram
   gradient boosting), the tree candidate. Trees of one split each add up to a
-  shape per feature, so the ensemble is rewritten exactly as a binned additive
+  shape per feature, so the trees are rewritten exactly as a binned additive
   model (``boosted_additive``) and exported like ``gam``: the per-feature terms
   stay exact, which deeper trees would lose;
 - ``ensemble``: the mean of the three's logits. The three are within a hair of
