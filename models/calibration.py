@@ -19,28 +19,10 @@ from agent.core.baseline import BaselineOptions
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import anchor_settings, choose, criterion, per_subject_f1
+from models.nested import anchor_settings, criterion, nested_choice, per_subject_f1
 from models.train import OUT, loso_results, prepare
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
-
-
-def nested_choice(f1s: dict[float, dict[str, dict[str, float]]]) -> dict[float, int]:
-    """For how many subjects each length wins the criterion over every other subject.
-
-    Only subjects scored under every length count, and only they enter the criteria, so each criterion
-    is a mean over the same subjects (a shorter calibration can give a subject its second class).
-    """
-    datasets = {d for f in f1s.values() for d in f}
-    common = {d: set.intersection(*(set(f.get(d, {})) for f in f1s.values())) for d in datasets}
-    same = {n: {d: {s: v for s, v in f.get(d, {}).items() if s in common[d]} for d in datasets}
-            for n, f in f1s.items()}
-    chosen: dict[float, int] = {}
-    for d, subjects in sorted(common.items()):
-        for s in sorted(subjects):
-            best = choose(same, without=(d, s))
-            chosen[best] = chosen.get(best, 0) + 1
-    return chosen
 
 
 def main() -> None:

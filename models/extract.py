@@ -20,7 +20,13 @@ from agent.core.ticker import Ticker
 
 
 # Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
+# (A change of the feature settings, e.g. a window's default length, is caught by ``cache_key`` itself.)
 EXTRACT_VERSION = "core-ticker/5"
+
+
+def cache_key(config: FeatureConfig | None = None) -> str:
+    """What a cached table must have been computed with: the extractor's version and every feature setting."""
+    return f"{EXTRACT_VERSION} {(config or FeatureConfig()).model_dump_json()}"
 
 
 @dataclass(frozen=True)
@@ -34,20 +40,20 @@ class FeatureTable:
     quality: np.ndarray  # (n, len(GROUPS)) float64: each group's quality index
     label: np.ndarray  # (n,) float32, NaN where the recording has none
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, key: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(
             tmp, subject=self.subject, t=self.t, values=self.values, available=self.available,
-            quality=self.quality, label=self.label, features=np.array(FEATURE_NAMES), version=EXTRACT_VERSION,
+            quality=self.quality, label=self.label, features=np.array(FEATURE_NAMES), version=key,
         )
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> FeatureTable | None:
-        """The cached table, or None when it was computed for another feature list."""
+    def load(cls, path: Path, key: str) -> FeatureTable | None:
+        """The cached table, or None when it was computed for another feature list or with other settings."""
         with np.load(path, allow_pickle=False) as z:
-            if tuple(str(f) for f in z["features"]) != FEATURE_NAMES or "version" not in z or str(z["version"]) != EXTRACT_VERSION:
+            if tuple(str(f) for f in z["features"]) != FEATURE_NAMES or "version" not in z or str(z["version"]) != key:
                 return None
             return cls(str(z["subject"]), z["t"], z["values"], z["available"], z["quality"], z["label"])
 

@@ -114,6 +114,25 @@ def choose(f1s: dict[K, dict[str, dict[str, float]]], without: tuple[str, str] |
     return best
 
 
+def nested_choice(f1s: dict[K, dict[str, dict[str, float]]]) -> dict[K, int]:
+    """For how many subjects each setting wins the criterion over every other subject (``models.calibration``,
+    ``models.eeg_window``).
+
+    Only subjects scored under every setting count, and only they enter the criteria, so each criterion
+    is a mean over the same subjects (a shorter calibration, say, can give a subject its second class).
+    """
+    datasets = {d for f in f1s.values() for d in f}
+    common = {d: set.intersection(*(set(f.get(d, {})) for f in f1s.values())) for d in datasets}
+    same = {n: {d: {s: v for s, v in f.get(d, {}).items() if s in common[d]} for d in datasets}
+            for n, f in f1s.items()}
+    chosen: dict[K, int] = {}
+    for d, subjects in sorted(common.items()):
+        for s in sorted(subjects):
+            best = choose(same, without=(d, s))
+            chosen[best] = chosen.get(best, 0) + 1
+    return chosen
+
+
 def nested(results: dict[Candidate, Results]) -> tuple[dict[str, dict], dict[str, dict[str, Candidate]]]:
     """Per dataset, the figures of each subject decided by the candidate chosen without it; and who chose what.
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from models.loso import config_for, score_subjects
-from models.nested import GRID, Candidate, choose, criterion, nested, per_subject_f1, summary
+from models.nested import GRID, Candidate, choose, criterion, nested, nested_choice, per_subject_f1, summary
 
 A, B = Candidate("logistic", 120.0), Candidate("boosted", 300.0)
 
@@ -87,8 +87,6 @@ def test_the_calibration_check_counts_only_subjects_every_length_scored():
     """60 s scores one subject more ("x", perfectly) than 120 s does. Counted, x would make 60 s win without
     any other subject; only subjects scored under every length count and enter the criteria, so 120 s,
     better on each of them, wins for all three, and x is not among them."""
-    from models.calibration import nested_choice
-
     f1s = {
         60.0: {"d1": {"a": 0.8, "b": 0.8, "c": 0.8, "x": 1.0}},
         120.0: {"d1": {"a": 0.85, "b": 0.85, "c": 0.85}},

@@ -1,0 +1,62 @@
+"""Is the EEG window right? A nested check of ``[features.eeg] window_s``: ``python -m models.eeg_window``.
+
+The EEG features are Welch averages over the last ``window_s`` of 2-s segments.
+A long window is steadier and survives blinks; a short one follows a change
+sooner, and EEGMAT's tasks last 60 s. For each length of ``WINDOWS_S`` every
+subject's feature table is extracted with it, and the deployed candidate (its
+kind and anchoring constant, from ``evaluation.json``) is evaluated by LOSO
+through the core; each subject is given the length that wins the training
+criterion over every *other* subject (``models.nested.nested_choice``). The
+EEG-only ablations are printed beside it, since the EEG-only target depends
+on this length most.
+
+Kept apart from ``models.train``, which would otherwise run three times over
+(about 25 minutes here). It prints, and changes nothing: a length other than
+the agent's default winning would be a reason to change the default and retrain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from agent.core.features import FeatureConfig
+from agent.core.signals.eeg import EegConfig
+from models.datasets import DATASETS
+from models.features_cache import tables
+from models.loso import score_subjects
+from models.nested import anchor_settings, criterion, nested_choice, per_subject_f1
+from models.train import OUT, loso_results, prepare
+
+WINDOWS_S = (6.0, 10.0, 20.0)  # 20 s: the length of stops 21-25; 10 s and 6 s: a half and under a third of it
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
+    args = parser.parse_args()
+    evaluation = json.loads((OUT / "evaluation.json").read_text())
+    kind, anchor, weights = evaluation["kind"], evaluation["deployed"]["anchor_tau_s"], evaluation["group_weights"]
+    settings = anchor_settings(anchor)
+    f1s = {}
+    for window in WINDOWS_S:
+        config = FeatureConfig(eeg=EegConfig(window_s=window))
+        found = {name: tables(DATASETS[name], progress=False, config=config) for name in DATASETS}
+        subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
+        results, _ = loso_results(subjects, (kind,), "all", weights, args.jobs, settings)[kind]
+        f1s[window] = per_subject_f1(results)
+        pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
+        ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, args.jobs, settings,
+                                                       only=("eegmat",))[kind][0]["eegmat"])["macro_f1"]
+                     for view in ("eeg-only", "eeg-no-gamma")}
+        print(f"EEG window {window:g} s: criterion {criterion(f1s[window]):.4f}; pooled macro-F1 {pooled}; "
+              f"EEGMAT {ablations}", flush=True)
+    chosen = nested_choice(f1s)
+    print(f"nested choice over {sum(chosen.values())} subjects: "
+          + ", ".join(f"{n:g} s for {c}" for n, c in sorted(chosen.items()))
+          + f"; the agent's default is {EegConfig().window_s:g} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
