@@ -29,7 +29,7 @@ from models.loso import score_subjects
 from models.nested import anchor_settings, criterion, nested_choice, per_subject_f1
 from models.train import OUT, loso_results, prepare
 
-WINDOWS_S = (6.0, 10.0, 20.0)  # 20 s: the length of stops 21-25; 10 s and 6 s: a half and under a third of it
+WINDOWS_S = (6.0, 10.0, 20.0)  # 20 s: the default; 10 s and 6 s: a half and under a third of it
 
 
 def main() -> None:
