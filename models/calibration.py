@@ -19,7 +19,7 @@ from agent.core.baseline import BaselineOptions
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import anchor_settings, criterion, nested_choice, per_subject_f1
+from models.nested import anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
 from models.train import OUT, loso_results, prepare
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
@@ -40,10 +40,7 @@ def main() -> None:
         f1s[length] = per_subject_f1(results)
         pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
         print(f"calibration {length:g} s: criterion {criterion(f1s[length]):.4f}; pooled macro-F1 {pooled}", flush=True)
-    chosen = nested_choice(f1s)
-    print(f"nested choice over {sum(chosen.values())} subjects: "
-          + ", ".join(f"{n:g} s for {c}" for n, c in sorted(chosen.items()))
-          + f"; the agent's default is {BaselineOptions().calibration_s:g} s", flush=True)
+    print(choice_line(nested_choice(f1s), BaselineOptions().calibration_s), flush=True)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from agent.core.signals.eeg import EegConfig
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import anchor_settings, criterion, nested_choice, per_subject_f1
+from models.nested import anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
 from models.train import OUT, loso_results, prepare
 
 WINDOWS_S = (6.0, 10.0, 20.0)  # 20 s: the default; 10 s and 6 s: a half and under a third of it
@@ -52,10 +52,7 @@ def main() -> None:
                      for view in ("eeg-only", "eeg-no-gamma")}
         print(f"EEG window {window:g} s: criterion {criterion(f1s[window]):.4f}; pooled macro-F1 {pooled}; "
               f"EEGMAT {ablations}", flush=True)
-    chosen = nested_choice(f1s)
-    print(f"nested choice over {sum(chosen.values())} subjects: "
-          + ", ".join(f"{n:g} s for {c}" for n, c in sorted(chosen.items()))
-          + f"; the agent's default is {EegConfig().window_s:g} s", flush=True)
+    print(choice_line(nested_choice(f1s), EegConfig().window_s), flush=True)
 
 
 if __name__ == "__main__":

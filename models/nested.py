@@ -133,6 +133,13 @@ def nested_choice(f1s: dict[K, dict[str, dict[str, float]]]) -> dict[K, int]:
     return chosen
 
 
+
+def choice_line(chosen: dict[float, int], default: float) -> str:
+    """A nested check's verdict in one line: how many subjects each length (s) won, and the agent's default."""
+    counts = ", ".join(f"{n:g} s for {c}" for n, c in sorted(chosen.items()))
+    return f"nested choice over {sum(chosen.values())} subjects: {counts}; the agent's default is {default:g} s"
+
+
 def nested(results: dict[Candidate, Results]) -> tuple[dict[str, dict], dict[str, dict[str, Candidate]]]:
     """Per dataset, the figures of each subject decided by the candidate chosen without it; and who chose what.
 
