@@ -25,18 +25,24 @@ from models.train import OUT, loso_results, prepare
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, float]]:
+    """A nested check's command line (``--jobs``) and the candidate it checks: the committed model's
+    kind, anchoring constant and group weights (also ``models.eeg_window``)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
     args = parser.parse_args()
     evaluation = json.loads((OUT / "evaluation.json").read_text())
-    kind, anchor, weights = evaluation["kind"], evaluation["deployed"]["anchor_tau_s"], evaluation["group_weights"]
+    return args.jobs, evaluation["kind"], evaluation["deployed"]["anchor_tau_s"], evaluation["group_weights"]
+
+
+def main() -> None:
+    jobs, kind, anchor, weights = deployed_candidate(__doc__)
     found = {name: tables(DATASETS[name], progress=False) for name in DATASETS}
     f1s = {}
     for length in LENGTHS_S:
         settings = f"{anchor_settings(anchor)}calibration_s = {length!r}\n"
         subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
-        results, _ = loso_results(subjects, (kind,), "all", weights, args.jobs, settings)[kind]
+        results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
         f1s[length] = per_subject_f1(results)
         pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
         print(f"calibration {length:g} s: criterion {criterion(f1s[length]):.4f}; pooled macro-F1 {pooled}", flush=True)

@@ -17,37 +17,30 @@ the agent's default winning would be a reason to change the default and retrain.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-
 from agent.core.features import FeatureConfig
 from agent.core.signals.eeg import EegConfig
+from models.calibration import deployed_candidate
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
 from models.nested import anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
-from models.train import OUT, loso_results, prepare
+from models.train import loso_results, prepare
 
 WINDOWS_S = (6.0, 10.0, 20.0)  # 20 s: the default; 10 s and 6 s: a half and under a third of it
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
-    args = parser.parse_args()
-    evaluation = json.loads((OUT / "evaluation.json").read_text())
-    kind, anchor, weights = evaluation["kind"], evaluation["deployed"]["anchor_tau_s"], evaluation["group_weights"]
+    jobs, kind, anchor, weights = deployed_candidate(__doc__)
     settings = anchor_settings(anchor)
     f1s = {}
     for window in WINDOWS_S:
         config = FeatureConfig(eeg=EegConfig(window_s=window))
         found = {name: tables(DATASETS[name], progress=False, config=config) for name in DATASETS}
         subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
-        results, _ = loso_results(subjects, (kind,), "all", weights, args.jobs, settings)[kind]
+        results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
         f1s[window] = per_subject_f1(results)
         pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
-        ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, args.jobs, settings,
+        ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, jobs, settings,
                                                        only=("eegmat",))[kind][0]["eegmat"])["macro_f1"]
                      for view in ("eeg-only", "eeg-no-gamma")}
         print(f"EEG window {window:g} s: criterion {criterion(f1s[window]):.4f}; pooled macro-F1 {pooled}; "
