@@ -19,20 +19,24 @@ from agent.core.baseline import BaselineOptions
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
+from models.nested import KINDS, anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
 from models.train import OUT, loso_results, prepare
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
 
 
 def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, float]]:
-    """A nested check's command line (``--jobs``) and the candidate it checks: the committed model's
+    """A nested check's command line and the candidate it checks: by default the committed model's
     kind, anchoring constant and group weights (also ``models.eeg_window``)."""
+    evaluation = json.loads((OUT / "evaluation.json").read_text())
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
+    # a candidate before training commits it (a change of default is checked, then trained once)
+    parser.add_argument("--kind", choices=KINDS, default=evaluation["kind"], help="model kind to check")
+    parser.add_argument("--anchor", type=float, default=evaluation["deployed"]["anchor_tau_s"],
+                        help="[baseline] anchor_tau_s to check (s)")
     args = parser.parse_args()
-    evaluation = json.loads((OUT / "evaluation.json").read_text())
-    return args.jobs, evaluation["kind"], evaluation["deployed"]["anchor_tau_s"], evaluation["group_weights"]
+    return args.jobs, args.kind, args.anchor, evaluation["group_weights"]
 
 
 def main() -> None:

@@ -21,15 +21,24 @@ LIMITS = """\
 - **Few subjects.** {counts} subjects; the per-subject spread is
   the honest uncertainty. Some subjects of each dataset are held back for an independent
   evaluation that these numbers do not include; expect them to come in somewhat lower.
+- **EEG alone is jumpier at rest.** Band powers over 6 s follow a task's onset within seconds, and
+  rest's own swings as well: measured with the 300-s anchor, EEG-only decisions without gamma put
+  20 % of EEGMAT's rest at *elevated* or above, against 11 % with a 20-s window (EEG with ECG: 7.4 %
+  against 5.4 %). On the Muse recordings, a headband that blinks, 2.9 of 4 channels are clean in a
+  6-s window on average (3.3 in 20 s). An EEG-only setup needs the policy's dwell more than others.
 - **What was chosen on these subjects, and what was fixed before.** Chosen by nested LOSO (see
-  "How the model was chosen"): the model kind and the baseline's re-anchoring time constant. The
-  grid itself moved once after a nested run (`models/nested.py` says how): the ensemble kind was
-  added when the three single kinds came out a near-tie that flipped between subjects, and the 60-s
-  anchor, chosen for no subject, made way for 600 s. The calibration length (120 s) was chosen on
-  pooled LOSO figures against 60 s and 90 s; a nested check of the deployed candidate
-  (`python -m models.calibration`, kept out of training for its 16 minutes) chose 120 s for every
-  subject scored under all three lengths (criteria 0.7683, against 0.7619 at 60 s and 0.7579 at
-  90 s, 2026-12-03). Fixed a priori: each candidate's regularisation and bins; the policy's
+  "How the model was chosen"): the baseline's re-anchoring time constant. The grid moved twice after
+  nested runs (`models/nested.py` says how): the ensemble kind was added when the three single kinds
+  came out a near-tie that flipped between subjects, and the 60-s anchor, chosen for no subject, made
+  way for 600 s; then, when the kinds tied again with the 6-s EEG window, the single kinds were kept
+  as a comparison only. So the ensemble was chosen on these subjects, once removed; the nested
+  figures of choosing among every kind are given beside the grid. Two defaults were checked by nested
+  LOSO of the deployed candidate outside training (`python -m models.eeg_window`, 2026-12-04, and
+  `python -m models.calibration`, 2026-12-03): the EEG window (6 s, set after EEGMAT's timelines
+  showed task onsets missed while a 20-s window still held mostly rest) won for 65 of 65
+  subjects (criteria 0.7830, against 0.7777 at 10 s and 0.7683 at 20 s); the calibration length (120 s) for
+  64 of 65 (criteria 0.7838, against 0.7794 at 60 s and 0.7811 at 90 s; 90 s for one subject).
+  Fixed a priori: each candidate's regularisation and bins; the policy's
   thresholds (elevated at 0.55, distressed at 0.7, 10 s of sustained evidence, 15 s dwell); the slow
   state's smoothing (20 s while skin conductance votes, 5 s while only windowed cardiac and EEG
   features do, set from the features' own window lengths); the anchoring's smoothing (60 s); the
@@ -180,7 +189,8 @@ def _selection(evaluation: dict) -> list[str]:
     """How the kind and the anchoring constant were chosen, the honest (nested) figures, and the grid."""
     dep, nest, cand = evaluation["deployed"], evaluation["nested"], evaluation["candidates"]
     datasets = list(next(iter(cand.values()))["datasets"])
-    top = sorted((v["criterion"] for v in cand.values()), reverse=True)
+    top = sorted((v["criterion"] for v in cand.values() if v.get("candidate", True)), reverse=True)
+    every = evaluation.get("nested_every_kind")
     deployed = next(k for k, v in cand.items() if (v["kind"], v["anchor_tau_s"]) == (dep["kind"], dep["anchor_tau_s"]))
     flat = [c for v in nest["chosen"].values() for c in v.values()]
     moved = sum(c != deployed for c in flat)
@@ -190,8 +200,9 @@ def _selection(evaluation: dict) -> list[str]:
     return [
         "### How the model was chosen (nested LOSO)",
         "",
-        "Candidates: every model kind and `[baseline] anchor_tau_s` of the grid declared in `models/nested.py`",
-        "(below). Criterion, declared before the first comparison: the mean over the datasets of the mean",
+        "Candidates: the ensemble at each `[baseline] anchor_tau_s` of the grid declared in `models/nested.py`",
+        "(below, where the single kinds are evaluated as a comparison and do not compete).",
+        "Criterion, declared before the first comparison: the mean over the datasets of the mean",
         "per-subject LOSO macro-F1. **Deployed: " + f"{dep['kind']} with anchor_tau_s = {dep['anchor_tau_s']:g} s**",
         f"(criterion {dep['criterion']:.4f}), the best over every subject; its anchor is the agent's default.",
         "The figures under \"Metrics\" are that candidate's LOSO: the choice saw those subjects, so they are",
@@ -209,15 +220,20 @@ def _selection(evaluation: dict) -> list[str]:
         f"leaving one subject out changes the choice for {moved} of {len(flat)} subjects, and for {worse} of them the",
         "  candidate chosen without them did worse on them than the deployed one. Quote the nested figures.",
         "- Chosen per subject: " + "; ".join(f"{k} for {v}" for k, v in nest["chosen_counts"].items()) + ".",
+        *([] if every is None else [
+            "- The grid was narrowed to the ensemble after a run in which the kinds tied and flipped (see",
+            "  `models/nested.py`). Choosing among every kind, as before, the nested figures would be: "
+            + "; ".join(f"{d} {_f(e['macro_f1'])}" for d, e in every["figures"].items())
+            + " (chosen: " + "; ".join(f"{k} for {v}" for k, v in every["chosen_counts"].items()) + ")."]),
         "- Subjects for whom the choice without them differs from the deployed one: "
         + (", ".join(f"{d}/{s} ({c})" for d, v in nest["chosen"].items() for s, c in v.items() if c != deployed)
            or "none") + ".",
         "",
-        "**The grid** (LOSO per candidate: pooled macro-F1, mean per subject, worst):",
+        "**The grid** (LOSO per model: pooled macro-F1, mean per subject, worst; * = a candidate):",
         "",
         "| Candidate | Criterion | " + " | ".join(datasets) + " |",
         "|---" * (len(datasets) + 2) + "|",
-        *(f"| {k} | {v['criterion']:.4f} | " + " | ".join(
+        *(f"| {k}{' *' if v.get('candidate', True) else ''} | {v['criterion']:.4f} | " + " | ".join(
             f"{_f(e['macro_f1'])} (mean {_f(e['macro_f1_subject_mean'])}, worst {_f(e['macro_f1_worst'])})"
             for e in v["datasets"].values()) + " |" for k, v in cand.items()),
         "",
@@ -310,6 +326,8 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         *_terms(model, meta),
         "",
         f"Normalisation `{meta.normalisation}`. Sensor group weights for the confidence: {meta.group_weights}.",
+        "Trained with the agent's default `[features]` settings, recorded in the model: `edge-agent check`",
+        "and the agent's start-up log name any setting a configuration changes (say `[features.eeg] window_s`).",
         "",
         "## Data",
         "",
@@ -321,6 +339,8 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "```sh",
         "pip install -e '.[train]'",
         "python -m models.train          # features cached under ~/.cache/vr-edge-agent",
+        "python -m models.calibration    # nested check of [baseline] calibration_s: prints only (about 16 min)",
+        "python -m models.eeg_window     # nested check of [features.eeg] window_s: prints only (about 25 min)",
         "```",
         "",
         "## Known limits",

@@ -66,12 +66,18 @@ def anchor_settings(anchor_tau_s: float) -> str:
 #   their logits; models.fit.ensemble), the usual cure for a choice among near-equal models that are
 #   right on different subjects. Added after seeing that tie: quote its figures through the nested
 #   selection, never the deployed LOSO alone.
+# - This grid (2026-12-04): the ensemble alone x the same anchors. With a 6-s EEG window the choice among
+#   kinds tied again (ensemble 600 s 0.7837, GAM 600 s 0.7836, ensemble 300 s 0.7830) and, nested, GAM
+#   took 29 of 65 subjects and cost WESAD 0.02: the kinds stay in training as a comparison (COMPARED,
+#   in evaluation.json and the card) but no longer compete. Narrowed after seeing that run, so the
+#   training also records the nested figures over every kind (evaluation.json "nested_every_kind").
 # Each fold fits the three members once and replays four models (models.train.fit_kinds). All 4 x 3 run:
 # with the ablations the training took 22 min 55 s with the feature cache warm, and extracting every
 # feature table from a cold cache 1 min 03 s more (2 cores, 2026-12-03), inside its 30-min budget.
 KINDS = ("logistic", "gam", "boosted", "ensemble")
 ANCHORS_S = (120.0, 300.0, 600.0)
-GRID = tuple(Candidate(k, a) for k in KINDS for a in ANCHORS_S)
+COMPARED = tuple(Candidate(k, a) for k in KINDS for a in ANCHORS_S)  # evaluated and reported
+GRID = tuple(c for c in COMPARED if c.kind == "ensemble")  # chosen among
 
 
 def subject_f1(result: SubjectResult) -> float | None:

@@ -3,9 +3,9 @@
 1. Feature tables for every subject, through the core's ticker (cached).
 2. Each subject normalised by the deployed baseline: calibration from the
    recording's start, re-anchored as the agent does (``models.loso.deployed``).
-3. Leave-one-subject-out over all three datasets at once, for each candidate
-   of the grid declared in ``models.nested`` (model kind x the baseline's
-   re-anchoring time constant): a model trained on every other subject,
+3. Leave-one-subject-out over all three datasets at once, for each model kind
+   and baseline re-anchoring time constant declared in ``models.nested``
+   (``COMPARED``; the ensemble's are the candidates, ``GRID``): a model trained on every other subject,
    exported to ONNX, loaded by the runtime and run through the core's policy,
    with the candidate's settings, over the held-out subject's ticks.
 4. Nested selection (``models.nested``): each subject scored by the candidate
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.core.baseline import NORMALISATION, BaselineOptions
-from agent.core.features import FEATURE_UNITS, FEATURES
+from agent.core.features import FEATURE_UNITS, FEATURES, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
 from models.baseline_eda import loso_f1
 from models.datasets import DATASETS, Dataset
@@ -43,11 +43,11 @@ from models.loso import (
     classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks,
 )
 from models.nested import (
-    ANCHORS_S, GRID, KINDS, Candidate, Results, SubjectResult,
+    ANCHORS_S, COMPARED, GRID, KINDS, Candidate, Results, SubjectResult,
     anchor_settings, choose, criterion, nested, per_subject_f1, summary,
 )
 
-VERSION = "distress-2.0.0"
+VERSION = "distress-2.1.0"  # 2.1: EEG band powers over 6 s; the ensemble alone chosen among
 OUT = Path(__file__).resolve().parent / "distress"
 SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
 FITS = {"logistic": fit_logistic, "gam": fit_gam, "boosted": fit_boosted}
@@ -106,7 +106,7 @@ def metadata(m: Additive, subjects: list[Subject], weights: dict[str, float], ve
         units=tuple(FEATURE_UNITS[f.name] for f in FEATURES), groups=tuple(f.group for f in FEATURES),
         normalisation=NORMALISATION, group_weights=weights,
         datasets=tuple(sorted({s.dataset for s in subjects})), subjects=len(subjects),
-        data_sha256=data_sha256, created=created,
+        data_sha256=data_sha256, created=created, feature_settings=FeatureConfig().model_dump(mode="json"),
     )
 
 
@@ -209,7 +209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--refresh", action="store_true", help="recompute the cached feature tables")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS),
-                        help="kinds of the grid to compare")
+                        help="model kinds to evaluate (the ensemble's are the candidates)")
     parser.add_argument("--anchors", nargs="*", type=float, default=list(ANCHORS_S), choices=list(ANCHORS_S),
                         help="anchor_tau_s values of the grid to compare")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
@@ -217,7 +217,7 @@ def main() -> None:
     args = parser.parse_args()
 
     found = {name: tables(DATASETS[name], refresh=args.refresh) for name in DATASETS}
-    grid = [c for c in GRID if c.kind in args.kinds and c.anchor_tau_s in args.anchors]
+    grid = [c for c in COMPARED if c.kind in args.kinds and c.anchor_tau_s in args.anchors]
     weights = {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}  # a priori: every sensor group counts the same
     results: dict[Candidate, Results] = {}
     timelines: dict[Candidate, dict[str, dict]] = {}
@@ -232,8 +232,10 @@ def main() -> None:
             results[c], timelines[c] = done[c.kind]
             print(c.label, {d: round(criterion({d: f}), 4) for d, f in per_subject_f1(results[c]).items()}, flush=True)
     f1s = {c: per_subject_f1(r) for c, r in results.items()}
-    best = choose(f1s)  # the deployed candidate: chosen on every subject
-    honest, chosen = nested(results)
+    candidates = [c for c in results if c in GRID] or list(results)  # any kind, if --kinds left out the ensemble
+    best = choose({c: f1s[c] for c in candidates})  # the deployed candidate: chosen on every subject
+    honest, chosen = nested({c: results[c] for c in candidates})
+    every_kind, every_chosen = nested(results)  # the previous procedure, recorded since the grid moved after a run
     print("deployed:", best.label, "| nested:", {d: e["macro_f1"] for d, e in honest.items()}, summary(chosen),
           flush=True)
     subjects, settings = by_anchor[best.anchor_tau_s], best.settings()
@@ -279,7 +281,8 @@ def main() -> None:
         "nested": {"figures": honest,
                    "chosen": {d: {s: c.label for s, c in v.items()} for d, v in chosen.items()},
                    "chosen_counts": summary(chosen)},
-        "candidates": {c.label: {"kind": c.kind, "anchor_tau_s": c.anchor_tau_s,
+        "nested_every_kind": {"figures": every_kind, "chosen_counts": summary(every_chosen)},
+        "candidates": {c.label: {"kind": c.kind, "anchor_tau_s": c.anchor_tau_s, "candidate": c in candidates,
                                  "criterion": round(criterion(f1s[c]), 4),
                                  "datasets": {d: {m: e[m] for m in figures} for d, e in scored[c].items()}}
                        for c in results},

@@ -8,7 +8,7 @@ import json
 from agent.core.baseline import BaselineOptions
 from models.check import committed_check, replay_lines
 from models.loso import config_for
-from models.nested import GRID
+from models.nested import COMPARED, GRID
 from models.train import OUT
 
 
@@ -29,8 +29,9 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert config_for().top.baseline.anchor_tau_s == deployed["anchor_tau_s"]
     assert recorded["kind"] == deployed["kind"]
     candidates = recorded["candidates"]
-    assert set(candidates) == {c.label for c in GRID}  # every candidate of the declared grid was evaluated
-    best = max(candidates.values(), key=lambda v: v["criterion"])
+    assert set(candidates) == {c.label for c in COMPARED}  # every model of the declared grid was evaluated
+    assert {k for k, v in candidates.items() if v["candidate"]} == {c.label for c in GRID}
+    best = max((v for v in candidates.values() if v["candidate"]), key=lambda v: v["criterion"])
     assert (best["kind"], best["anchor_tau_s"]) == (deployed["kind"], deployed["anchor_tau_s"])
     nested = recorded["nested"]
     assert sum(nested["chosen_counts"].values()) == sum(e["subjects"] for e in nested["figures"].values())

@@ -37,6 +37,10 @@ async def check_model(ctx: Context) -> list[Step]:
     p99 = float(np.percentile(times, 99)) * 1000
     figure = f"p99 {p99:.2f} ms"
     detail = f"{model.version} ({where}): sensor groups {', '.join(model.groups)}; run by {model.engine}"
+    differ = model.meta.settings_differ(ctx.config.top.features)
+    if differ:
+        return [Step("model", "warn", figure, f"{detail}; trained with other feature settings: " + "; ".join(differ),
+                     "remove those settings from the config, or install a model trained with them")]
     if p99 > BUDGET_MS:
         return [Step("model", "warn", figure, detail, "the machine is overloaded or too slow for the 5 ms tick budget")]
     return [Step("model", "pass", figure, detail)]

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pydantic
 
 from agent.core.baseline import NORMALISATION
 from agent.errors import ModelError
-from agent.core.features import FEATURE_UNITS, FEATURES
+from agent.core.features import FEATURE_UNITS, FEATURES, FeatureConfig
 
 FORMAT = 2
 METADATA_KEY = "edge_agent"
@@ -47,6 +48,8 @@ class ModelMetadata(pydantic.BaseModel):
     subjects: int
     data_sha256: str
     created: str
+    # the [features] settings the model was trained with; None in models that did not record them
+    feature_settings: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return self.model_dump_json()
@@ -92,3 +95,32 @@ class ModelMetadata(pydantic.BaseModel):
                 + ". Retrain it with `python -m models.train`, or point [model] dir at models made for this version.",
                 source=str(path), field="model",
             )
+
+    def settings_differ(self, running: FeatureConfig) -> list[str]:
+        """Each ``[features]`` setting where this agent computes otherwise than the model was trained with.
+
+        Not a refusal: the features keep their names and units, so the model still runs; but, say, EEG band
+        powers over another window move the z-scores the model learned from, and the technician should know.
+        """
+        if self.feature_settings is None:
+            return []
+        trained, here = _flat(self.feature_settings), _flat(running.model_dump(mode="json"))
+        return [f"{_where(k)} = {here.get(k)!r} here, {trained.get(k)!r} in training"
+                for k in sorted(set(trained) | set(here)) if trained.get(k) != here.get(k)]
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested settings as dotted keys (``eeg.window_s``); tuples and lists compared as lists."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def _where(key: str) -> str:
+    """``eeg.window_s`` as it is written in the config file: ``[features.eeg] window_s``."""
+    section, _, name = key.rpartition(".")
+    return f"[features{'.' + section if section else ''}] {name}"

@@ -49,7 +49,8 @@ class EegConfig(BaseModel):
 
     segment_s: float = Field(2.0, gt=0)
     hop_s: float = Field(1.0, gt=0)
-    window_s: float = Field(20.0, gt=0)  # a 60-s task must not spend most of its time in windows of rest
+    # band powers average this much recent data: a change must show within seconds (models.eeg_window)
+    window_s: float = Field(6.0, gt=0)
     min_segments: int = Field(4, ge=1)
     bands: tuple[tuple[float, float], ...] = ((1.0, 4.0), (4.0, 8.0), (8.0, 13.0), (13.0, 30.0), (30.0, 45.0))
     flat_std_uv: float = Field(0.5, ge=0)

@@ -71,6 +71,15 @@ def installed_model(config: AgentConfig) -> tuple[Path | None, str]:
 
 def open_models(config: AgentConfig) -> Models:
     """The model to start with: the active installed version if it verifies and loads, else the previous, else packaged."""
+    models = _open_models(config)
+    meta = getattr(models.slot.active, "meta", None)
+    differ = meta.settings_differ(config.top.features) if meta is not None else []
+    if differ:  # it still runs; its z-scores may not mean what it learned (edge-agent check says the same)
+        log.warning("model.feature_settings_differ", model=models.slot.version, settings=differ)
+    return models
+
+
+def _open_models(config: AgentConfig) -> Models:
     from agent.core.model.runtime import DistressModel
 
     top = config.top

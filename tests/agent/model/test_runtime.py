@@ -7,8 +7,9 @@ import pytest
 
 from agent.core.baseline import NORMALISATION, Profile
 from agent.errors import ModelError
-from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, GROUPS
+from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
+from agent.core.signals.eeg import EegConfig
 from agent.core.model.runtime import DistressModel, packaged_model_dir
 from models.export import Additive, write_model
 from models.fit import MEMBERSHIP
@@ -76,6 +77,15 @@ def test_a_model_made_for_other_features_is_refused_with_the_fix(tmp_path, chang
     with pytest.raises(ModelError, match=message) as err:
         DistressModel.load(tmp_path)
     assert "python -m models.train" in str(err.value) and "distress.onnx" in str(err.value)
+
+
+def test_feature_settings_other_than_the_models_are_named_as_in_the_config_file():
+    trained = FeatureConfig(eeg=EegConfig(window_s=6.0)).model_dump(mode="json")
+    model = meta(feature_settings=trained)
+    assert model.settings_differ(FeatureConfig(eeg=EegConfig(window_s=6.0))) == []
+    assert model.settings_differ(FeatureConfig(tick_hz=2.0, eeg=EegConfig(window_s=20.0))) == [
+        "[features.eeg] window_s = 20.0 here, 6.0 in training", "[features] tick_hz = 2.0 here, 4.0 in training"]
+    assert meta().settings_differ(FeatureConfig(tick_hz=2.0)) == []  # an older model that did not record them
 
 
 def test_missing_unreadable_or_ambiguous_models_are_config_errors(tmp_path):

@@ -64,6 +64,9 @@ faults = [{kind = "contact_loss", at_s = 0.0, duration_s = 600.0}]
 [devices.gsr]
 driver = "sim-gsr"
 faults = [{kind = "flatline", at_s = 0.0, duration_s = 600.0}]
+
+[features.eeg]
+window_s = 20.0
 """
     config = write_config(tmp_path, devices, port=broker.port, password="wrong")
     code, report = run_check(config, "--min-free-mb", "1e12")
@@ -75,6 +78,8 @@ faults = [{kind = "flatline", at_s = 0.0, duration_s = 600.0}]
     assert "flat" in s["sensor gsr"]["fix"]
     assert s["broker"]["status"] == "fail" and "Not authorized" in s["broker"]["detail"]
     assert s["disk"]["status"] == "fail" and "journalctl --vacuum" in s["disk"]["fix"]
+    # the packaged model learned EEG band powers over 6 s: it still runs, and the technician is told
+    assert s["model"]["status"] == "warn" and "[features.eeg] window_s = 20.0 here, 6.0 in training" in s["model"]["detail"]
     assert all(step["fix"] for step in report["steps"] if step["status"] != "pass")
 
 
