@@ -21,7 +21,7 @@ from agent.core.ticker import Ticker
 
 # Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
 # (A change of the feature settings, e.g. a window's default length, is caught by ``cache_key`` itself.)
-EXTRACT_VERSION = "core-ticker/5"
+EXTRACT_VERSION = "core-ticker/6"
 
 
 def cache_key(config: FeatureConfig | None = None) -> str:

@@ -47,7 +47,7 @@ from models.nested import (
     anchor_settings, choose, criterion, nested, per_subject_f1, summary,
 )
 
-VERSION = "distress-2.1.0"  # 2.1: EEG band powers over 6 s; the ensemble alone chosen among
+VERSION = "distress-2.2.0"  # 2.1: EEG bands over 6 s, the ensemble alone; 2.2: regional EEG shares of 4-30 Hz
 OUT = Path(__file__).resolve().parent / "distress"
 SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
 FITS = {"logistic": fit_logistic, "gam": fit_gam, "boosted": fit_boosted}

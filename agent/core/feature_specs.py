@@ -104,11 +104,12 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "frontal alpha asymmetry", "diff", "", "right minus left frontal alpha (log); lower goes with negative feelings")),
     FeatureSpec("eeg_theta_frontal_rel", "fraction", "eeg", 0.02, 0, Reading(
         "more concentrating brain rhythm at the forehead", "less concentrating brain rhythm at the forehead",
-        "frontal theta share", "pct", "", "theta's share of EEG power at the frontal sites: rises with mental effort")),
+        "frontal theta share", "pct", "",
+        "theta's share of 4-30 Hz EEG power at the frontal sites: rises with mental effort")),
     FeatureSpec("eeg_alpha_frontal_rel", "fraction", "eeg", 0.02, 0, Reading(
         "more relaxed brain rhythm at the forehead", "less relaxed brain rhythm at the forehead",
-        "frontal alpha share", "pct", "", "alpha's share of EEG power at the frontal sites")),
+        "frontal alpha share", "pct", "", "alpha's share of 4-30 Hz EEG power at the frontal sites")),
     FeatureSpec("eeg_alpha_rear_rel", "fraction", "eeg", 0.02, 0, Reading(
         "more relaxed brain rhythm at the sides", "less relaxed brain rhythm at the sides", "temporal alpha share",
-        "pct", "", "alpha's share of EEG power at the temporal and posterior sites: falls with effort")),
+        "pct", "", "alpha's share of 4-30 Hz EEG power at the temporal and posterior sites: falls with effort")),
 )

@@ -210,11 +210,14 @@ class EegProcessor:
             alpha = BAND_NAMES.index("alpha")
             if ok[li] and ok[ri] and mean[li, alpha] > 0 and mean[ri, alpha] > 0:
                 faa = float(np.log(mean[ri, alpha]) - np.log(mean[li, alpha]))
-        share = mean[:, :-1] / np.where(ok, total, 1.0)[:, None]  # (ch, bands); rows of unusable channels unused
-        theta, alpha = BAND_NAMES.index("theta"), BAND_NAMES.index("alpha")
+        theta, alpha, beta = (BAND_NAMES.index(b) for b in ("theta", "alpha", "beta"))
+        # regional shares of theta to beta only: delta at the forehead is mostly eye movement, gamma muscle
+        mid = mean[:, theta : beta + 1].sum(axis=1)
+        fine = ok & (mid > 0)
+        share = mean[:, :-1] / np.where(fine, mid, 1.0)[:, None]  # (ch, bands); rows of other channels unused
 
         def regional(sites: np.ndarray, band: int) -> float | None:
-            m = ok & sites
+            m = fine & sites
             return float(share[m, band].mean()) if m.any() else None
 
         return EegFeatures(relative, mean[:, :-1].copy(), faa, int(ok.sum()), regional(self._front_sites, theta),

@@ -50,13 +50,14 @@ def test_asymmetry_flips_when_sides_swap() -> None:
 
 
 def test_regional_shares_are_the_sites_own_relative_powers() -> None:
-    """Frontal theta and alpha from the Fp/AF/F sites, rear alpha from T/TP/P/O, on real Muse data."""
+    """Frontal theta and alpha from the Fp/AF/F sites, rear alpha from T/TP/P/O, on real Muse data;
+    each a share of the site's theta, alpha and beta power (4-30 Hz), which blinks and muscle do not reach."""
     channels, x = muse()  # TP9, AF7, AF8, TP10
     x = x[: 30 * 256]
     f = run(x, channels, chunks12(x.shape[0])).features(30.0)
     assert f.absolute_uv2 is not None
-    share = f.absolute_uv2 / f.absolute_uv2.sum(axis=1, keepdims=True)
-    theta, alpha = BAND_NAMES.index("theta"), BAND_NAMES.index("alpha")
+    theta, alpha, beta = BAND_NAMES.index("theta"), BAND_NAMES.index("alpha"), BAND_NAMES.index("beta")
+    share = f.absolute_uv2 / f.absolute_uv2[:, theta : beta + 1].sum(axis=1, keepdims=True)
     assert f.theta_frontal == pytest.approx(share[[1, 2], theta].mean(), rel=1e-9)
     assert f.alpha_frontal == pytest.approx(share[[1, 2], alpha].mean(), rel=1e-9)
     assert f.alpha_rear == pytest.approx(share[[0, 3], alpha].mean(), rel=1e-9)
