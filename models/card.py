@@ -199,8 +199,8 @@ def _selection(evaluation: dict) -> list[str]:
     """How the kind and the anchoring constant were chosen, the honest (nested) figures, and the grid."""
     dep, nest, cand = evaluation["deployed"], evaluation["nested"], evaluation["candidates"]
     datasets = list(next(iter(cand.values()))["datasets"])
-    top = sorted((v["criterion"] for v in cand.values() if v.get("candidate", True)), reverse=True)
-    every = evaluation.get("nested_every_kind")
+    top = sorted((v["criterion"] for v in cand.values() if v["candidate"]), reverse=True)
+    every = evaluation["nested_every_kind"]
     deployed = next(k for k, v in cand.items() if (v["kind"], v["anchor_tau_s"]) == (dep["kind"], dep["anchor_tau_s"]))
     flat = [c for v in nest["chosen"].values() for c in v.values()]
     moved = sum(c != deployed for c in flat)
@@ -230,11 +230,10 @@ def _selection(evaluation: dict) -> list[str]:
         f"leaving one subject out changes the choice for {moved} of {len(flat)} subjects, and for {worse} of them the",
         "  candidate chosen without them did worse on them than the deployed one. Quote the nested figures.",
         "- Chosen per subject: " + "; ".join(f"{k} for {v}" for k, v in nest["chosen_counts"].items()) + ".",
-        *([] if every is None else [
-            "- The grid was narrowed to the ensemble after a run in which the kinds tied and flipped (see",
-            "  `models/nested.py`). Choosing among every kind, as before, the nested figures would be: "
-            + "; ".join(f"{d} {_f(e['macro_f1'])}" for d, e in every["figures"].items())
-            + " (chosen: " + "; ".join(f"{k} for {v}" for k, v in every["chosen_counts"].items()) + ")."]),
+        "- The grid was narrowed to the ensemble after a run in which the kinds tied and flipped (see",
+        "  `models/nested.py`). Choosing among every kind, as before, the nested figures would be: "
+        + "; ".join(f"{d} {_f(e['macro_f1'])}" for d, e in every["figures"].items())
+        + " (chosen: " + "; ".join(f"{k} for {v}" for k, v in every["chosen_counts"].items()) + ").",
         "- Subjects for whom the choice without them differs from the deployed one: "
         + (", ".join(f"{d}/{s} ({c})" for d, v in nest["chosen"].items() for s, c in v.items() if c != deployed)
            or "none") + ".",
@@ -243,7 +242,7 @@ def _selection(evaluation: dict) -> list[str]:
         "",
         "| Candidate | Criterion | " + " | ".join(datasets) + " |",
         "|---" * (len(datasets) + 2) + "|",
-        *(f"| {k}{' *' if v.get('candidate', True) else ''} | {v['criterion']:.4f} | " + " | ".join(
+        *(f"| {k}{' *' if v['candidate'] else ''} | {v['criterion']:.4f} | " + " | ".join(
             f"{_f(e['macro_f1'])} (mean {_f(e['macro_f1_subject_mean'])}, worst {_f(e['macro_f1_worst'])})"
             for e in v["datasets"].values()) + " |" for k, v in cand.items()),
         "",
