@@ -47,7 +47,9 @@ from models.nested import (
     anchor_settings, choose, criterion, nested, per_subject_f1, summary,
 )
 
-VERSION = "distress-2.2.0"  # 2.1: EEG bands over 6 s, the ensemble alone; 2.2: regional EEG shares of 4-30 Hz
+# 2.1: EEG bands over 6 s, the ensemble alone; 2.2: regional EEG shares of 4-30 Hz;
+# 2.3: an EEG channel counts only when its whole window is clean, windows of 4 s
+VERSION = "distress-2.3.0"
 OUT = Path(__file__).resolve().parent / "distress"
 SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
 FITS = {"logistic": fit_logistic, "gam": fit_gam, "boosted": fit_boosted}

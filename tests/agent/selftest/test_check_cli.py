@@ -79,7 +79,7 @@ window_s = 20.0
     assert s["broker"]["status"] == "fail" and "Not authorized" in s["broker"]["detail"]
     assert s["disk"]["status"] == "fail" and "journalctl --vacuum" in s["disk"]["fix"]
     # the packaged model learned EEG band powers over 6 s: it still runs, and the technician is told
-    assert s["model"]["status"] == "warn" and "[features.eeg] window_s = 20.0 here, 6.0 in training" in s["model"]["detail"]
+    assert s["model"]["status"] == "warn" and "[features.eeg] window_s = 20.0 here, 4.0 in training" in s["model"]["detail"]
     assert all(step["fix"] for step in report["steps"] if step["status"] != "pass")
 
 

@@ -16,7 +16,8 @@ FS = 256.0
 
 def run(x: np.ndarray, channels: tuple[str, ...], pieces: list[tuple[int, int]]) -> EegProcessor:
     t = np.arange(x.shape[0]) / FS
-    p = EegProcessor(FS, channels, EegConfig(window_s=60.0))  # every test here fits its data in one window
+    # every test here fits its data in one window, where a channel counts with any clean segment
+    p = EegProcessor(FS, channels, EegConfig(window_s=60.0, clean_share=0.01))
     for a, b in pieces:
         p.push_samples(t[a:b], x[a:b], seq=a)
     return p
@@ -98,6 +99,40 @@ def test_artifacts_are_excluded_and_lower_quality(kind: str) -> None:
     fc, fd = clean.features(40.0), dirty.features(40.0)
     for band in BAND_NAMES:
         assert fd.relative[band] == pytest.approx(fc.relative[band], abs=0.05)
+
+
+def blinked(x: np.ndarray, at_s: float, channel: int) -> np.ndarray:
+    """``x`` with one 150 µV, 0.3 s blink on ``channel`` at ``at_s``."""
+    out = x.copy()
+    start = int(at_s * FS)
+    out[start : start + 77, channel] += 150.0 * np.hanning(77)
+    return out
+
+
+def test_one_blink_keeps_its_channel_out_until_the_window_has_passed() -> None:
+    """By default a channel counts only when every segment of its window is clean: the eye movements
+    around a flagged blink are rarely flagged themselves. With ``clean_share`` 0.5, half will do."""
+    channels, x = muse()
+    x = x[: 40 * 256]
+    cfg = EegConfig()
+    t = np.arange(x.shape[0]) / FS
+    soon, later = 22.0, 20.3 + cfg.segment_s + cfg.window_s + cfg.hop_s  # after the blink; once it has left
+
+    def features(data: np.ndarray, config: EegConfig, at: float):
+        p = EegProcessor(FS, channels, config)
+        for a, b in chunks12(data.shape[0]):
+            p.push_samples(t[a:b], data[a:b], seq=a)
+            if t[b - 1] >= at:
+                return p.features(at)
+        raise AssertionError("recording too short")
+
+    assert features(x, cfg, soon).clean_channels == 4 and features(x, cfg, later).clean_channels == 4
+    bad = blinked(x, 20.0, 1)  # AF7
+    f = features(bad, cfg, soon)
+    assert f.clean_channels == 3 and f.absolute_uv2 is not None and not f.absolute_uv2[1].any()
+    assert f.theta_frontal == pytest.approx(f.absolute_uv2[2, 1] / f.absolute_uv2[2, 1:4].sum(), rel=1e-9)  # AF8 alone
+    assert features(bad, cfg, later).clean_channels == 4
+    assert features(bad, cfg.model_copy(update={"clean_share": 0.5}), soon).clean_channels == 4
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
