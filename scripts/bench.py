@@ -195,7 +195,10 @@ def main() -> None:
         results["replay"] = bench_replay()
     for name, cmd in PARTS.items():
         if name in want:
-            out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+            # a script run by path has its own folder on sys.path, not the repository's
+            path = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+            env = {**os.environ, "PYTHONPATH": path}
+            out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
             results[name] = out.stdout.strip() if out.returncode == 0 else f"failed: {out.stderr[-2000:]}"
     print(json.dumps(results, indent=2, default=str))
     if "start" in results:
