@@ -199,6 +199,7 @@ class EegProcessor:
         bands = v[:, : nch * nb].reshape(-1, nch, nb)
         clean = v[:, nch * nb :]  # (segments, ch)
         counts = clean.sum(axis=0)
+        # the epsilon: a product like 0.1 * 30 lands just above the whole number it means
         usable = counts >= max(1.0, np.ceil(cfg.clean_share * ts.shape[0] - 1e-9))
         if not usable.any():
             return EegFeatures()
