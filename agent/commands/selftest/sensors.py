@@ -57,9 +57,9 @@ async def stream_for(spec: DeviceSpec, seconds: float, config: AgentConfig, cloc
     """The readings a device gave, and why it stopped early (if it did).
 
     The window starts at the device's first data (a strap may take a while to
-    send any) and lasts ``seconds``, or longer for a slow stream: until each
-    stream has given :data:`MIN_SAMPLES` (at a nominal 1 Hz, 10 s), so a
-    heart-rate strap is not judged on one sample.
+    send any) and lasts until each stream's samples span ``seconds``, or longer
+    for a slow stream: until each stream has given :data:`MIN_SAMPLES` (at a
+    nominal 1 Hz, 10 s), so a heart-rate strap is not judged on one sample.
     """
     cls = spec.plugin.load()
     driver = cls(spec.options, DriverContext(spec.device_id, clock, bound_logger(spec.device_id)))
@@ -69,6 +69,7 @@ async def stream_for(spec: DeviceSpec, seconds: float, config: AgentConfig, cloc
     opened = clock.now()
     first_t: float | None = None
     samples: dict[str, int] = {}
+    spans: dict[str, list[float]] = {}  # each stream's first and last sample time: the data's own span
     wait_first = max(seconds, config.supervisor.first_chunk_timeout_s)
     silence = config.supervisor.first_chunk_timeout_s  # a device quiet this long is done, enough data or not
     items = driver.chunks().__aiter__()
@@ -78,7 +79,10 @@ async def stream_for(spec: DeviceSpec, seconds: float, config: AgentConfig, cloc
                 left = wait_first - (clock.now() - opened)
             else:
                 elapsed = clock.now() - first_t
-                enough = elapsed >= seconds and all(n >= MIN_SAMPLES for n in samples.values())
+                # Judged on the data's own time, not on when it arrived: a chunk still in transit when
+                # ``seconds`` have passed would leave a shorter span than asked for (less than one EEG block)
+                enough = all(n >= MIN_SAMPLES for n in samples.values()) and all(
+                    last - first >= seconds for first, last in spans.values())
                 left = 0.0 if enough else min(silence, MAX_WINDOW_S - elapsed, max(seconds - elapsed, silence))
             if left <= 0:
                 return readings, None
@@ -97,6 +101,8 @@ async def stream_for(spec: DeviceSpec, seconds: float, config: AgentConfig, cloc
             if isinstance(item, Chunk) and len(item):
                 first_t = clock.now() if first_t is None else first_t
                 samples[item.spec.name] = samples.get(item.spec.name, 0) + len(item)
+                span = spans.setdefault(item.spec.name, [float(item.t[0]), float(item.t[0])])
+                span[1] = max(span[1], float(item.t[-1]))
     finally:
         await driver.__aexit__(None, None, None)
 
