@@ -39,5 +39,5 @@ def test_no_config_says_it_tests_the_embedded_default_and_simulated_sensors(tmp_
     assert "edge-agent provision" in steps["config"]["fix"]
     sensors = [s for name, s in steps.items() if name.startswith("sensor ")]
     assert len(sensors) == 4
-    for s in sensors:  # each one whole in the message: it failed once in a full run and never alone
+    for s in sensors:  # each whole in the message (a short sensor window once failed here: test_sensor_window.py)
         assert s["status"] == "warn" and "SIMULATED" in s["detail"], s
