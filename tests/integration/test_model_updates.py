@@ -159,3 +159,20 @@ async def test_a_pinned_device_reports_its_pin_and_ignores_newer_manifests(tmp_p
         assert "pinned to version 0" in backend.said("ignored")["detail"]
         assert agent.models.status(agent.updater)["pin"] == 0
         await until(lambda: deciding_with(agent, PACKAGED), timeout_s=30, what="the packaged model deciding")
+
+
+async def test_an_update_trained_with_other_feature_settings_installs_and_names_them(tmp_path: Path):
+    def trained_with_20s_eeg(meta: dict) -> None:
+        meta["feature_settings"]["eeg"]["window_s"] = 20.0
+
+    new = make_variant(tmp_path / "new", "distress-eeg-20s", meta=trained_with_20s_eeg)
+    async with running_agent(tmp_path, KEY, shadow_s=0) as (agent, backend):
+        await until(lambda: deciding_with(agent, PACKAGED), timeout_s=30, what="the packaged model deciding")
+        assert "settings-differ" not in backend.events()  # the packaged model was trained with these settings
+        await backend.publish(envelope_for(new, 1), new)
+        await until(lambda: deciding_with(agent, "distress-eeg-20s"), timeout_s=60, what="the update deciding")
+        # the health record that carries it travels over MQTT, and may land after the swap
+        await until(lambda: "settings-differ" in backend.events(), timeout_s=30, what="settings-differ in health")
+    history = ModelStore(tmp_path / "state" / "models").state()["history"]
+    said = [h for h in history if h["event"] == "settings-differ"]
+    assert [(h["version"], h["detail"]) for h in said] == [(1, "[features.eeg] window_s = 4.0 here, 20.0 in training")]

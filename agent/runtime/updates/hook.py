@@ -45,7 +45,8 @@ class Models:
             return None
         from agent.runtime.updates.updater import ModelUpdater  # cryptography and the MQTT client: only when updates run
 
-        return ModelUpdater(config.top.updates, sync, self.store, self.slot, clock, on_change=on_change)
+        return ModelUpdater(config.top.updates, sync, self.store, self.slot, clock, on_change=on_change,
+                            features=config.top.features)
 
     def status(self, updater: ModelUpdater | None) -> dict[str, Any]:
         if updater is not None:

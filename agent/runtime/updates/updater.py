@@ -25,7 +25,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 import structlog
@@ -46,14 +46,19 @@ from agent.runtime.updates.status import Superseded, UpdaterStatus
 from agent.runtime.updates.store import Installed, ModelStore
 from agent.runtime.updates.topics import manifest_topics
 
+if TYPE_CHECKING:
+    from agent.core.features import FeatureConfig
+
 log = structlog.get_logger("edge_agent.updates")
 POLL_S = 0.05  # how often shadow and probation look at the slot's figures
 
 
 class ModelUpdater:
     def __init__(self, options: UpdateOptions, sync: SyncOptions, store: ModelStore, slot: ModelSlot | None,
-                 clock: Clock, *, on_change: Callable[[], None] | None = None, rng: random.Random | None = None) -> None:
+                 clock: Clock, *, on_change: Callable[[], None] | None = None, rng: random.Random | None = None,
+                 features: FeatureConfig | None = None) -> None:
         self.options = options
+        self.features = features  # the running [features] settings: an update trained with others is named
         self.sync = sync
         self.store = store
         self.slot = slot  # None: no running agent (a harness); swaps are then made on disk only
@@ -234,6 +239,10 @@ class ModelUpdater:
             await asyncio.to_thread(shutil.rmtree, installed.directory, True)
             raise
         self.status.timings_s["test_load"] = round(time.monotonic() - mark, 3)
+        differ = model.meta.settings_differ(self.features) if self.features is not None else []
+        if differ:  # it still installs, as it would start: its z-scores may not mean what it learned
+            log.warning("model.feature_settings_differ", model=v, settings=differ)
+            self._outcome("settings-differ", v, "; ".join(differ), persist=True)
         self.store.remember_digest(v, digest(envelope))
         await self._shadow(model, v)
         await self._swap(model, v)
