@@ -21,10 +21,14 @@ LIMITS = """\
 - **Few subjects.** {counts} subjects; the per-subject spread is
   the honest uncertainty. Some subjects of each dataset are held back for an independent
   evaluation that these numbers do not include; expect them to come in somewhat lower.
-- **EEG alone is jumpier at rest.** Band powers over 4 s follow a task's onset within seconds, and
-  rest's own swings as well: measured with the 300-s anchor, EEG-only decisions without gamma put
-  20 % of EEGMAT's rest at *elevated* or above with a 6-s window, against 11 % with a 20-s one (EEG
-  with ECG: 7.4 % against 5.4 %). An EEG-only setup needs the policy's dwell more than others.
+- **EEG alone, at rest.** Band powers over 4 s follow a task's onset within seconds, and rest's own
+  swings as well. With only EEG worn, the deployed model puts {worn_rest} of EEGMAT's rest after
+  calibration at *elevated* or above, against {fused_rest} with the ECG as well (pooled over subjects;
+  a model trained on EEG alone: {eeg_rest}, without gamma {no_gamma_rest}; "EEG without muscle" below).
+- **The EEG-only figures are of two kinds.** What the agent runs on an EEG headset alone is the deployed
+  model with only EEG worn (`deployed-eeg-worn`): trained with every sensor, and with sensor groups
+  randomly removed. The `eeg-only` and `eeg-no-gamma` figures are of models trained on EEG alone, which
+  no agent runs: they say what the EEG features can do, not what a patient gets.
 - **EEG channels with an artifact sit out a whole window.** A channel counts only when every 2-s
   segment of its 4-s window is clean: the eye movements around a flagged blink are rarely flagged
   themselves. On the 22 Muse recordings, a headband that blinks, 2.8 of 4 channels count on average
@@ -74,8 +78,19 @@ LIMITS = """\
 """
 
 
+ABLATIONS = {  # evaluation.json's ablations, as the card names them
+    "eeg-only": "a model trained on EEG alone",
+    "eeg-no-gamma": "a model trained on EEG alone, without the gamma band",
+    "deployed-eeg-worn": "the deployed model with only EEG worn: what the agent runs on an EEG headset alone",
+}
+
+
 def _f(v: object) -> str:
     return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _pct(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.1f} %"
 
 
 def _dataset_rows(loso: dict[str, dict]) -> list[str]:
@@ -98,17 +113,18 @@ def _subject_rows(e: dict) -> list[str]:
     return rows
 
 
-def _level_summary(e: dict) -> list[str]:
+def _level_summary(name: str, e: dict) -> list[str]:
+    """The level metrics of a dataset whose recordings hold one stressor (the issue's targets are WESAD's)."""
     if "stressors_reaching_distressed" not in e:
         return []
     return [
-        f"- Stressors reaching *distressed*: **{e['stressors_reaching_distressed']} of {e['subjects']}**; "
+        f"- {name}: stressors reaching *distressed*: **{e['stressors_reaching_distressed']} of {e['subjects']}**; "
         f"median delay from the stressor's onset {_f(e.get('median_delay_distressed_s'))} s "
         f"(to *elevated*: {_f(e.get('median_delay_elevated_s'))} s).",
-        f"- Share of rest time at *distressed*: median subject {_f(e.get('median_rest_distressed_share'))}, "
-        f"pooled {_f(e.get('pooled_rest_distressed_share'))}; over 2 %: "
+        f"- {name}: share of decided rest time (not hold) at *distressed*: median subject "
+        f"{_f(e.get('median_rest_distressed_share'))}, pooled {_f(e.get('pooled_rest_distressed_share'))}; over 2 %: "
         f"{', '.join(e.get('over_limit_rest_distressed_share') or []) or 'none'}.",
-        f"- Share of rest time at *elevated* or above: median subject "
+        f"- {name}: share of decided rest time at *elevated* or above: median subject "
         f"{_f(e.get('median_rest_elevated_or_above_share'))}, pooled "
         f"{_f(e.get('pooled_rest_elevated_or_above_share'))}; over 10 %: "
         f"{', '.join(e.get('over_limit_rest_elevated_or_above_share') or []) or 'none'}.",
@@ -239,7 +255,7 @@ def _selection(evaluation: dict) -> list[str]:
         "",
         *_dataset_rows(nest["figures"]),
         "",
-        *[ln for name, e in nest["figures"].items() if name == "wesad" for ln in _level_summary(e)],
+        *[ln for name, e in nest["figures"].items() for ln in _level_summary(name, e)],
         f"- The best three candidates' criteria lie within {top[0] - top[min(2, len(top) - 1)]:.4f} of each other; "
         f"leaving one subject out changes the choice for {moved} of {len(flat)} subjects, and for {worse} of them the",
         "  candidate chosen without them did worse on them than the deployed one. Quote the nested figures.",
@@ -306,7 +322,7 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "",
         *_dataset_rows(loso),
         "",
-        *[ln for name, e in loso.items() if name == "wesad" for ln in _level_summary(e)],
+        *[ln for name, e in loso.items() for ln in _level_summary(name, e)],
         "- Calibration from the recording's start against calibration on WESAD's rest condition (the held-out",
         "  subject's replay begun at its rest): macro-F1 " + _f(loso.get("wesad", {}).get("macro_f1")) + " against "
         + _f(evaluation.get("wesad_calibrated_on_rest", {}).get("macro_f1")) + ".",
@@ -319,8 +335,12 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         *_selection(evaluation),
         "### EEG without muscle (EEGMAT)",
         "",
-        *(f"- {view}: macro-F1 pooled {_f(e['macro_f1'])}, per subject {_f(e['macro_f1_subject_mean'])}"
-          for view, e in evaluation["ablations"].items()),
+        *(f"- {view} ({ABLATIONS[view]}): macro-F1 pooled {_f(e['macro_f1'])}, "
+          f"per subject {_f(e['macro_f1_subject_mean'])}; rest at *elevated* or above "
+          f"{_pct(e.get('pooled_rest_elevated_or_above_share'))}, at *distressed* "
+          f"{_pct(e.get('pooled_rest_distressed_share'))}; tasks reaching *distressed* "
+          f"{e.get('stressors_reaching_distressed')} of {e['subjects']}, median delay "
+          f"{_f(e.get('median_delay_distressed_s'))} s" for view, e in evaluation["ablations"].items()),
         "",
         "### The worst subjects, and where their errors lie",
         "",
@@ -368,6 +388,11 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "",
         "## Known limits",
         "",
-        LIMITS.format(counts=", ".join(f"{e['subjects']} {name}" for name, e in loso.items())),
+        LIMITS.format(counts=", ".join(f"{e['subjects']} {name}" for name, e in loso.items()),
+                      **{k: _pct(e.get("pooled_rest_elevated_or_above_share")) for k, e in (
+                          ("eeg_rest", evaluation["ablations"]["eeg-only"]),
+                          ("no_gamma_rest", evaluation["ablations"]["eeg-no-gamma"]),
+                          ("worn_rest", evaluation["ablations"]["deployed-eeg-worn"]),
+                          ("fused_rest", loso["eegmat"]))}),
     ]
     (folder / "distress.md").write_text("\n".join(lines))

@@ -34,7 +34,6 @@ from agent.core.ticker import Tick
 from models.datasets import Dataset
 from models.extract import FeatureTable
 
-STRESS_CODE, REST_CODE = 2, 1  # WESAD
 REST_LIMIT = {"rest_distressed_share": 0.02, "rest_elevated_or_above_share": 0.10}  # the issue's level targets
 
 
@@ -111,12 +110,17 @@ def classify(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarra
     return y[decided].astype(int), p[decided], int(after.sum())
 
 
-def levels(lines: list[dict]) -> dict[str, object]:
-    """WESAD: delay from the stressor's onset to each level, and time at each level during rest."""
+def levels(lines: list[dict], dataset: Dataset) -> dict[str, object]:
+    """Delay from the stressor's onset to each level, and time at each level during rest (WESAD's targets).
+
+    Shares are of the decided ticks: while the agent holds (calibrating, or no trustworthy sensor) it is at
+    no level, and EEGMAT's three minutes of rest are mostly calibration, which would dilute them threefold.
+    """
     t = np.array([ln["t"] for ln in lines])
     label = np.array([-1 if ln.get("label") is None else ln["label"] for ln in lines])
     level = np.array([ln["level"] for ln in lines])
-    stress, rest = label == STRESS_CODE, label == REST_CODE
+    decided = level != "hold"
+    stress, rest = label == dataset.stressor, (label == dataset.rest) & decided
     out: dict[str, object] = {}
     if stress.any():
         onset, end = t[stress][0], t[stress][-1]
@@ -127,7 +131,8 @@ def levels(lines: list[dict]) -> dict[str, object]:
 
         out["delay_distressed_s"] = first(["distressed"])
         out["delay_elevated_s"] = first(["elevated", "distressed"])
-        out["stress_distressed_share"] = round(float(np.mean(level[stress] == "distressed")), 4)
+        if (stress & decided).any():
+            out["stress_distressed_share"] = round(float(np.mean(level[stress & decided] == "distressed")), 4)
     if rest.any():
         out["rest_ticks"] = int(rest.sum())
         out["rest_distressed_share"] = round(float(np.mean(level[rest] == "distressed")), 4)

@@ -10,8 +10,10 @@
    with the candidate's settings, over the held-out subject's ticks.
 4. Nested selection (``models.nested``): each subject scored by the candidate
    chosen without it, the honest estimate; the candidate chosen on every
-   subject is the deployed one. Its EEG-only ablations and its calibration
-   on WESAD's rest condition are evaluated the same way.
+   subject is the deployed one. Its EEG-only ablations (models trained on EEG
+   alone, with and without gamma; and the deployed model itself with only EEG
+   worn, what an EEG headset alone gets) and its calibration on WESAD's rest
+   condition are evaluated the same way.
 5. The deployed candidate is trained on every subject and written to
    ``models/distress/distress.onnx`` with its model card, ``evaluation.json``
    and plots. Its ``anchor_tau_s`` must be the agent's default (a test holds it).
@@ -131,20 +133,23 @@ def fit(kind: str, subjects: list[Subject], view: str, seed: int = 0) -> Additiv
     return fit_kinds((kind,), subjects, view, seed)[kind]
 
 
-Fold = tuple[tuple[str, ...], str, int, str, bool, str | None]  # kinds, view, subject, weights, from rest, settings
+# kinds, view, subject, weights, from rest, settings, worn (the view whose features the held-out subject wears)
+Fold = tuple[tuple[str, ...], str, int, str, bool, str | None, str]
 
 
 def held_out(args: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
-    """One fold: train each of ``kinds`` without subject ``i``, decide its ticks through the core with
-    ``settings`` (``from_rest``: only from the start of its rest condition, as if the session had begun there)."""
-    kinds, view, i, weights_json, from_rest, settings = args
+    """One fold: train each of ``kinds`` on ``view`` without subject ``i``, decide its ticks through the core with
+    ``settings`` and only ``worn``'s features (``from_rest``: only from the start of its rest condition, as if the
+    session had begun there)."""
+    kinds, view, i, weights_json, from_rest, settings, worn = args
     subjects = _SUBJECTS
     held = subjects[i]
+    dataset = DATASETS[held.dataset]
     others = subjects[:i] + subjects[i + 1:]
-    keep = None if view == "all" else view_mask(view)  # the other sensors are not worn
+    keep = None if worn == "all" else view_mask(worn)  # the other sensors are not worn
     start = 0
     if from_rest:
-        rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == DATASETS[held.dataset].rest)
+        rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == dataset.rest)
         start = int(rest[0]) if rest.size else 0
     out = {}
     for kind, m in fit_kinds(kinds, others, view).items():
@@ -153,8 +158,8 @@ def held_out(args: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
             config = config_for(Path(tmp), text=settings)
             ticks = table_ticks(held.table, config.top.features.min_quality, start=start, keep=keep)
             lines = decide(ticks, held.table, config)
-        y, p, after = classify(lines, DATASETS[held.dataset])
-        lv = levels(lines) if held.dataset == "wesad" else {}
+        y, p, after = classify(lines, dataset)
+        lv = levels(lines, dataset) if dataset.stressor is not None else {}
         out[kind] = ((y, p, after, lv), timeline(lines))
     return held.key, out
 
@@ -184,11 +189,12 @@ Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
 
 
 def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
-                 settings: str | None = None, only: tuple[str, ...] | None = None,
-                 from_rest: bool = False) -> dict[str, tuple[Results, Timelines]]:
-    """Per kind: per dataset and subject, the decisions of a model that never saw it; and the timelines."""
+                 settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
+                 worn: str | None = None) -> dict[str, tuple[Results, Timelines]]:
+    """Per kind: per dataset and subject, the decisions of a model that never saw it (trained on ``view``, the
+    subject wearing ``worn``'s sensors, by default the same); and the timelines."""
     wanted = [i for i, s in enumerate(subjects) if (only is None or s.dataset in only)]
-    work = [(kinds, view, i, json.dumps(weights), from_rest, settings) for i in wanted]
+    work = [(kinds, view, i, json.dumps(weights), from_rest, settings, worn or view) for i in wanted]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(held_out, work))
     out: dict[str, tuple[Results, Timelines]] = {k: ({}, {}) for k in kinds}
@@ -201,9 +207,10 @@ def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, wei
 
 
 def loso(subjects: list[Subject], kind: str, view: str, weights: dict[str, float], jobs: int,
-         settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False) -> dict[str, dict]:
+         settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
+         worn: str | None = None) -> dict[str, dict]:
     """Per dataset: pooled and per-subject figures, every subject decided by a model that never saw it."""
-    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest)[kind]
+    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest, worn)[kind]
     return {d: score_subjects(v) for d, v in results.items()}
 
 
@@ -247,9 +254,12 @@ def main() -> None:
               "tests/models/test_committed_model.py fails until it is", flush=True)
 
     ablations = {}
-    for view in ("eeg-only", "eeg-no-gamma"):
-        ablations[view] = loso(subjects, best.kind, view, weights, args.jobs, settings, only=("eegmat",))["eegmat"]
-        print(view, ablations[view]["macro_f1"], flush=True)
+    # a model trained on EEG alone, with and without gamma; and what the agent runs: the deployed model, only EEG worn
+    for name, view, worn in (("eeg-only", "eeg-only", None), ("eeg-no-gamma", "eeg-no-gamma", None),
+                             ("deployed-eeg-worn", "all", "eeg-only")):
+        ablations[name] = loso(subjects, best.kind, view, weights, args.jobs, settings, only=("eegmat",),
+                               worn=worn)["eegmat"]
+        print(name, ablations[name]["macro_f1"], flush=True)
     from_rest = loso(subjects, best.kind, "all", weights, args.jobs, settings, only=("wesad",), from_rest=True)["wesad"]
     print("wesad calibrated on its rest condition", from_rest["macro_f1"], flush=True)
     reference = {name: loso_f1(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}

@@ -15,7 +15,7 @@ from agent.replay import build_core, open_recorded, replay
 from models.datasets import EEGMAT, WESAD
 from models.extract import extract
 from models.fit import F, MEMBERSHIP, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
-from models.loso import classify, config_for, decide, deployed, table_ticks
+from models.loso import classify, config_for, decide, deployed, levels, table_ticks
 from models.nested import anchor_settings
 from models.train import Subject, metadata, prepare
 from models.export import write_model
@@ -140,3 +140,24 @@ def test_an_ensemble_is_one_additive_model_with_its_members_mean_logit():
 def test_wesad_labels_map_to_the_binary_target():
     y, scored = WESAD.target(np.array([0, 1, 2, 3, 4, 5, np.nan]))
     assert y.tolist() == [0, 0, 1, 0, 0, 0, 0] and scored.tolist() == [False, True, True, True, False, False, False]
+
+
+def lines_of(labels: list[int], levels_: list[str]) -> list[dict]:
+    """Replay lines a tick a second: each tick's label and level."""
+    return [{"t": float(i), "label": c, "level": v} for i, (c, v) in enumerate(zip(labels, levels_, strict=True))]
+
+
+@pytest.mark.parametrize(("dataset", "rest", "stress", "other"), [(WESAD, 1, 2, 3), (EEGMAT, 0, 1, None)])
+def test_level_metrics_follow_each_datasets_own_rest_and_stressor_codes(dataset, rest, stress, other):
+    # 5 s of rest (calibrating for 1 s, then 1 s at elevated, 1 at distressed), 2 s of another calm condition
+    # (ignored), 5 s of stress that reaches elevated after 1 s and distressed after 3 s
+    labels = [rest] * 5 + [other if other is not None else rest] * 2 + [stress] * 5
+    lv = ["hold", "calm", "elevated", "distressed", "calm", "calm", "calm", "calm", "elevated", "elevated",
+          "distressed", "distressed"]
+    out = levels(lines_of(labels, lv), dataset)
+    assert (out["delay_elevated_s"], out["delay_distressed_s"]) == (1.0, 3.0)  # from the stressor's onset
+    assert out["stress_distressed_share"] == 0.4
+    rest_ticks = 4 if other is not None else 6
+    assert out["rest_ticks"] == rest_ticks
+    assert out["rest_distressed_share"] == round(1 / rest_ticks, 4)
+    assert out["rest_elevated_or_above_share"] == round(2 / rest_ticks, 4)
