@@ -25,11 +25,16 @@ class Dataset:
     stress: frozenset[int]  # label codes that are stress
     calm: frozenset[int]  # label codes that are not stress (the rest are not scored)
     rest: int  # the label code whose first minutes calibrate the baseline
-    # the code of the recording's one stressor, for the level metrics (the delay to it, rest time at each
-    # level against ``rest``); None where a recording holds several stressors, whose delays would mix
-    stressor: int | None
+    # a recording holds one stressor, so the level metrics apply (the delay to it, rest time at each level);
+    # not where it holds several, whose delays would mix
+    one_stressor: bool
     groups: tuple[str, ...]  # the model heads this dataset can train and test
     citation: str
+
+    @property
+    def stressor(self) -> int | None:
+        """The one stressor's label code, for the level metrics; None where a recording holds several."""
+        return next(iter(self.stress)) if self.one_stressor else None
 
     def recordings(self, root: Path | None = None) -> list[tuple[str, Path]]:
         base = (root or data_root()) / self.folder
@@ -51,17 +56,17 @@ class Dataset:
 
 WESAD = Dataset(
     "wesad", "wesad-wrist", ("eda", "bvp", "acc"),
-    stress=frozenset({2}), calm=frozenset({1, 3}), rest=1, stressor=2, groups=("cardiac", "eda"),
+    stress=frozenset({2}), calm=frozenset({1, 3}), rest=1, one_stressor=True, groups=("cardiac", "eda"),
     citation="Schmidt et al., ICMI 2018, doi:10.1145/3242969.3242985",
 )
 STRESS_PREDICT = Dataset(
     "stress-predict", "stress-predict/raw", ("eda", "bvp", "acc"),
-    stress=frozenset({1}), calm=frozenset({0}), rest=0, stressor=None, groups=("cardiac", "eda"),
+    stress=frozenset({1}), calm=frozenset({0}), rest=0, one_stressor=False, groups=("cardiac", "eda"),
     citation="Iqbal et al., Sensors 22(21):8135, 2022, doi:10.3390/s22218135",
 )
 EEGMAT = Dataset(
     "eegmat", "eegmat", ("eeg", "ecg"),
-    stress=frozenset({1}), calm=frozenset({0}), rest=0, stressor=1, groups=("eeg", "cardiac"),
+    stress=frozenset({1}), calm=frozenset({0}), rest=0, one_stressor=True, groups=("eeg", "cardiac"),
     citation="Zyma et al., Data 4(1):14, 2019, doi:10.3390/data4010014",
 )
 DATASETS = {d.name: d for d in (WESAD, STRESS_PREDICT, EEGMAT)}
