@@ -12,7 +12,7 @@ recordings, so training and serving cannot drift apart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,7 @@ from agent.base.stream import Chunk, Modality
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_GROUP_OF = np.array([GROUPS.index(f.group) for f in FEATURES])  # each feature's group, as an index into GROUPS
 
 # when two streams can feed a group, prefer the more precise one at equal quality
 _CARDIAC_RANK = {Modality.ECG: 0, Modality.RR: 1, Modality.PPG: 2}
@@ -57,6 +58,13 @@ class FeatureVector:
     quality: dict[str, QualityReport]  # per group; index 0 and "no stream" when a group has none
     sources: dict[str, tuple[str, str] | None]  # the (device, stream) each group came from
     min_quality: float
+    # available features whose group's quality passes min_quality: what may vote. Derived once: the baseline,
+    # its anchor and the model each read it on every tick
+    usable: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ok = np.array([self.group_ok(g) for g in GROUPS])
+        object.__setattr__(self, "usable", self.available & ok[_GROUP_OF])
 
     def __getitem__(self, name: str) -> float | None:
         i = _INDEX[name]
@@ -64,12 +72,6 @@ class FeatureVector:
 
     def group_ok(self, group: str) -> bool:
         return self.quality[group].index >= self.min_quality
-
-    @property
-    def usable(self) -> np.ndarray:
-        """Available features whose group's quality passes ``min_quality``: what may vote."""
-        ok = np.array([self.group_ok(f.group) for f in FEATURES])
-        return self.available & ok
 
     def as_dict(self) -> dict[str, float | None]:
         return {name: self[name] for name in FEATURE_NAMES}
