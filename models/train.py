@@ -11,9 +11,10 @@
 4. Nested selection (``models.nested``): each subject scored by the candidate
    chosen without it, the honest estimate; the candidate chosen on every
    subject is the deployed one. Its EEG-only ablations (models trained on EEG
-   alone, with and without gamma; and the deployed model itself with only EEG
-   worn, what an EEG headset alone gets) and its calibration on WESAD's rest
-   condition are evaluated the same way.
+   alone, with and without gamma) and its calibration on WESAD's rest condition
+   are evaluated the same way. What one sensor group alone gets (an EEG headset,
+   a chest strap, a skin-conductance band) comes from the candidate's own fold
+   models, each subject decided again with only that group worn.
 5. The deployed candidate is trained on every subject and written to
    ``models/distress/distress.onnx`` with its model card, ``evaluation.json``
    and plots. Its ``anchor_tau_s`` must be the agent's default (a test holds it).
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.core.baseline import NORMALISATION, BaselineOptions
-from agent.core.features import FEATURE_UNITS, FEATURES, FeatureConfig
+from agent.core.features import FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
 from models.baseline_eda import loso_f1
 from models.datasets import DATASETS, Dataset
@@ -61,6 +62,7 @@ VIEWS = {
     "all": lambda f: True,
     "eeg-only": lambda f: f.group == "eeg",
     "eeg-no-gamma": lambda f: f.group == "eeg" and f.name not in GAMMA,
+    **{f"{g}-only": (lambda f, g=g: f.group == g) for g in GROUPS},
 }
 
 
@@ -133,34 +135,63 @@ def fit(kind: str, subjects: list[Subject], view: str, seed: int = 0) -> Additiv
     return fit_kinds((kind,), subjects, view, seed)[kind]
 
 
-# kinds, view, subject, weights, from rest, settings, worn (the view whose features the held-out subject wears)
-Fold = tuple[tuple[str, ...], str, int, str, bool, str | None, str]
+@dataclass(frozen=True)
+class Fold:
+    """One held-out subject: what to train without it, and how it is decided."""
+
+    kinds: tuple[str, ...]
+    view: str  # the features the models are trained on
+    subject: int  # its index in the subjects the workers hold
+    weights: str  # the sensor group weights, as JSON
+    from_rest: bool = False  # decide only from the start of its rest condition, as if the session began there
+    settings: str | None = None  # the agent's settings (TOML) it is decided with
+    worn: str = "all"  # the view whose features the held-out subject wears
+    keep: Path | None = None  # where each kind's fold model is kept (:func:`fold_model_dir`), for :func:`alone_results`
 
 
-def held_out(args: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
-    """One fold: train each of ``kinds`` on ``view`` without subject ``i``, decide its ticks through the core with
-    ``settings`` and only ``worn``'s features (``from_rest``: only from the start of its rest condition, as if the
-    session had begun there)."""
-    kinds, view, i, weights_json, from_rest, settings, worn = args
+def fold_model_dir(keep: Path, kind: str, subject: Subject) -> Path:
+    return keep / kind / subject.key.replace("/", "-")
+
+
+def held_out(fold: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
+    """Train each of the fold's kinds without its subject and decide the subject's ticks through the core."""
     subjects = _SUBJECTS
-    held = subjects[i]
+    held = subjects[fold.subject]
     dataset = DATASETS[held.dataset]
-    others = subjects[:i] + subjects[i + 1:]
-    keep = None if worn == "all" else view_mask(worn)  # the other sensors are not worn
+    others = subjects[: fold.subject] + subjects[fold.subject + 1:]
+    worn = None if fold.worn == "all" else view_mask(fold.worn)  # the other sensors are not worn
     start = 0
-    if from_rest:
+    if fold.from_rest:
         rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == dataset.rest)
         start = int(rest[0]) if rest.size else 0
     out = {}
-    for kind, m in fit_kinds(kinds, others, view).items():
+    for kind, m in fit_kinds(fold.kinds, others, fold.view).items():
         with tempfile.TemporaryDirectory(prefix="edge-agent-fold-") as tmp:
-            write_model(Path(tmp) / "distress.onnx", m, metadata(m, others, json.loads(weights_json)))
-            config = config_for(Path(tmp), text=settings)
-            ticks = table_ticks(held.table, config.top.features.min_quality, start=start, keep=keep)
-            lines = decide(ticks, held.table, config)
-        y, p, after = classify(lines, dataset)
-        lv = levels(lines, dataset) if dataset.stressor is not None else {}
-        out[kind] = ((y, p, after, lv), timeline(lines))
+            where = Path(tmp) if fold.keep is None else fold_model_dir(fold.keep, kind, held)
+            write_model(where / "distress.onnx", m, metadata(m, others, json.loads(fold.weights)))
+            config = config_for(where, text=fold.settings)
+            lines = decide(table_ticks(held.table, config.top.features.min_quality, start=start, keep=worn),
+                           held.table, config)
+        out[kind] = (scored(lines, dataset), timeline(lines))
+    return held.key, out
+
+
+def scored(lines: list[dict], dataset: Dataset) -> SubjectResult:
+    """A replay's decided ticks (y, p), its ticks after calibration, and its level figures where they apply."""
+    y, p, after = classify(lines, dataset)
+    return y, p, after, levels(lines, dataset) if dataset.stressor is not None else {}
+
+
+def worn_alone(args: tuple[int, str, Path, str | None]) -> tuple[str, dict[str, SubjectResult]]:
+    """One subject decided by its kept fold model of ``kind``, with each of its sensor groups worn alone."""
+    i, kind, keep, settings = args
+    held = _SUBJECTS[i]
+    dataset = DATASETS[held.dataset]
+    config = config_for(fold_model_dir(keep, kind, held), text=settings)
+    out = {}
+    for group in dataset.groups:
+        ticks = table_ticks(held.table, config.top.features.min_quality, keep=view_mask(f"{group}-only"))
+        out[group] = scored(decide(ticks, held.table, config), dataset)
     return held.key, out
 
 
@@ -190,11 +221,12 @@ Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
 
 def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
                  settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
-                 worn: str | None = None) -> dict[str, tuple[Results, Timelines]]:
+                 worn: str | None = None, keep: Path | None = None) -> dict[str, tuple[Results, Timelines]]:
     """Per kind: per dataset and subject, the decisions of a model that never saw it (trained on ``view``, the
-    subject wearing ``worn``'s sensors, by default the same); and the timelines."""
+    subject wearing ``worn``'s sensors, by default the same); and the timelines. ``keep``: where the fold models
+    stay, for :func:`alone_results`."""
     wanted = [i for i, s in enumerate(subjects) if (only is None or s.dataset in only)]
-    work = [(kinds, view, i, json.dumps(weights), from_rest, settings, worn or view) for i in wanted]
+    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, worn or view, keep) for i in wanted]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(held_out, work))
     out: dict[str, tuple[Results, Timelines]] = {k: ({}, {}) for k in kinds}
@@ -206,11 +238,26 @@ def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, wei
     return out
 
 
+def alone_results(subjects: list[Subject], kind: str, keep: Path, settings: str | None, jobs: int
+                  ) -> dict[str, Results]:
+    """Per sensor group: every subject with several groups decided again by its own fold model of ``kind`` (kept
+    by :func:`loso_results`) with only that group worn: what one sensor alone gets, through the core."""
+    wanted = [i for i, s in enumerate(subjects) if len(DATASETS[s.dataset].groups) > 1]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
+        done = list(pool.map(worn_alone, [(i, kind, keep, settings) for i in wanted]))
+    out: dict[str, Results] = {}
+    for key, per_group in done:
+        dataset, name = key.split("/")
+        for group, result in per_group.items():
+            out.setdefault(group, {}).setdefault(dataset, {})[name] = result
+    return out
+
+
 def loso(subjects: list[Subject], kind: str, view: str, weights: dict[str, float], jobs: int,
          settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
-         worn: str | None = None) -> dict[str, dict]:
+         ) -> dict[str, dict]:
     """Per dataset: pooled and per-subject figures, every subject decided by a model that never saw it."""
-    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest, worn)[kind]
+    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest)[kind]
     return {d: score_subjects(v) for d, v in results.items()}
 
 
@@ -230,13 +277,14 @@ def main() -> None:
     weights = {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}  # a priori: every sensor group counts the same
     results: dict[Candidate, Results] = {}
     timelines: dict[Candidate, dict[str, dict]] = {}
+    folds = tempfile.TemporaryDirectory(prefix="edge-agent-folds-")  # every fold model, until the alone figures
     by_anchor: dict[float, list[Subject]] = {}
     for anchor in sorted({c.anchor_tau_s for c in grid}):
         # only the normalisation and the folds depend on the anchor; the feature tables do not
         by_anchor[anchor] = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], anchor_settings(anchor))]
         here = [c for c in grid if c.anchor_tau_s == anchor]  # one fold fits every kind on the same rows
         done = loso_results(by_anchor[anchor], tuple(c.kind for c in here), "all", weights, args.jobs,
-                            anchor_settings(anchor))
+                            anchor_settings(anchor), keep=Path(folds.name) / f"anchor-{anchor:g}")
         for c in here:
             results[c], timelines[c] = done[c.kind]
             print(c.label, {d: round(criterion({d: f}), 4) for d, f in per_subject_f1(results[c]).items()}, flush=True)
@@ -253,13 +301,19 @@ def main() -> None:
               "(agent/core/baseline.py); "
               "tests/models/test_committed_model.py fails until it is", flush=True)
 
+    # what the agent runs with one sensor group alone: the deployed candidate's own fold models
+    alone = alone_results(subjects, best.kind, Path(folds.name) / f"anchor-{best.anchor_tau_s:g}", settings, args.jobs)
+    folds.cleanup()
+    alone_figures = {g: {d: score_subjects(v) for d, v in alone[g].items()} for g in GROUPS if g in alone}
+    print("one sensor group alone:", {g: {d: e["macro_f1"] for d, e in v.items()} for g, v in alone_figures.items()},
+          flush=True)
     ablations = {}
-    # a model trained on EEG alone, with and without gamma; and what the agent runs: the deployed model, only EEG worn
-    for name, view, worn in (("eeg-only", "eeg-only", None), ("eeg-no-gamma", "eeg-no-gamma", None),
-                             ("deployed-eeg-worn", "all", "eeg-only")):
-        ablations[name] = loso(subjects, best.kind, view, weights, args.jobs, settings, only=("eegmat",),
-                               worn=worn)["eegmat"]
+    # models trained on EEG alone, with and without gamma; and what the agent runs: the deployed model, only EEG worn
+    for name, view in (("eeg-only", "eeg-only"), ("eeg-no-gamma", "eeg-no-gamma")):
+        ablations[name] = loso(subjects, best.kind, view, weights, args.jobs, settings, only=("eegmat",))["eegmat"]
         print(name, ablations[name]["macro_f1"], flush=True)
+    if "eeg" in alone_figures:
+        ablations["deployed-eeg-worn"] = alone_figures["eeg"]["eegmat"]
     from_rest = loso(subjects, best.kind, "all", weights, args.jobs, settings, only=("wesad",), from_rest=True)["wesad"]
     print("wesad calibrated on its rest condition", from_rest["macro_f1"], flush=True)
     reference = {name: loso_f1(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}
@@ -299,6 +353,7 @@ def main() -> None:
                                  "datasets": {d: {m: e[m] for m in figures} for d, e in scored[c].items()}}
                        for c in results},
         "ablations": ablations,
+        "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
         "one_line_eda_reference": reference,
         "group_weights": weights,

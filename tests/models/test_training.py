@@ -12,13 +12,14 @@ import pytest
 
 from agent.core.features import FEATURE_NAMES, GROUPS
 from agent.replay import build_core, open_recorded, replay
+from models import train
 from models.datasets import EEGMAT, WESAD
+from models.export import write_model
 from models.extract import extract
-from models.fit import F, MEMBERSHIP, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
+from models.fit import MEMBERSHIP, F, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import classify, config_for, decide, deployed, levels, table_ticks
 from models.nested import anchor_settings
 from models.train import Subject, metadata, prepare
-from models.export import write_model
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +94,29 @@ def test_loso_through_the_core_is_edge_agent_replay(tmp_path: Path, eegmat, fit)
     assert [json.dumps(x, separators=(",", ":")) for x in from_table] == out.getvalue().splitlines()
     y, p, after = classify(from_table, EEGMAT)
     assert len(y) > 0.9 * after and set(np.unique(y)) == {0, 1}
+
+
+def test_one_sensor_group_alone_is_what_the_agent_decides_with_only_its_streams(tmp_path: Path, eegmat, monkeypatch):
+    """A fold's model, kept, decides its subject again with each sensor group alone (the card's "one sensor
+    alone"): exactly what ``edge-agent replay`` of that sensor's stream alone decides with the same model, and
+    not what it decides with every sensor."""
+    monkeypatch.setattr(train, "_SUBJECTS", eegmat)
+    weights = json.dumps({"cardiac": 1.0, "eda": 1.0, "eeg": 1.0})
+    # the second subject: the first's ECG never gives the 120 s of good beats that calibration needs
+    held = eegmat[1]
+    key, every = train.held_out(train.Fold(("logistic",), "all", 1, weights, keep=tmp_path))
+    key_alone, alone = train.worn_alone((1, "logistic", tmp_path, None))
+    assert key == key_alone == f"eegmat/{held.name}" and set(alone) == {"eeg", "cardiac"}
+    config = config_for(train.fold_model_dir(tmp_path, "logistic", held))
+    path = dict(EEGMAT.recordings())[held.name]
+    (_, p_every, _, _), _ = every["logistic"]
+    for group, stream in (("eeg", "eeg"), ("cardiac", "ecg")):
+        text = io.StringIO()
+        replay(config, open_recorded(path, streams=(stream,), device_id="x"), text, core=build_core(config))
+        y, p, after = classify([json.loads(x) for x in text.getvalue().splitlines()], EEGMAT)
+        y_alone, p_alone, after_alone, _ = alone[group]
+        assert np.array_equal(y, y_alone) and np.array_equal(p, p_alone) and after == after_alone
+        assert len(p) > 100 and not np.array_equal(p, p_every[: len(p)])
 
 
 def test_boosted_stumps_become_an_exact_additive_model():
