@@ -57,12 +57,11 @@ OUT = Path(__file__).resolve().parent / "distress"
 SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
 FITS = {"logistic": fit_logistic, "gam": fit_gam, "boosted": fit_boosted}
 GAMMA = tuple(f.name for f in FEATURES if "gamma" in f.name)  # mostly muscle at frontal and temporal sites
-# What each evaluation may use: every sensor, or the EEG-only ablations on EEGMAT.
+# What each evaluation may use: every sensor, one sensor group alone ("eeg-only", ...), or EEG without gamma.
 VIEWS = {
     "all": lambda f: True,
-    "eeg-only": lambda f: f.group == "eeg",
-    "eeg-no-gamma": lambda f: f.group == "eeg" and f.name not in GAMMA,
     **{f"{g}-only": (lambda f, g=g: f.group == g) for g in GROUPS},
+    "eeg-no-gamma": lambda f: f.group == "eeg" and f.name not in GAMMA,
 }
 
 
