@@ -139,12 +139,11 @@ class Fold:
     """One held-out subject: what to train without it, and how it is decided."""
 
     kinds: tuple[str, ...]
-    view: str  # the features the models are trained on
+    view: str  # the features the models are trained on, and the only ones the held-out subject wears
     subject: int  # its index in the subjects the workers hold
     weights: str  # the sensor group weights, as JSON
     from_rest: bool = False  # decide only from the start of its rest condition, as if the session began there
     settings: str | None = None  # the agent's settings (TOML) it is decided with
-    worn: str = "all"  # the view whose features the held-out subject wears
     keep: Path | None = None  # where each kind's fold model is kept (:func:`fold_model_dir`), for :func:`alone_results`
 
 
@@ -158,7 +157,7 @@ def held_out(fold: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
     held = subjects[fold.subject]
     dataset = DATASETS[held.dataset]
     others = subjects[: fold.subject] + subjects[fold.subject + 1:]
-    worn = None if fold.worn == "all" else view_mask(fold.worn)  # the other sensors are not worn
+    worn = None if fold.view == "all" else view_mask(fold.view)  # the other sensors are not worn
     start = 0
     if fold.from_rest:
         rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == dataset.rest)
@@ -220,12 +219,12 @@ Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
 
 def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
                  settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
-                 worn: str | None = None, keep: Path | None = None) -> dict[str, tuple[Results, Timelines]]:
+                 keep: Path | None = None) -> dict[str, tuple[Results, Timelines]]:
     """Per kind: per dataset and subject, the decisions of a model that never saw it (trained on ``view``, the
-    subject wearing ``worn``'s sensors, by default the same); and the timelines. ``keep``: where the fold models
-    stay, for :func:`alone_results`."""
+    subject wearing only ``view``'s sensors); and the timelines. ``keep``: where the fold models stay, for
+    :func:`alone_results`."""
     wanted = [i for i, s in enumerate(subjects) if (only is None or s.dataset in only)]
-    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, worn or view, keep) for i in wanted]
+    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, keep) for i in wanted]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(held_out, work))
     out: dict[str, tuple[Results, Timelines]] = {k: ({}, {}) for k in kinds}
