@@ -19,7 +19,7 @@ from agent.core.baseline import BaselineOptions
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import KINDS, anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
+from models.nested import KINDS, Results, anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
 from models.train import OUT, loso_results, prepare
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
@@ -39,16 +39,22 @@ def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, floa
     return args.jobs, args.kind, args.anchor, evaluation["group_weights"]
 
 
+def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
+              ) -> tuple[Results, dict[str, float]]:
+    """Every subject's LOSO decisions through the core with these agent settings, and the pooled macro-F1s."""
+    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
+    results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
+    return results, {d: round(score_subjects(v)["macro_f1"], 4) for d, v in results.items()}
+
+
 def main() -> None:
     jobs, kind, anchor, weights = deployed_candidate(__doc__)
     found = {name: tables(DATASETS[name], progress=False) for name in DATASETS}
     f1s = {}
     for length in LENGTHS_S:
         settings = f"{anchor_settings(anchor)}calibration_s = {length!r}\n"
-        subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
-        results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
+        results, pooled = evaluated(found, settings, kind, weights, jobs)
         f1s[length] = per_subject_f1(results)
-        pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
         print(f"calibration {length:g} s: criterion {criterion(f1s[length]):.4f}; pooled macro-F1 {pooled}", flush=True)
     print(choice_line(nested_choice(f1s), BaselineOptions().calibration_s), flush=True)
 

@@ -49,6 +49,17 @@ LIMITS = """\
   fused 0.884, 0.874, 0.872; 0.871, 0.864, 0.859), and a lower blink threshold (50 µV) did less
   (0.794 with 4 of 4 s). So it is a choice made on these subjects; the window was then chosen by the
   nested check above.
+- **Skin conductance following a calm heart was found by looking at these subjects.** In Stress-Predict
+  the skin conductance climbs with the first stressor and stays up through every later rest (z +4 to +8
+  in three subjects), while the heart still tells task from rest; the anchor, which followed only calmer
+  stretches, read those rests as stress. So the skin's resting level now also follows it upwards while
+  the heart's smoothed rate is at or below its own resting level (`[baseline] skin_anchor_tau_s`). The
+  mechanism came from those subjects' z-scores, and its time constant was measured pooled at 600, 120
+  and 300 s before its nested check was declared; that check (`python -m models.skin_anchor`,
+  2026-12-05) gave 300 s to 64 of 65 subjects and 120 s to one (criteria 0.7987 without it, 0.8072 at
+  120 s, 0.8086 at 300 s, 0.8029 at 600 s; nested pooled macro-F1 WESAD 0.924, Stress-Predict 0.639,
+  EEGMAT 0.884). Without a heart sensor it never acts, and with a wrist pulse whose quality gate holds
+  half the time it acts half as often.
 - **The regional EEG shares were redefined after looking at these subjects.** They were shares of all
   five bands; they are now shares of 4–30 Hz (theta + alpha + beta), because delta at the forehead is
   mostly eye movement and gamma muscle. The change was made after measuring, on every EEGMAT subject,

@@ -33,8 +33,8 @@ from agent.core.features import FEATURE_NAMES, FeatureVector
 log = structlog.get_logger("edge_agent.baseline")
 
 # Bump when the floors, the formula or the anchoring's mechanism change: models record it, and a stored profile
-# of another one stops the agent until the operator deletes it. Not for anchor_tau_s: [baseline] may set it.
-NORMALISATION = "baseline-z/2"
+# of another one stops the agent until the operator deletes it. Not for the time constants: [baseline] may set them.
+NORMALISATION = "baseline-z/3"
 Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
 # Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.
@@ -60,6 +60,11 @@ class BaselineOptions(pydantic.BaseModel):
     )
     anchor_smooth_s: float = pydantic.Field(
         60.0, gt=0, allow_inf_nan=False, description="how long a stretch must be calmer to count (smoothing)",
+    )
+    skin_anchor_tau_s: float = pydantic.Field(  # chosen by nested LOSO (models/skin_anchor.py)
+        300.0, ge=0, allow_inf_nan=False,
+        description="while the heart is at or below its resting rate, skin conductance's resting level also "
+        "follows it upwards with this time constant (sweating stays up for the hour after a stressor; 0: never)",
     )
 
 
@@ -303,6 +308,9 @@ class PatientBaseline:
 
 
 _CALM = np.array([f.calm for f in FEATURES], dtype=np.float64)
+_HR = FEATURE_NAMES.index("hr_bpm")
+# the skin features re-anchored upwards while the heart is calm: those that rise with arousal
+_SKIN_UP = np.array([f.group == "eda" and f.calm == -1 for f in FEATURES])
 
 
 class Anchor:
@@ -316,6 +324,14 @@ class Anchor:
     with time constant ``anchor_tau_s``. It never follows arousal, so stress
     cannot teach the baseline that stress is normal. Updated once a second of
     data time, which is all a 60-s feature changes in, and cheap.
+
+    One exception (``skin_anchor_tau_s``): skin conductance climbs with the
+    first stressor of a session and stays up for an hour or more, long after
+    the heart has settled, so every later rest would read as stress. While the
+    heart's smoothed rate is at or below its resting level, the skin features'
+    resting level also follows them upwards. A stressor that raises the heart
+    stops that, so the skin still cannot learn stress on its own; without a
+    heart sensor it never happens.
     """
 
     STEP_S = 1.0
@@ -328,7 +344,8 @@ class Anchor:
 
     def observe(self, t: float, values: np.ndarray, usable: np.ndarray) -> bool:
         """One tick; True when the centre moved."""
-        if self.options.anchor_tau_s == 0:
+        tau, skin_tau = self.options.anchor_tau_s, self.options.skin_anchor_tau_s
+        if tau == 0 and skin_tau == 0:
             return False
         if self._last is not None and t - self._last < self.STEP_S:
             return False
@@ -339,9 +356,19 @@ class Anchor:
         fresh = usable & np.isnan(self._smooth)
         self._smooth = np.where(fresh, x, self._smooth)
         self._smooth = np.where(usable & ~fresh, self._smooth + a * (x - self._smooth), self._smooth)
-        calmer = (_CALM * (self._smooth - self.center) > 0) & np.isfinite(self.center) & usable
-        if not calmer.any():
+        known = np.isfinite(self.center) & usable
+        # per feature, the share of the way to the smoothed value the level moves this step (0: stays)
+        step = np.zeros(len(FEATURE_NAMES))
+        if tau:
+            step[(_CALM * (self._smooth - self.center) > 0) & known] = 1.0 - math.exp(-dt / tau)
+        if skin_tau and self._heart_calm(usable):
+            step[_SKIN_UP & known & (self._smooth > self.center)] = 1.0 - math.exp(-dt / skin_tau)
+        moving = step > 0
+        if not moving.any():
             return False
-        b = 1.0 - math.exp(-dt / self.options.anchor_tau_s)
-        self.center = np.where(calmer, self.center + b * (self._smooth - self.center), self.center)
+        self.center = np.where(moving, self.center + step * (self._smooth - self.center), self.center)
         return True
+
+    def _heart_calm(self, usable: np.ndarray) -> bool:
+        """The heart's smoothed rate is trustworthy now and at or below its resting level."""
+        return bool(usable[_HR]) and bool(self._smooth[_HR] <= self.center[_HR])  # False where either is NaN

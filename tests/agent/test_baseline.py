@@ -169,3 +169,39 @@ def test_a_calibration_taken_while_unsettled_is_re_anchored_to_a_calmer_stretch_
     assert pb.profile.mean[scl] == anchored[scl] and pb.profile.mean[hr] == anchored[hr]
     eeg = FEATURE_NAMES.index("eeg_alpha_rel")
     assert pb.profile.mean[eeg] == pytest.approx(REST["eeg_alpha_rel"])  # features with no calm direction keep theirs
+
+
+@pytest.mark.parametrize("follows", [True, False])
+def test_skin_that_stays_up_after_a_stressor_is_re_anchored_only_while_the_heart_is_calm(follows: bool):
+    """Calibrated at rest (SCL 2, HR 65). After a stressor the skin stays up (SCL 5) while the heart settles (63):
+    the skin's level follows it up; with the heart up (HR 100), or no heart sensor at all, it does not move;
+    and with ``skin_anchor_tau_s = 0`` it never does."""
+    options = BaselineOptions(calibration_s=10, min_samples=5, skin_anchor_tau_s=300.0 if follows else 0.0)
+    pb = PatientBaseline(options, store=None)
+    scl, scr = FEATURE_NAMES.index("scl_us"), FEATURE_NAMES.index("scr_rate_per_min")
+    slope = FEATURE_NAMES.index("scl_slope_us_per_min")
+    t = 0.0
+
+    def hold(values: dict[str, float | None], seconds: float) -> None:
+        nonlocal t
+        for _ in range(int(4 * seconds)):
+            pb.observe(vector(t, values))
+            t += 0.25
+
+    while pb.calibrating:
+        hold(REST, 0.25)
+    hold({**REST, "scl_us": 5.0, "hr_bpm": 100.0}, 1800)  # half an hour of skin and heart up: nothing learnt
+    assert pb.profile.mean[scl] == pytest.approx(2.0) and pb.profile.mean[HR] == pytest.approx(65.0)
+    hold({**REST, "scl_us": 5.0, "hr_bpm": None}, 1800)  # the skin alone cannot say it is calm
+    assert pb.profile.mean[scl] == pytest.approx(2.0)
+
+    sweaty_rest = {**REST, "scl_us": 5.0, "scr_rate_per_min": 4.0, "scl_slope_us_per_min": 0.3, "hr_bpm": 63.0}
+    hold(sweaty_rest, 4 * max(options.anchor_tau_s, 300.0) + 2 * options.anchor_smooth_s)
+    if follows:
+        assert pb.profile.mean[scl] == pytest.approx(5.0, abs=0.1)
+        assert pb.profile.mean[scr] == pytest.approx(4.0, abs=0.1)
+    else:
+        assert pb.profile.mean[scl] == pytest.approx(2.0) and pb.profile.mean[scr] == pytest.approx(2.0)
+    assert pb.profile.mean[slope] == pytest.approx(0.0)  # no calm direction: never re-anchored
+    assert pb.profile.mean[HR] == pytest.approx(63.0, abs=0.1)  # the heart's own level follows it down, as before
+    assert pb.calibrated.mean[scl] == pytest.approx(2.0)  # what is stored is the calibration
