@@ -78,7 +78,8 @@ def anchor_settings(anchor_tau_s: float) -> str:
 # The GAM's one-hot bins then went sparse (models.fit.fit_gam, 4.2 s to 0.7 s a fold, the same fit):
 # 22 min 42 s from a cold cache (2026-12-04). The fold models are now kept, and the deployed one's replayed again
 # with each sensor group alone (models.train.alone_results); with the per-tick usable mask derived once, the
-# whole run took 22 min 29 s from a cold cache (2026-12-05). The next cut is the three single kinds' replays,
+# whole run took 22 min 29 s from a cold cache (2026-12-05), and 22 min 22 s with the skin's anchoring and the
+# per-group calibration (the same day). The next cut is the three single kinds' replays,
 # kept only as a comparison since the grid narrowed.
 KINDS = ("logistic", "gam", "boosted", "ensemble")
 ANCHORS_S = (120.0, 300.0, 600.0)

@@ -1,5 +1,5 @@
 """How fast should skin conductance's resting level follow it upwards while the heart is calm?
-``python -m models.skin_anchor``: a nested check of ``[baseline] skin_anchor_tau_s`` (``agent.core.baseline.Anchor``).
+``python -m models.skin_anchor``: a nested check of ``[baseline] skin_anchor_tau_s`` (``agent.core.anchor.Anchor``).
 
 In Stress-Predict the skin conductance climbs with the first stressor and stays
 up through every later rest (z +4 to +8 in S10, S18 and S30), while the heart

@@ -27,7 +27,8 @@ import pydantic
 import structlog
 
 from agent.errors import ConfigError
-from agent.core.feature_specs import FEATURES
+from agent.core.anchor import Anchor
+from agent.core.feature_specs import FEATURES, GROUPS
 from agent.core.features import FEATURE_NAMES, FeatureVector
 
 log = structlog.get_logger("edge_agent.baseline")
@@ -39,9 +40,7 @@ Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
 # Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.
 FLOORS = np.array([f.floor for f in FEATURES], dtype=np.float64)
-# Which way a feature moves when a person calms down (FeatureSpec.calm): -1 it falls, +1 it rises.
-# Only these are re-anchored (see Anchor); the rest keep their calibrated level.
-CALM_DIRECTION: dict[str, int] = {f.name: f.calm for f in FEATURES if f.calm}
+_GROUP = np.array([GROUPS.index(f.group) for f in FEATURES])  # each feature's group, as an index into GROUPS
 
 
 class BaselineOptions(pydantic.BaseModel):
@@ -49,7 +48,8 @@ class BaselineOptions(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
-    calibration_s: float = pydantic.Field(120.0, ge=10, description="seconds of trustworthy data at a session's start to calibrate on")
+    calibration_s: float = pydantic.Field(
+        120.0, ge=10, description="seconds of trustworthy data at a session's start to calibrate on, per sensor group")
     min_samples: int = pydantic.Field(20, ge=2, description="ticks a feature needs during calibration to get a baseline")
     profile: Path | None = pydantic.Field(None, description="stored profile; default state_dir/baseline.json")
     blend: float = pydantic.Field(0.3, gt=0, le=1, description="weight of a new calibration in the stored profile")
@@ -147,7 +147,12 @@ class Profile:
 
 
 class Calibration:
-    """Collects resting ticks until ``calibration_s`` of trustworthy data has been seen."""
+    """Collects resting ticks until each sensor group has had ``calibration_s`` of trustworthy data.
+
+    Each group keeps its own clock: a wrist pulse whose quality gate holds a
+    fifth of the time would otherwise get its resting level from a few seconds
+    of beats, taken whenever the skin sensor's two minutes were up.
+    """
 
     def __init__(self, options: BaselineOptions) -> None:
         self.options = options
@@ -155,16 +160,29 @@ class Calibration:
         self._n = np.zeros(n)
         self._sum = np.zeros(n)
         self._sq = np.zeros(n)
-        self.seconds = 0.0
+        self.seconds = np.zeros(len(GROUPS))  # trustworthy data per group
         self._last_t: float | None = None
+
+    def _shares(self) -> np.ndarray:
+        return np.minimum(1.0, self.seconds / self.options.calibration_s)
 
     @property
     def progress(self) -> float:
-        return min(1.0, self.seconds / self.options.calibration_s)
+        """Before the first decisions, the group nearest to its baseline; then the last group still calibrating."""
+        shares, seen = self._shares(), self.seconds > 0
+        if not (shares >= 1.0).any():
+            return float(shares.max())
+        waiting = shares[seen & (shares < 1.0)]
+        return float(waiting.min()) if waiting.size else 1.0
 
     @property
     def done(self) -> bool:
-        return self.progress >= 1.0
+        """Every group seen so far has its baseline (a sensor that joins later is calibrated next session)."""
+        return bool((self._shares()[self.seconds > 0] >= 1.0).all()) and bool((self.seconds > 0).any())
+
+    def ready(self) -> np.ndarray:
+        """Per feature: its group has had ``calibration_s`` of trustworthy data."""
+        return (self._shares() >= 1.0)[_GROUP]
 
     def add(self, fv: FeatureVector) -> None:
         self.observe(fv.t, fv.values, fv.usable)
@@ -175,14 +193,17 @@ class Calibration:
         self._last_t = t
         if not usable.any():
             return  # no trustworthy data: the calibration clock does not run
-        self.seconds += dt
+        trusted = np.zeros(len(GROUPS), dtype=bool)
+        trusted[_GROUP[usable]] = True
+        self.seconds += dt * trusted
         x = values.astype(np.float64)
         self._n += usable
         self._sum += np.where(usable, x, 0.0)
         self._sq += np.where(usable, x * x, 0.0)
 
     def profile(self) -> Profile:
-        enough = self._n >= self.options.min_samples
+        """The resting level of every feature whose group is ready."""
+        enough = (self._n >= self.options.min_samples) & self.ready()
         n = np.maximum(self._n, 1)
         mean = self._sum / n
         var = np.maximum(self._sq / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
@@ -250,8 +271,9 @@ class PatientBaseline:
         stored = store.load() if store is not None and options.use_stored else None
         self.calibrated: Profile | None = stored  # the calibrated (and stored) profile
         self.profile: Profile | None = stored  # what normalises: the calibrated one, re-anchored
-        self._anchor: Anchor | None = Anchor(options, stored.mean) if stored is not None else None
+        self._anchor: Anchor | None = Anchor.of(options, stored.mean) if stored is not None else None
         self._calibration: Calibration | None = Calibration(options)
+        self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)  # features whose group this calibration has done
         self.log: list[str] = [f"using the stored baseline from {stored.sessions} session(s)"] if stored else []
 
     @property
@@ -265,6 +287,7 @@ class PatientBaseline:
     def begin_session(self) -> None:
         """A new session starts: calibrate on its first resting minutes."""
         self._calibration = Calibration(self.options)
+        self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)
 
     def observe(self, fv: FeatureVector) -> None:
         if self._anchor is not None and self.calibrated is not None and self._anchor.observe(fv.t, fv.values, fv.usable):
@@ -273,13 +296,22 @@ class PatientBaseline:
         if cal is None:
             return
         cal.add(fv)
-        if not cal.done:
+        ready = cal.ready()
+        newly = ready & ~self._released
+        if not newly.any():
             return
+        # the groups that just got their baseline join the profile; those already in keep theirs
+        self._released = ready
         fresh = cal.profile()
-        self._calibration = None
+        fresh = Profile(np.where(newly, fresh.mean, np.nan), np.where(newly, fresh.sd, np.nan))
+        if cal.done:
+            self._calibration = None
         self.calibrated = fresh if self.calibrated is None else self.calibrated.blended(fresh, self.options.blend)
-        self.profile = self.calibrated
-        self._anchor = Anchor(self.options, self.calibrated.mean)
+        if self._anchor is None:
+            self._anchor = Anchor.of(self.options, self.calibrated.mean)
+        else:
+            self._anchor.center = np.where(newly, self.calibrated.mean, self._anchor.center)
+        self.profile = self.calibrated.with_mean(self._anchor.center)
         if self.store is not None:
             self.unsaved = self.calibrated  # written off the tick path (agent.app), never inside a tick
 
@@ -305,70 +337,3 @@ class PatientBaseline:
         if self.unsaved is profile:
             self.unsaved = None
         return True
-
-
-_CALM = np.array([f.calm for f in FEATURES], dtype=np.float64)
-_HR = FEATURE_NAMES.index("hr_bpm")
-# the skin features re-anchored upwards while the heart is calm: those that rise with arousal
-_SKIN_UP = np.array([f.group == "eda" and f.calm == -1 for f in FEATURES])
-
-
-class Anchor:
-    """The resting level, moved towards calmer stretches after calibration.
-
-    A session may start unsettled (fitting the sensors, instructions, a walk
-    to the chair): a calibration taken then puts the resting level too high,
-    and real stress later reads as calm. So, for the features that move one
-    way with calm (:data:`CALM_DIRECTION`), once a stretch smoothed over
-    ``anchor_smooth_s`` is calmer than the resting level, the level follows it
-    with time constant ``anchor_tau_s``. It never follows arousal, so stress
-    cannot teach the baseline that stress is normal. Updated once a second of
-    data time, which is all a 60-s feature changes in, and cheap.
-
-    One exception (``skin_anchor_tau_s``): skin conductance climbs with the
-    first stressor of a session and stays up for an hour or more, long after
-    the heart has settled, so every later rest would read as stress. While the
-    heart's smoothed rate is at or below its resting level, the skin features'
-    resting level also follows them upwards. A stressor that raises the heart
-    stops that, so the skin still cannot learn stress on its own; without a
-    heart sensor it never happens.
-    """
-
-    STEP_S = 1.0
-
-    def __init__(self, options: BaselineOptions, mean: np.ndarray) -> None:
-        self.options = options
-        self.center = np.array(mean, dtype=np.float64)
-        self._smooth = np.full(len(FEATURE_NAMES), np.nan)
-        self._last: float | None = None
-
-    def observe(self, t: float, values: np.ndarray, usable: np.ndarray) -> bool:
-        """One tick; True when the centre moved."""
-        tau, skin_tau = self.options.anchor_tau_s, self.options.skin_anchor_tau_s
-        if tau == 0 and skin_tau == 0:
-            return False
-        if self._last is not None and t - self._last < self.STEP_S:
-            return False
-        dt = self.STEP_S if self._last is None else t - self._last
-        self._last = t
-        x = values.astype(np.float64)
-        a = 1.0 - math.exp(-dt / self.options.anchor_smooth_s)
-        fresh = usable & np.isnan(self._smooth)
-        self._smooth = np.where(fresh, x, self._smooth)
-        self._smooth = np.where(usable & ~fresh, self._smooth + a * (x - self._smooth), self._smooth)
-        known = np.isfinite(self.center) & usable
-        # per feature, the share of the way to the smoothed value the level moves this step (0: stays)
-        step = np.zeros(len(FEATURE_NAMES))
-        if tau:
-            step[(_CALM * (self._smooth - self.center) > 0) & known] = 1.0 - math.exp(-dt / tau)
-        if skin_tau and self._heart_calm(usable):
-            step[_SKIN_UP & known & (self._smooth > self.center)] = 1.0 - math.exp(-dt / skin_tau)
-        moving = step > 0
-        if not moving.any():
-            return False
-        self.center = np.where(moving, self.center + step * (self._smooth - self.center), self.center)
-        return True
-
-    def _heart_calm(self, usable: np.ndarray) -> bool:
-        """The heart's smoothed rate is trustworthy now and at or below its resting level."""
-        return bool(usable[_HR]) and bool(self._smooth[_HR] <= self.center[_HR])  # False where either is NaN

@@ -14,7 +14,7 @@ from typing import get_args, get_type_hints
 import numpy as np
 import pytest
 
-from agent.core import baseline, reasons
+from agent.core import anchor, baseline, reasons
 from agent.core.feature_specs import FEATURES, GROUPS, FeatureSpec, Reading
 from agent.core.features import FEATURE_NAMES, FEATURE_UNITS
 
@@ -80,7 +80,7 @@ def test_every_table_is_derived_from_the_specs() -> None:
     assert FEATURE_NAMES == tuple(f.name for f in FEATURES)
     assert FEATURE_UNITS == {f.name: f.unit for f in FEATURES}
     np.testing.assert_array_equal(baseline.FLOORS, [f.floor for f in FEATURES])
-    assert baseline.CALM_DIRECTION == {f.name: f.calm for f in FEATURES if f.calm}
+    assert anchor.CALM_DIRECTION == {f.name: f.calm for f in FEATURES if f.calm}
     assert list(reasons.PLAIN) == list(FEATURE_NAMES)
     assert all(reasons.PLAIN[f.name] is f.reading for f in FEATURES)
 
