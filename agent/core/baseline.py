@@ -29,7 +29,7 @@ import structlog
 from agent.errors import ConfigError
 from agent.core.anchor import Anchor
 from agent.core.feature_specs import FEATURES, GROUPS
-from agent.core.features import FEATURE_NAMES, FeatureVector
+from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector
 
 log = structlog.get_logger("edge_agent.baseline")
 
@@ -40,7 +40,6 @@ Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
 # Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.
 FLOORS = np.array([f.floor for f in FEATURES], dtype=np.float64)
-_GROUP = np.array([GROUPS.index(f.group) for f in FEATURES])  # each feature's group, as an index into GROUPS
 
 
 class BaselineOptions(pydantic.BaseModel):
@@ -178,11 +177,12 @@ class Calibration:
     @property
     def done(self) -> bool:
         """Every group seen so far has its baseline (a sensor that joins later is calibrated next session)."""
-        return bool((self._shares()[self.seconds > 0] >= 1.0).all()) and bool((self.seconds > 0).any())
+        seen = self.seconds > 0
+        return bool(seen.any() and (self._shares()[seen] >= 1.0).all())
 
     def ready(self) -> np.ndarray:
         """Per feature: its group has had ``calibration_s`` of trustworthy data."""
-        return (self._shares() >= 1.0)[_GROUP]
+        return (self._shares() >= 1.0)[GROUP_OF]
 
     def add(self, fv: FeatureVector) -> None:
         self.observe(fv.t, fv.values, fv.usable)
@@ -194,7 +194,7 @@ class Calibration:
         if not usable.any():
             return  # no trustworthy data: the calibration clock does not run
         trusted = np.zeros(len(GROUPS), dtype=bool)
-        trusted[_GROUP[usable]] = True
+        trusted[GROUP_OF[usable]] = True
         self.seconds += dt * trusted
         x = values.astype(np.float64)
         self._n += usable

@@ -29,7 +29,7 @@ from agent.base.stream import Chunk, Modality
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
-_GROUP_OF = np.array([GROUPS.index(f.group) for f in FEATURES])  # each feature's group, as an index into GROUPS
+GROUP_OF = np.array([GROUPS.index(f.group) for f in FEATURES])  # each feature's group, as an index into GROUPS
 
 # when two streams can feed a group, prefer the more precise one at equal quality
 _CARDIAC_RANK = {Modality.ECG: 0, Modality.RR: 1, Modality.PPG: 2}
@@ -64,7 +64,7 @@ class FeatureVector:
 
     def __post_init__(self) -> None:
         ok = np.array([self.group_ok(g) for g in GROUPS])
-        object.__setattr__(self, "usable", self.available & ok[_GROUP_OF])
+        object.__setattr__(self, "usable", self.available & ok[GROUP_OF])
 
     def __getitem__(self, name: str) -> float | None:
         i = _INDEX[name]
