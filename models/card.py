@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agent.core.baseline import BaselineOptions
 from agent.core.model.metadata import ModelMetadata
 from models.card_limits import limits, pct
 from models.datasets import DATASETS
@@ -256,7 +257,7 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "- Features come from the agent's core (`models/extract.py` runs `agent.replay.ticks`, the code of",
         "  `edge-agent replay`), ticked at 4 Hz.",
         "- Calibration is the deployed one: from the recording's start, with no knowledge of where rest is,",
-        "  each sensor group on its own first 120 s of trustworthy data,",
+        f"  each sensor group on its own first {BaselineOptions().calibration_s:g} s of trustworthy data,",
         "  then re-anchored towards calmer stretches (`agent.core.anchor.Anchor`); skin conductance's level",
         "  also follows it upwards while the heart is at or below its resting rate (`skin_anchor_tau_s`).",
         "- Binary target: WESAD stress (TSST) vs baseline + amusement; Stress-Predict label 1 vs 0; EEGMAT",
