@@ -236,11 +236,13 @@ def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, wei
     return out
 
 
-def alone_results(subjects: list[Subject], kind: str, keep: Path, settings: str | None, jobs: int
-                  ) -> dict[str, Results]:
-    """Per sensor group: every subject with several groups decided again by its own fold model of ``kind`` (kept
-    by :func:`loso_results`) with only that group worn: what one sensor alone gets, through the core."""
-    wanted = [i for i, s in enumerate(subjects) if len(DATASETS[s.dataset].groups) > 1]
+def alone_results(subjects: list[Subject], kind: str, keep: Path, settings: str | None, jobs: int,
+                  only: tuple[str, ...] | None = None) -> dict[str, Results]:
+    """Per sensor group: every subject with several groups (of the datasets ``only`` names) decided again by its
+    own fold model of ``kind`` (kept by :func:`loso_results`) with only that group worn: what one sensor alone
+    gets, through the core."""
+    wanted = [i for i, s in enumerate(subjects)
+              if len(DATASETS[s.dataset].groups) > 1 and (only is None or s.dataset in only)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(worn_alone, [(i, kind, keep, settings) for i in wanted]))
     out: dict[str, Results] = {}

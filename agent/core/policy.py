@@ -7,9 +7,12 @@
   (:mod:`agent.core.model.runtime`); with none, the level is *hold*.
 - **Slow state**: the fused logit, smoothed with a time constant of
   ``slow_tau_s`` of data time, is the distress estimate. Skin conductance
-  moves tick by tick and needs that smoothing; cardiac and EEG features are
-  already averages over windows of 10 s or more, so while no EDA feature
-  votes the time constant is ``windowed_tau_s`` (fixed a priori, not tuned).
+  moves tick by tick and needs that smoothing; cardiac features are already
+  averages over windows of 10 s or more, so while no EDA feature votes the
+  time constant is ``windowed_tau_s`` (both fixed a priori, not tuned). EEG
+  band powers over 4 s swing with rest's own rhythms, which a heart beside
+  them steadies; while EEG alone votes the time constant is
+  ``eeg_alone_tau_s`` (chosen by nested LOSO, ``models.eeg_smoothing``).
 - **Fast path**: a burst of SCR onsets or heart rate well above baseline
   raises *elevated* within a tick; only sustained slow evidence
   (``rise_after_s`` above the threshold) reaches *distressed*. A burst is
@@ -69,6 +72,8 @@ class PolicyOptions(pydantic.BaseModel):
     slow_tau_s: float = pydantic.Field(20.0, ge=0, description="smoothing of the slow state (0: none)")
     windowed_tau_s: float = pydantic.Field(
         5.0, ge=0, description="smoothing of the slow state while only windowed (cardiac, EEG) features vote")
+    eeg_alone_tau_s: float = pydantic.Field(  # chosen by nested LOSO (models/eeg_smoothing.py)
+        10.0, ge=0, description="smoothing of the slow state while EEG features alone vote")
     rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
     fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
@@ -127,7 +132,7 @@ class AdaptationPolicy:
             why = "no trustworthy sensor" if inference is None else "the model gave no finite answer"
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
-        self._smooth(logit, dt, "eda" in inference.groups)  # the groups that voted, as the model saw them
+        self._smooth(logit, dt, inference.groups)  # the groups that voted, as the model saw them
         assert self._logit is not None
         distress = 1.0 / (1.0 + math.exp(-self._logit))
         fast = self._fast_cues(fv, z[_HR], float(profile.mean[_SCR_RECENT]))
@@ -138,8 +143,9 @@ class AdaptationPolicy:
             reasons.append(f"refreshing baseline ({self.baseline.progress:.0%})")
         return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])
 
-    def _smooth(self, logit: float, dt: float, eda_votes: bool) -> None:
-        tau = self.options.slow_tau_s if eda_votes else self.options.windowed_tau_s
+    def _smooth(self, logit: float, dt: float, voted: tuple[str, ...]) -> None:
+        o = self.options
+        tau = o.slow_tau_s if "eda" in voted else o.eeg_alone_tau_s if voted == ("eeg",) else o.windowed_tau_s
         if self._logit is None or tau == 0:
             self._logit = logit
         else:

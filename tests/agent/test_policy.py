@@ -140,11 +140,20 @@ def test_level_falls_only_after_dwell_and_below_the_release(model):
     assert levels.index(Level.CALM) * TICK >= 15 - 5  # dwell counted from entering distressed
 
 
-def test_the_slow_state_smooths_skin_conductance_longer_than_windowed_features(model):
+@pytest.fixture
+def eeg_model(tmp_path: Path) -> DistressModel:
+    """The fixture ``model`` plus a weight on the temporal alpha share, so that EEG alone can vote."""
+    coef = np.array([{"hr_bpm": 0.5, "scl_us": 0.5, "eeg_alpha_rear_rel": -0.5}.get(f.name, 0.0) for f in FEATURES])
+    write_model(tmp_path / "distress.onnx", logistic(coef), meta())
+    return DistressModel.load(tmp_path)
+
+
+def test_the_slow_state_smooths_skin_conductance_longer_than_windowed_features(eeg_model):
     """The slow state is an exponential average of the model's logit: over slow_tau_s while an EDA
-    feature votes (it moves tick by tick), over windowed_tau_s while only windowed features do."""
-    for quality, tau in (({"eda": 0.2}, 5.0), ({}, 20.0)):
-        p = policy(model, slow_tau_s=20, windowed_tau_s=5, rise_after_s=0)
+    feature votes (it moves tick by tick), over windowed_tau_s while only windowed features do, and over
+    eeg_alone_tau_s while EEG votes alone (4-s band powers, with no heart to steady them)."""
+    for quality, tau in (({"eda": 0.2}, 5.0), ({}, 20.0), ({"eda": 0.2, "cardiac": 0.2}, 10.0)):
+        p = policy(eeg_model, slow_tau_s=20, windowed_tau_s=5, eeg_alone_tau_s=10, rise_after_s=0)
         t = calibrate(p)
         rest_logit = p._logit
         out = run(p, t, 10, STRESS, quality=quality)
