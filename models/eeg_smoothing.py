@@ -36,7 +36,7 @@ from models.calibration import deployed_candidate
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import anchor_settings, choice_line, nested, nested_choice, per_subject_f1
+from models.nested import anchor_settings, verdict
 from models.train import alone_results, loso_results, prepare
 
 TAUS_S = (5.0, 10.0, 20.0)  # the shared windowed constant, twice it and four times it
@@ -47,14 +47,13 @@ def main() -> None:
     found = {name: tables(DATASETS[name], progress=False) for name in DATASETS}
     base = anchor_settings(anchor)
     subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], base)]
-    results, f1s = {}, {}
+    results = {}
     with tempfile.TemporaryDirectory(prefix="edge-agent-eeg-smoothing-") as keep:
         loso_results(subjects, (kind,), "all", weights, jobs, base, only=("eegmat",), keep=Path(keep))
         for tau in TAUS_S:
             settings = f"{base}\n[policy]\neeg_alone_tau_s = {tau!r}\n"
             results[tau] = {"eegmat": alone_results(subjects, kind, Path(keep), settings, jobs, only=("eegmat",))[
                 "eeg"]["eegmat"]}
-            f1s[tau] = per_subject_f1(results[tau])
             worn = score_subjects(results[tau]["eegmat"])
             ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, jobs, settings,
                                                            only=("eegmat",))[kind][0]["eegmat"])["macro_f1"]
@@ -62,9 +61,7 @@ def main() -> None:
             print(f"eeg_alone_tau_s {tau:g} s: EEGMAT, deployed model with only EEG worn: macro-F1 "
                   f"{worn['macro_f1']}, per-subject mean {worn['macro_f1_subject_mean']}, rest at elevated or above "
                   f"{worn['pooled_rest_elevated_or_above_share']}; models trained on EEG alone {ablations}", flush=True)
-    print(choice_line(nested_choice(f1s), PolicyOptions().eeg_alone_tau_s), flush=True)
-    figures, _ = nested(results)
-    print(f"nested, only EEG worn: EEGMAT macro-F1 {figures['eegmat']['macro_f1']}", flush=True)
+    print(verdict(results, PolicyOptions().eeg_alone_tau_s), flush=True)
 
 
 if __name__ == "__main__":

@@ -153,6 +153,14 @@ def choice_line(chosen: dict[float, int], default: float) -> str:
     return f"nested choice over {sum(chosen.values())} subjects: {counts}; the agent's default is {default:g} s"
 
 
+def verdict(results: dict[float, Results], default: float) -> str:
+    """A nested check's closing lines: how many subjects each value won, and the nested pooled macro-F1s."""
+    figures, _ = nested(results)  # type: ignore[arg-type]  # any value names a candidate here
+    pooled = {d: round(v["macro_f1"], 4) for d, v in figures.items()}
+    return f"{choice_line(nested_choice({k: per_subject_f1(r) for k, r in results.items()}), default)}\n" \
+           f"nested pooled macro-F1 {pooled}"
+
+
 def nested(results: dict[Candidate, Results]) -> tuple[dict[str, dict], dict[str, dict[str, Candidate]]]:
     """Per dataset, the figures of each subject decided by the candidate chosen without it; and who chose what.
 

@@ -25,7 +25,7 @@ from models.calibration import deployed_candidate, evaluated
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import anchor_settings, choice_line, criterion, nested, nested_choice, per_subject_f1
+from models.nested import anchor_settings, criterion, per_subject_f1, verdict
 
 TAUS_S = (0.0, 120.0, 300.0, 600.0)  # off; and the anchor's own 600 s, half of it and a fifth
 
@@ -42,9 +42,7 @@ def main() -> None:
         levels = {k: v for k, v in wesad.items() if k.startswith(("macro_f1_", "median_", "pooled_", "stressors"))}
         print(f"skin_anchor_tau_s {tau:g} s: criterion {criterion(f1s[tau]):.4f}; pooled macro-F1 {pooled}; "
               f"WESAD {levels}", flush=True)
-    print(choice_line(nested_choice(f1s), BaselineOptions().skin_anchor_tau_s), flush=True)
-    figures, _ = nested(results)
-    print(f"nested pooled macro-F1 {({d: round(v['macro_f1'], 4) for d, v in figures.items()})}", flush=True)
+    print(verdict(results, BaselineOptions().skin_anchor_tau_s), flush=True)
 
 
 if __name__ == "__main__":

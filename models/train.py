@@ -342,8 +342,10 @@ def main() -> None:
                      "criterion over every other subject; those subjects' decisions come from the outer LOSO, whose "
                      "models were trained with the subject left out here (a cheaper stand-in for fully nested LOSO)",
         "deployed": {"kind": best.kind, "anchor_tau_s": best.anchor_tau_s, "settings": settings,
-                     # not a grid axis: its own nested check (models.skin_anchor) set the agent's default
+                     # not grid axes: their own nested checks (models.skin_anchor, models.eeg_smoothing) set the
+                     # agent's defaults
                      "skin_anchor_tau_s": config_for(text=settings).top.baseline.skin_anchor_tau_s,
+                     "eeg_alone_tau_s": config_for(text=settings).top.policy.eeg_alone_tau_s,
                      "criterion": round(criterion(f1s[best]), 4)},
         "loso": scored[best],
         "nested": {"figures": honest,

@@ -175,6 +175,12 @@ class Calibration:
         return float(waiting.min()) if waiting.size else 1.0
 
     @property
+    def waiting(self) -> tuple[str, ...]:
+        """The groups seen so far that have not had ``calibration_s`` of trustworthy data yet."""
+        shares, seen = self._shares(), self.seconds > 0
+        return tuple(g for g, w in zip(GROUPS, seen & (shares < 1.0), strict=True) if w)
+
+    @property
     def done(self) -> bool:
         """Every group seen so far has its baseline (a sensor that joins later is calibrated next session)."""
         seen = self.seconds > 0
@@ -283,6 +289,11 @@ class PatientBaseline:
     @property
     def progress(self) -> float:
         return 1.0 if self._calibration is None else self._calibration.progress
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """The sensor groups this session's calibration still waits for (``Calibration.waiting``)."""
+        return () if self._calibration is None else self._calibration.waiting
 
     def begin_session(self) -> None:
         """A new session starts: calibrate on its first resting minutes."""

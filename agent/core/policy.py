@@ -36,7 +36,7 @@ from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.base.session import SessionEvent
 from agent.core.baseline import PatientBaseline
 from agent.core.features import FEATURE_NAMES, FeatureVector
-from agent.core.reasons import explain
+from agent.core.reasons import explain, refreshing
 
 if TYPE_CHECKING:  # the runtime loads numpy and the model; config loading needs only the options
     from agent.core.model.runtime import DistressModel, Inference
@@ -140,7 +140,7 @@ class AdaptationPolicy:
         towards = [c for c in inference.contributions() if (c[1] > 0) == (level is not Level.CALM)]
         reasons = explain(towards, fv, profile, z) + fast
         if self.baseline.calibrating:
-            reasons.append(f"refreshing baseline ({self.baseline.progress:.0%})")
+            reasons.append(refreshing(self.baseline.waiting, self.baseline.progress))
         return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])
 
     def _smooth(self, logit: float, dt: float, voted: tuple[str, ...]) -> None:

@@ -23,6 +23,13 @@ _INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
 # The words for each feature (FeatureSpec.reading), in feature order.
 PLAIN: dict[str, Reading] = {f.name: f.reading for f in FEATURES}
 MIN_Z = 1.0  # a feature within one baseline spread is not a reason
+SENSOR_WORDS = {"cardiac": "heart", "eda": "skin", "eeg": "EEG"}  # a sensor group as a reason names it
+
+
+def refreshing(groups: tuple[str, ...], progress: float) -> str:
+    """While decisions run, the calibration still under way: "refreshing heart baseline (40%)"."""
+    which = " and ".join(SENSOR_WORDS[g] for g in groups)
+    return f"refreshing {which} baseline ({progress:.0%})" if which else f"refreshing baseline ({progress:.0%})"
 
 
 def _num(x: float) -> str:

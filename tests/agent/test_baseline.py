@@ -229,8 +229,9 @@ def test_each_sensor_group_calibrates_on_its_own_trustworthy_seconds():
     assert t == pytest.approx(10.25)  # the skin's 10 s: deciding starts, on the skin alone
     assert pb.profile.known[scl] and not pb.profile.known[HR]
     assert pb.calibrating and pb.progress == pytest.approx(2 / 10)  # the heart has had 2 of its 10 s (0-1, 5-6, 10)
+    assert pb.waiting == ("cardiac",)  # what the reason names: the group still calibrating, not the skin
     while pb.calibrating:
         tick(4.0)  # the skin moves on, but its baseline was taken
     assert pb.profile.known[HR] and pb.profile.mean[HR] == pytest.approx(np.mean(heart_trusted))
-    assert pb.profile.mean[scl] == pytest.approx(2.0) and pb.progress == 1.0
+    assert pb.profile.mean[scl] == pytest.approx(2.0) and pb.progress == 1.0 and pb.waiting == ()
     assert t == pytest.approx(50.25)  # ten trusted seconds of the heart

@@ -162,3 +162,14 @@ def test_the_slow_state_smooths_skin_conductance_longer_than_windowed_features(e
         for n in (4, 20, 40):
             covered = (np.log(out[n - 1].distress / (1 - out[n - 1].distress)) - rest_logit) / (goal - rest_logit)
             assert covered == pytest.approx(1 - np.exp(-n * TICK / tau), abs=0.01)
+
+
+def test_while_deciding_the_reasons_name_the_sensor_whose_baseline_is_still_calibrating(model):
+    """The skin calibrates on its 20 s while the pulse is trustworthy for only 5 of them: the decisions that
+    follow say the heart's baseline is still being taken, and how far along it is."""
+    p = policy(model)
+    out = run(p, 0.0, 5.25, REST) + run(p, 5.25, 16, REST, quality={"cardiac": 0.2})  # ticks 0-5 s: 5 s
+    assert out[-1].level is not Level.HOLD  # the skin's baseline is in: deciding
+    assert out[-1].reasons[-1] == "refreshing heart baseline (25%)"
+    out = run(p, 21.25, 15.25, REST)  # the heart's remaining 15 s
+    assert out[-1].reasons == ("within baseline",)

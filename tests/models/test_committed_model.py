@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from agent.core.baseline import BaselineOptions
+from agent.core.policy import PolicyOptions
 from models.check import committed_check, replay_lines
 from models.loso import config_for
 from models.nested import COMPARED, GRID
@@ -28,6 +29,7 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert BaselineOptions().anchor_tau_s == deployed["anchor_tau_s"]
     assert config_for().top.baseline.anchor_tau_s == deployed["anchor_tau_s"]
     assert BaselineOptions().skin_anchor_tau_s == deployed["skin_anchor_tau_s"]  # trained with the agent's own
+    assert PolicyOptions().eeg_alone_tau_s == deployed["eeg_alone_tau_s"]
     assert recorded["kind"] == deployed["kind"]
     candidates = recorded["candidates"]
     assert set(candidates) == {c.label for c in COMPARED}  # every model of the declared grid was evaluated

@@ -7,7 +7,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from models.loso import config_for, score_subjects
-from models.nested import GRID, Candidate, choose, criterion, nested, nested_choice, per_subject_f1, summary
+from models.nested import (
+    GRID, Candidate, choose, criterion, nested, nested_choice, per_subject_f1, summary, verdict,
+)
 
 A, B = Candidate("logistic", 120.0), Candidate("boosted", 300.0)
 
@@ -93,3 +95,13 @@ def test_the_calibration_check_counts_only_subjects_every_length_scored():
     }
     assert criterion(f1s[60.0], without=("d1", "a")) > criterion(f1s[120.0], without=("d1", "a"))  # x counted
     assert nested_choice(f1s) == {120.0: 3}
+
+
+def test_a_nested_check_ends_with_the_subjects_each_value_won_and_the_nested_figures():
+    """The closing lines of models.skin_anchor and models.eeg_smoothing: the ERRORS grid by setting value."""
+    by_value = {5.0: ERRORS[A], 10.0: ERRORS[B]}
+    results = {v: grid({A: e})[A] for v, e in by_value.items()}
+    counts, figures = verdict(results, 5.0).splitlines()
+    assert counts == "nested choice over 5 subjects: 5 s for 4, 10 s for 1; the agent's default is 5 s"
+    honest, _ = nested(results)  # type: ignore[arg-type]
+    assert figures == f"nested pooled macro-F1 { {d: round(v['macro_f1'], 4) for d, v in honest.items()} }"
