@@ -55,7 +55,8 @@ def replay(source: Path, out: str, fmt: str, config_path: Path | None) -> None:
     base = agent_config.load(config_path, registry) if config_path else agent_config.parse("", "<defaults>", registry)
     logs.configure("warning", base.agent.log_format)
     core = build_core(base)
-    recorded = open_recorded(source.resolve(), fmt, registry=registry)
+    # absolute, not resolved: an error names the path as typed, not where a symlink leads
+    recorded = open_recorded(source.absolute(), fmt, registry=registry)
     started = time.perf_counter()
     try:
         with _output(out) as f, _progress(recorded.duration_s) as progress:
