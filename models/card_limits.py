@@ -91,7 +91,7 @@ LIMITS = """\
   Fixed a priori: each candidate's regularisation and bins; the policy's
   thresholds (elevated at 0.55, distressed at 0.7, 10 s of sustained evidence, 15 s dwell); the slow
   state's smoothing (20 s while skin conductance votes, 5 s while only windowed cardiac and EEG
-  features do, set from the features' own window lengths; EEG voting alone is the exception below);
+  features do, set from the features' own window lengths; EEG voting alone is the exception above);
   the anchoring's smoothing (60 s); the
   fast path's skin-response cue (2 onsets in 10 s, counted only when that many would happen under
   1 % of the time at the patient's own resting rate, Poisson). That last rule was added after the

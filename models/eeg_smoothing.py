@@ -22,7 +22,7 @@ the EEG-without-gamma model 0.778, 0.816, 0.819 against 0.799 at 5 s, and the
 fused model 0.880, 0.875, 0.866 against 0.879, which is why EEG alone gets its
 own constant and the shared one stays. The grid and the rule were declared
 before the check's first run: the agent's default is the value the nested
-choice gives the most subjects. Kept apart from ``models.train`` (about 5
+choice gives the most subjects. Kept apart from ``models.train`` (about 3
 minutes); it prints, and changes nothing.
 """
 
