@@ -129,7 +129,7 @@ def choose(f1s: dict[K, dict[str, dict[str, float]]], without: tuple[str, str] |
 
 def nested_choice(f1s: dict[K, dict[str, dict[str, float]]]) -> dict[K, int]:
     """For how many subjects each setting wins the criterion over every other subject (``models.calibration``,
-    ``models.eeg_window``, ``models.skin_anchor``).
+    ``models.eeg_window``, ``models.skin_anchor``, ``models.eeg_smoothing``).
 
     Only subjects scored under every setting count, and only they enter the criteria, so each criterion
     is a mean over the same subjects (a shorter calibration, say, can give a subject its second class).

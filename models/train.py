@@ -296,6 +296,7 @@ def main() -> None:
     print("deployed:", best.label, "| nested:", {d: e["macro_f1"] for d, e in honest.items()}, summary(chosen),
           flush=True)
     subjects, settings = by_anchor[best.anchor_tau_s], best.settings()
+    deployed_config = config_for(text=settings)  # the agent settings the deployed candidate was evaluated with
     if best.anchor_tau_s != BaselineOptions().anchor_tau_s:
         print(f"NOTE: set the agent's default [baseline] anchor_tau_s to {best.anchor_tau_s:g} "
               "(agent/core/baseline.py); "
@@ -344,8 +345,8 @@ def main() -> None:
         "deployed": {"kind": best.kind, "anchor_tau_s": best.anchor_tau_s, "settings": settings,
                      # not grid axes: their own nested checks (models.skin_anchor, models.eeg_smoothing) set the
                      # agent's defaults
-                     "skin_anchor_tau_s": config_for(text=settings).top.baseline.skin_anchor_tau_s,
-                     "eeg_alone_tau_s": config_for(text=settings).top.policy.eeg_alone_tau_s,
+                     "skin_anchor_tau_s": deployed_config.top.baseline.skin_anchor_tau_s,
+                     "eeg_alone_tau_s": deployed_config.top.policy.eeg_alone_tau_s,
                      "criterion": round(criterion(f1s[best]), 4)},
         "loso": scored[best],
         "nested": {"figures": honest,

@@ -165,26 +165,27 @@ class Calibration:
     def _shares(self) -> np.ndarray:
         return np.minimum(1.0, self.seconds / self.options.calibration_s)
 
+    def _waiting(self) -> np.ndarray:
+        """Per group: seen, and not yet had ``calibration_s`` of trustworthy data."""
+        return (self.seconds > 0) & (self._shares() < 1.0)
+
     @property
     def progress(self) -> float:
         """Before the first decisions, the group nearest to its baseline; then the last group still calibrating."""
-        shares, seen = self._shares(), self.seconds > 0
+        shares, waiting = self._shares(), self._waiting()
         if not (shares >= 1.0).any():
             return float(shares.max())
-        waiting = shares[seen & (shares < 1.0)]
-        return float(waiting.min()) if waiting.size else 1.0
+        return float(shares[waiting].min()) if waiting.any() else 1.0
 
     @property
     def waiting(self) -> tuple[str, ...]:
         """The groups seen so far that have not had ``calibration_s`` of trustworthy data yet."""
-        shares, seen = self._shares(), self.seconds > 0
-        return tuple(g for g, w in zip(GROUPS, seen & (shares < 1.0), strict=True) if w)
+        return tuple(g for g, w in zip(GROUPS, self._waiting(), strict=True) if w)
 
     @property
     def done(self) -> bool:
         """Every group seen so far has its baseline (a sensor that joins later is calibrated next session)."""
-        seen = self.seconds > 0
-        return bool(seen.any() and (self._shares()[seen] >= 1.0).all())
+        return bool((self.seconds > 0).any() and not self._waiting().any())
 
     def ready(self) -> np.ndarray:
         """Per feature: its group has had ``calibration_s`` of trustworthy data."""
