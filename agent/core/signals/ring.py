@@ -25,6 +25,9 @@ class Ring:
         self.capacity = capacity
         self.width = width
         self._buf = np.zeros((2 * capacity, width), dtype=dtype)
+        # read-only views of the buffer are handed out many times a tick: one made here slices read-only
+        self._readonly = self._buf.view()
+        self._readonly.flags.writeable = False
         self._head = 0  # where the next row goes, in [0, capacity)
         self.total = 0
 
@@ -67,10 +70,7 @@ class Ring:
         held = len(self)
         n = held if n is None else max(0, min(n, held))
         end = self._head + self.capacity
-        view = self._buf[end - n : end]
-        view = view.view()
-        view.flags.writeable = False
-        return view
+        return self._readonly[end - n : end]
 
     def column(self, n: int | None = None, col: int = 0) -> np.ndarray:
         return self.last(n)[:, col]

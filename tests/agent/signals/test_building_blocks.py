@@ -30,6 +30,21 @@ def test_ring_holds_the_newest_rows_in_order(pushes: list[list[float]], capacity
         assert ring.span(ring.total - k, ring.total)[:, 0].tolist() == everything[-k:]
 
 
+def test_ring_views_are_read_only_and_show_what_was_pushed_when_taken() -> None:
+    ring = Ring(4)
+    ring.push(np.array([1.0, 2.0]))
+    view = ring.last()
+    assert not view.flags.writeable
+    try:
+        view[0, 0] = 9.0
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a ring's view took a write")
+    ring.push(np.array([3.0]))
+    assert view[:, 0].tolist() == [1.0, 2.0] and ring.last()[:, 0].tolist() == [1.0, 2.0, 3.0]
+
+
 def test_timed_ring_window_and_stability() -> None:
     r = TimedRing(16)
     r.push(np.arange(10.0), np.arange(10.0) * 2)
