@@ -100,7 +100,8 @@ class Profile:
         """(z, mask): z is 0 wherever the feature is unusable or has no baseline."""
         mask = usable & self.known
         diff = (values - self._center) / self._scale
-        z = np.where(mask, np.clip(diff, -Z_LIMIT, Z_LIMIT), 0.0).astype(np.float32)
+        # np.clip's result bit for bit (NaN stays NaN) without its wrapper: this runs every tick
+        z = np.where(mask, np.minimum(np.maximum(diff, -Z_LIMIT), Z_LIMIT), 0.0).astype(np.float32)
         return z, mask
 
     def with_mean(self, mean: np.ndarray) -> Profile:

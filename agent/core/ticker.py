@@ -192,7 +192,7 @@ class Ticker:
                 lo = s.offset
                 if head.t[lo] > t:
                     break
-                hi = int(np.searchsorted(head.t, t, side="right"))
+                hi = int(head.t.searchsorted(t, side="right"))
                 first = head.seq + lo
                 if ts and first != run_seq:
                     flush()  # a jump in seq stays visible to the processor

@@ -145,8 +145,9 @@ class HrvProcessor:
     def _heart_rate(self, t: float) -> float | None:
         cfg = self.config
         ht, hv = self._ring.window(t - cfg.hr_window_s, t)
-        if ht.shape[0] >= 3 and float(hv[:, 0].sum()) >= cfg.min_coverage * cfg.hr_window_s:
-            return 60.0 / float(np.mean(hv[:, 0]))
+        covered = float(hv[:, 0].sum())
+        if ht.shape[0] >= 3 and covered >= cfg.min_coverage * cfg.hr_window_s:
+            return 60.0 / (covered / ht.shape[0])  # np.mean's own sum and division
         return None
 
     def _spectral_bounds(self, t: float) -> tuple[int, int]:

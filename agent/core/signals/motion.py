@@ -66,4 +66,4 @@ class MotionProcessor:
         level = self.level(t)
         if level is None:
             return 1.0
-        return float(np.clip((MOVING_G - level) / (MOVING_G - STILL_G), 0.0, 1.0))
+        return min(1.0, max(0.0, (MOVING_G - level) / (MOVING_G - STILL_G)))
