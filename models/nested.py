@@ -71,6 +71,9 @@ def anchor_settings(anchor_tau_s: float) -> str:
 #   took 29 of 65 subjects and cost WESAD 0.02: the kinds stay in training as a comparison (COMPARED,
 #   in evaluation.json and the card) but no longer compete. Narrowed after seeing that run, so the
 #   training also records the nested figures over every kind (evaluation.json "nested_every_kind").
+# - 600 s sits at this grid's edge too. Checked once outside the grid (2026-12-05, the deployed ensemble's
+#   LOSO, not nested): 1200 s gave criterion 0.8038 against 0.8203, WESAD 0.899 against 0.930, so the
+#   constant has stopped moving and the grid stays.
 # Each fold fits the three members once and replays four models (models.train.fit_kinds). All 4 x 3 run:
 # with the ablations the training took 22 min 55 s with the feature cache warm, and extracting every
 # feature table from a cold cache 1 min 03 s more (2 cores, 2026-12-03); on 2026-12-04, from a cold
