@@ -22,8 +22,8 @@ MOVING_G = 0.25  # at this spread and above they are not trusted at all
 
 
 def _sd(v: np.ndarray) -> float:
-    """``np.std(v)``, bit for bit: the same ufuncs in the same order, without its Python wrapper (a quarter
-    of the time, on a path run twice a second per device)."""
+    """``np.std(v)``, bit for bit: the same ufuncs in the same order, without its Python wrapper (half the
+    time: 4.5 against 9 µs over 10 s at 32 Hz, once a second per device)."""
     n = v.size
     x = v - np.add.reduce(v, axis=None, keepdims=True) / n
     np.multiply(x, x, out=x)
