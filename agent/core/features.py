@@ -45,6 +45,9 @@ class FeatureConfig(BaseModel):
     min_quality: float = Field(0.5, ge=0, le=1)  # below this a group is flagged not ok
     # a tick waits at most this long (agent time) for a stream that is behind, then is decided without it
     lateness_s: float = Field(1.5, gt=0, allow_inf_nan=False)
+    # a strap's beat-to-beat intervals are read this far behind the tick: it sends the intervals that ended since
+    # its last notification about once a second, and ticks that waited for them would go out four at a time
+    rr_behind_s: float = Field(2.0, ge=0, allow_inf_nan=False)
     cardiac: CardiacConfig = CardiacConfig()
     eda: EdaConfig = EdaConfig()
     eeg: EegConfig = EegConfig()
@@ -82,6 +85,16 @@ MOTION_GATED = ("cardiac", "eda")  # groups whose quality movement on the same d
 
 
 @dataclass(frozen=True, slots=True)
+class _Entry:
+    """One accepted stream: the group it feeds, its processor, and how far behind the tick it is read."""
+
+    group: str
+    proc: Processor
+    modality: Modality
+    behind_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class _SlowState:
     """The part of a tick that is refreshed once per ``slow_update_s`` cell."""
 
@@ -90,7 +103,7 @@ class _SlowState:
     available: np.ndarray
     quality: dict[str, QualityReport]
     sources: dict[str, tuple[str, str] | None]
-    chosen: dict[str, Processor]
+    chosen: dict[str, _Entry]
 
 
 class FeatureExtractor:
@@ -98,7 +111,7 @@ class FeatureExtractor:
 
     def __init__(self, config: FeatureConfig | None = None) -> None:
         self.config = config or FeatureConfig()
-        self._streams: dict[tuple[str, str], tuple[str, Processor, Modality]] = {}
+        self._streams: dict[tuple[str, str], _Entry] = {}
         self.ignored: dict[tuple[str, str], str] = {}  # streams no processor takes, and why
         self._slow: _SlowState | None = None
 
@@ -110,7 +123,7 @@ class FeatureExtractor:
         key = chunk.stream_key
         entry = self._streams.get(key)
         if entry is not None:
-            return entry[1]
+            return entry.proc
         if key in self.ignored:
             return None
         spec, cfg = chunk.spec, self.config
@@ -130,13 +143,19 @@ class FeatureExtractor:
         except ValueError as e:
             self.ignored[key] = str(e)
             return None
-        self._streams[key] = (group, proc, spec.modality)
+        behind = cfg.rr_behind_s if spec.modality is Modality.RR else 0.0
+        self._streams[key] = _Entry(group, proc, spec.modality, behind)
         self._slow = None  # a new stream may be the best of its group from the next tick
         return proc
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a feature uses this chunk's stream (its processor is made on first sight)."""
         return self._processor(chunk) is not None
+
+    def behind_s(self, key: tuple[str, str]) -> float:
+        """How far behind a tick at ``T`` an accepted stream is read: its processor sees samples up to
+        ``T - behind_s`` and is asked for its features there (the ticker waits for that much of it)."""
+        return self._streams[key].behind_s
 
     def push(self, chunk: Chunk) -> None:
         proc = self._processor(chunk)
@@ -145,11 +164,11 @@ class FeatureExtractor:
 
     def push_samples(self, key: tuple[str, str], t: np.ndarray, x: np.ndarray, seq: int | None) -> None:
         """Samples of an accepted stream (the ticker's per-tick blocks)."""
-        self._streams[key][1].push_samples(t, x, seq)
+        self._streams[key].proc.push_samples(t, x, seq)
 
     def stream_event(self, key: tuple[str, str], ev: DeviceEvent) -> None:
         """A Gap or Quality event for one accepted stream, in its place among the samples."""
-        proc = self._streams[key][1]
+        proc = self._streams[key].proc
         self._slow = None  # quality changes at once, not at the next cell
         if isinstance(ev, Gap):
             proc.gap(ev)
@@ -170,10 +189,10 @@ class FeatureExtractor:
         available = slow.available.copy()
         # the fast path: a change of heart rate or a new SCR shows at the next tick
         cardiac, eda = slow.chosen.get("cardiac"), slow.chosen.get("eda")
-        if isinstance(cardiac, CardiacProcessor):
-            self._set(values, available, "hr_bpm", cardiac.heart_rate(t))
-        if isinstance(eda, EdaProcessor) and available[_INDEX["scl_us"]]:
-            self._set(values, available, "scr_recent", float(eda.recent_scrs(t)))
+        if cardiac is not None and isinstance(cardiac.proc, CardiacProcessor):
+            self._set(values, available, "hr_bpm", cardiac.proc.heart_rate(t - cardiac.behind_s))
+        if eda is not None and isinstance(eda.proc, EdaProcessor) and available[_INDEX["scl_us"]]:
+            self._set(values, available, "scr_recent", float(eda.proc.recent_scrs(t - eda.behind_s)))
         return FeatureVector(t, values, available, dict(slow.quality), dict(slow.sources), self.config.min_quality)
 
     def _slow_state(self, t: float) -> _SlowState:
@@ -195,26 +214,27 @@ class FeatureExtractor:
         available = np.zeros(n, dtype=bool)
         quality: dict[str, QualityReport] = {}
         sources: dict[str, tuple[str, str] | None] = {}
-        chosen: dict[str, Processor] = {}
+        chosen: dict[str, _Entry] = {}
         for group in GROUPS:
             best = self._best(group, t)
             if best is None:
                 quality[group] = QualityReport(0.0, ("no stream",))
                 sources[group] = None
                 continue
-            key, proc, report = best
+            key, entry, report = best
+            at = t - entry.behind_s
             if group in MOTION_GATED:
-                report = self._motion_gate(key[0], report, t)
-            quality[group], sources[group], chosen[group] = report, key, proc
-            for name, value in self._group_values(group, proc, t).items():
+                report = self._motion_gate(key[0], report, at)
+            quality[group], sources[group], chosen[group] = report, key, entry
+            for name, value in self._group_values(group, entry.proc, at).items():
                 self._set(values, available, name, value)
         self._slow = _SlowState(cell, values, available, quality, sources, chosen)
         return self._slow
 
     def _motion_gate(self, device_id: str, report: QualityReport, t: float) -> QualityReport:
-        """Movement on the device a group is measured on lowers that group's quality."""
-        factors = [p.factor(t) for (dev, _), (g, p, _) in self._streams.items()
-                   if g == "motion" and dev == device_id and isinstance(p, MotionProcessor)]
+        """Movement on the device a group is measured on, at the time it is read, lowers that group's quality."""
+        factors = [e.proc.factor(t) for (dev, _), e in self._streams.items()
+                   if e.group == "motion" and dev == device_id and isinstance(e.proc, MotionProcessor)]
         factor = min(factors, default=1.0)
         if factor >= 1.0:
             return report
@@ -230,16 +250,16 @@ class FeatureExtractor:
             values[i] = 0.0
             available[i] = False
 
-    def _best(self, group: str, t: float) -> tuple[tuple[str, str], Processor, QualityReport] | None:
+    def _best(self, group: str, t: float) -> tuple[tuple[str, str], _Entry, QualityReport] | None:
         best = None
         best_rank: tuple[float, int] | None = None
-        for key, (g, proc, modality) in self._streams.items():
-            if g != group:
+        for key, entry in self._streams.items():
+            if entry.group != group:
                 continue
-            report = proc.report(t)
-            rank = (-round(report.index, 2), _CARDIAC_RANK.get(modality, 0))
+            report = entry.proc.report(t - entry.behind_s)
+            rank = (-round(report.index, 2), _CARDIAC_RANK.get(entry.modality, 0))
             if best_rank is None or rank < best_rank:
-                best, best_rank = (key, proc, report), rank
+                best, best_rank = (key, entry, report), rank
         return best
 
     @staticmethod

@@ -17,6 +17,11 @@ makes it irrelevant:
   in (:meth:`advance`): replay after each window of the recording, the live
   agent once a stream is ``lateness_s`` late. A disconnected device's
   streams stop holding the watermark back until they deliver again.
+- A stream read behind the tick (a strap's beat-to-beat intervals, by
+  ``rr_behind_s``; see :meth:`FeatureExtractor.behind_s`) is fed and
+  waited for only up to ``T - behind``, so its notifications, about one a
+  second, do not hold ticks back and then release four at once. No tick is
+  decided past the newest sample of any stream.
 - Ticking starts once ``lateness_s`` of data has been seen, from the first
   grid point at or after the earliest first sample, so a stream that
   connects a little after another still counts from the start.
@@ -50,10 +55,11 @@ class Tick:
 class _Stream:
     """One stream's undelivered chunks and events, in arrival order."""
 
-    __slots__ = ("key", "pending", "offset", "hwm", "first_t", "live")
+    __slots__ = ("key", "behind", "pending", "offset", "hwm", "first_t", "live")
 
-    def __init__(self, key: tuple[str, str], first_t: float) -> None:
+    def __init__(self, key: tuple[str, str], first_t: float, behind: float) -> None:
         self.key = key
+        self.behind = behind  # a tick at T takes this stream's samples up to T - behind
         self.pending: deque[Chunk | Gap | Quality] = deque()
         self.offset = 0  # samples of pending[0] already delivered, when it is a chunk
         self.hwm = -math.inf  # newest sample time received
@@ -112,9 +118,10 @@ class Ticker:
         if s is None:
             if not self.extractor.accepts(chunk):
                 return  # a stream no feature uses (labels, temperature, ...) never holds ticks back
-            s = self._streams[key] = _Stream(key, float(chunk.t[0]))
-        if chunk.t[0] <= self.decided_until:
-            self.late_samples += int(np.searchsorted(chunk.t, self.decided_until, side="right"))
+            s = self._streams[key] = _Stream(key, float(chunk.t[0]), self.extractor.behind_s(key))
+        taken = self.decided_until - s.behind  # this stream's samples the decided ticks have taken
+        if chunk.t[0] <= taken:
+            self.late_samples += int(np.searchsorted(chunk.t, taken, side="right"))
         s.pending.append(chunk)
         s.hwm = max(s.hwm, float(chunk.t[-1]))
         s.live = True
@@ -128,7 +135,7 @@ class Ticker:
         tick that completes to the chunk's arrival, off the latency path.
         """
         if self._next_k is not None:
-            self._deliver(s, self._next_k * self.period)
+            self._deliver(s, self._next_k * self.period - s.behind)
 
     def _device_event(self, ev: Gap | Quality) -> None:
         key = (ev.device_id, ev.stream)
@@ -142,12 +149,13 @@ class Ticker:
     # -- deciding ---------------------------------------------------------------------------
 
     def _watermark(self) -> float:
-        live = [s.hwm for s in self._streams.values() if s.live]
+        live = [s for s in self._streams.values() if s.live]
         if not live:
             return -math.inf
-        if self._next_k is None and max(live) - self._origin() < self.lateness_s:
+        newest = max(s.hwm for s in live)
+        if self._next_k is None and newest - self._origin() < self.lateness_s:
             return -math.inf  # not started: wait a moment for every stream to show up
-        return min(live)
+        return min(newest, min(s.hwm + s.behind for s in live))
 
     def _origin(self) -> float:
         return min(s.first_t for s in self._streams.values())
@@ -160,7 +168,8 @@ class Ticker:
         out = []
         while (t := self._next_k * self.period) <= until:
             for key in sorted(self._streams):
-                self._deliver(self._streams[key], t)
+                s = self._streams[key]
+                self._deliver(s, t - s.behind)
             events = []
             while self._sessions and self._sessions[0].t <= t:
                 events.append(self._sessions.popleft())
