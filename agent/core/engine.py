@@ -56,6 +56,10 @@ class Core:
         """Everything up to ``until`` is in: decide the ticks up to it."""
         return self.decide(self.ticker.advance(until))
 
+    def due(self, now: float) -> list[Decision]:
+        """The live agent's clock: decide the ticks up to ``now`` whose data is all in (Ticker.due)."""
+        return self.decide(self.ticker.due(now))
+
     def finish(self) -> list[Decision]:
         return self.decide(self.ticker.finish())
 

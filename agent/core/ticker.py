@@ -20,8 +20,9 @@ makes it irrelevant:
 - A stream read behind the tick (a strap's beat-to-beat intervals, by
   ``rr_behind_s``; see :meth:`FeatureExtractor.behind_s`) is fed and
   waited for only up to ``T - behind``, so its notifications, about one a
-  second, do not hold ticks back and then release four at once. No tick is
-  decided past the newest sample of any stream.
+  second, do not hold ticks back and then release four at once. An arrival
+  decides no tick past the newest sample of any stream; the live agent's
+  clock (:meth:`due`) decides those whose data is all in, up to its time.
 - Ticking starts once ``lateness_s`` of data has been seen, from the first
   grid point at or after the earliest first sample, so a stream that
   connects a little after another still counts from the start.
@@ -105,6 +106,14 @@ class Ticker:
         """All data up to ``until`` is in (or is late): decide every tick up to it."""
         return self._decide(until)
 
+    def due(self, now: float) -> list[Tick]:
+        """The live agent's clock reads ``now``: decide the ticks up to it whose data is all in.
+
+        Arrivals decide ticks only up to the newest sample, so a strap worn alone would tick four
+        at a time as its notifications come; with its intervals read behind, the ticks between
+        notifications already have all they take, and the clock releases them one by one."""
+        return self._decide(self._watermark(cap=now)) if self.watermarks else []
+
     def finish(self) -> list[Tick]:
         """The input has ended: decide every tick up to the newest sample."""
         newest = max((s.hwm for s in self._streams.values()), default=-math.inf)
@@ -148,14 +157,16 @@ class Ticker:
 
     # -- deciding ---------------------------------------------------------------------------
 
-    def _watermark(self) -> float:
+    def _watermark(self, cap: float | None = None) -> float:
+        """The newest tick every live stream has delivered data for, never past ``cap`` (by default the
+        newest sample)."""
         live = [s for s in self._streams.values() if s.live]
         if not live:
             return -math.inf
         newest = max(s.hwm for s in live)
         if self._next_k is None and newest - self._origin() < self.lateness_s:
             return -math.inf  # not started: wait a moment for every stream to show up
-        return min(newest, min(s.hwm + s.behind for s in live))
+        return min(newest if cap is None else cap, min(s.hwm + s.behind for s in live))
 
     def _origin(self) -> float:
         return min(s.first_t for s in self._streams.values())

@@ -52,8 +52,11 @@ class Analysis:
         self._emit(self.core.feed(reading), arrived)
 
     def advance(self, now: float) -> None:
-        """Decide the ticks that late streams have held back for longer than ``lateness_s``."""
-        self._emit(self.core.advance(now - self.lateness_s), time.perf_counter())
+        """Decide the ticks that late streams have held back for longer than ``lateness_s``, and those
+        up to ``now`` whose data is all in (a strap alone sends its beats about once a second)."""
+        started = time.perf_counter()
+        self._emit(self.core.advance(now - self.lateness_s), started)
+        self._emit(self.core.due(now), started)
 
     def finish(self) -> None:
         """The readings have ended (every recording played out): decide what is left."""

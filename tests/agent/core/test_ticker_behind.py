@@ -120,3 +120,27 @@ def test_a_strap_alone_is_never_decided_ahead_of_its_newest_beat() -> None:
     arrived, per_chunk, ticker = live(FeatureConfig(), as_a_strap_sends_them(with_skin=False))
     assert arrived and ticker.decided_until <= float(beats().t[-1])
     assert any(v.group_ok("cardiac") for v in arrived)
+
+
+def test_a_strap_alone_ticks_one_at_a_time_by_the_clock_and_as_replay_does() -> None:
+    """The live agent asks once a tick period (at a phase of its own) for the ticks its clock has reached."""
+    ticker = Ticker(FeatureExtractor(FeatureConfig()))
+    notifications = iter(as_a_strap_sends_them(with_skin=False))
+    pending = next(notifications)
+    out, per_call = [], []
+    for now in np.arange(0.1, SECONDS, 0.25):
+        while pending is not None and pending.t[-1] < now - 0.05:  # each arrives just after its last beat's second
+            ticks = ticker.feed(pending)
+            per_call.append(len(ticks))
+            out += ticks
+            pending = next(notifications, None)
+        ticks = ticker.due(float(now))
+        assert ticker.decided_until <= now
+        per_call.append(len(ticks))
+        out += ticks
+    start = next(i for i, n in enumerate(per_call) if n) + 1
+    assert max(per_call[start:]) == 1 and len(out) > 4 * (SECONDS - 5)
+    reference = Ticker(FeatureExtractor(FeatureConfig()), watermarks=False)
+    reference.feed(beats())
+    for a, r in zip(out, reference.finish(), strict=False):
+        assert a.features.t == r.features.t and same(a.features, r.features), a.features.t
