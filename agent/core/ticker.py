@@ -158,8 +158,8 @@ class Ticker:
     # -- deciding ---------------------------------------------------------------------------
 
     def _watermark(self, cap: float | None = None) -> float:
-        """The newest tick every live stream has delivered data for, never past ``cap`` (by default the
-        newest sample)."""
+        """The time up to which every live stream has delivered all that a tick takes, never past ``cap``
+        (by default its newest sample)."""
         live = [s for s in self._streams.values() if s.live]
         if not live:
             return -math.inf
