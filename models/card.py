@@ -9,6 +9,7 @@ import numpy as np
 from agent.core.baseline import BaselineOptions
 from agent.core.model.metadata import ModelMetadata
 from models.card_limits import limits, pct
+from models.card_tried import TRIED
 from models.datasets import DATASETS
 from models.export import Additive
 
@@ -346,8 +347,12 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "python -m models.eeg_window     # nested check of [features.eeg] window_s: prints only (about 25 min)",
         "python -m models.skin_anchor    # nested check of [baseline] skin_anchor_tau_s: prints only (about 20 min)",
         "python -m models.eeg_smoothing  # nested check of [policy] eeg_alone_tau_s: prints only (about 3 min)",
+        "python -m models.variant --settings $'[features.eeg]\\nwindow_s = 6'  # one idea by LOSO: prints only (about 6 min)",
         "```",
         "",
+        "## Tried and not kept",
+        "",
+        TRIED,
         "## Known limits",
         "",
         limits(evaluation),

@@ -80,15 +80,18 @@ class Subject:
         return f"{self.dataset}/{self.name}"
 
 
-def prepare(dataset: Dataset, found: list[FeatureTable], settings: str | None = None) -> list[Subject]:
-    """Each subject's ticks normalised by the deployed baseline, as the agent with ``settings`` would."""
+def prepare(dataset: Dataset, found: list[FeatureTable], settings: str | None = None,
+            settle_s: float | None = None) -> list[Subject]:
+    """Each subject's ticks normalised by the deployed baseline, as the agent with ``settings`` would.
+    ``settle_s``: the training rows' settling time instead of the dataset's (``SETTLE_S``)."""
     config = config_for(text=settings)
+    settle = SETTLE_S[dataset.name] if settle_s is None else settle_s
     out = []
     for table in found:
         ticks = table_ticks(table, config.top.features.min_quality)
         d = deployed(ticks, config)
         y, scored = dataset.target(table.label)
-        train = d.calibrated & scored & settled(table.t, table.label, SETTLE_S[dataset.name])
+        train = d.calibrated & scored & settled(table.t, table.label, settle)
         out.append(Subject(dataset.name, table.subject, table, d.z, d.usable, y, train))
     return out
 

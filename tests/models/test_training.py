@@ -68,6 +68,15 @@ def test_a_candidates_anchoring_constant_reaches_the_training_z_scores(eegmat):
         config_for().top.baseline.anchor_tau_s))), strict=True))  # no settings: the agent's default
 
 
+def test_a_settling_time_of_zero_trains_on_the_ticks_right_after_a_label_change(eegmat):
+    tables = [s.table for s in eegmat]
+    default, at_once = prepare(EEGMAT, tables), prepare(EEGMAT, tables, settle_s=0.0)
+    for d, z in zip(default, at_once, strict=True):
+        assert (z.train >= d.train).all() and z.train.sum() > d.train.sum()
+        onset = int(np.argmax(d.y == 1))
+        assert z.train[onset] and not d.train[onset]  # the task's first tick: only without settling
+
+
 def test_sensor_dropout_never_removes_every_group():
     rng = np.random.default_rng(3)
     n = 2000

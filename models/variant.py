@@ -1,0 +1,96 @@
+"""Try an idea the way the model is judged: ``python -m models.variant``.
+
+A variant changes the agent's settings (``--settings``, TOML over the defaults:
+``[features]`` and its subsections, ``[baseline]``, ``[policy]``, ...) or the
+training rows' settling time after a label change (``--settle``). It is
+evaluated exactly as ``models.train`` evaluates the deployed candidate: features
+extracted through the core with the variant's ``[features]`` (cached beside the
+default's), calibration from each recording's start with its ``[baseline]``,
+LOSO over every subject with the committed model's kind and group weights, each
+held-out subject decided by the core's policy with its settings. With no option
+it reproduces ``evaluation.json``'s LOSO figures.
+
+It prints the pooled macro-F1 per dataset and the training criterion beside the
+committed ones, and for how many subjects the variant did better and worse. It
+changes nothing: a variant that wins is a reason to declare a nested check of it
+(as ``models.eeg_window`` does) and retrain, and it is a choice made on these
+subjects. What was tried this way and not kept is listed in the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from agent.core.baseline import BaselineOptions
+from agent.errors import ConfigError
+from models.datasets import DATASETS
+from models.features_cache import tables
+from models.loso import config_for, score_subjects
+from models.nested import criterion, per_subject_f1
+from models.train import OUT, loso_results, prepare
+
+TIE = 0.005  # per-subject macro-F1 differences smaller than this count as neither better nor worse
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--settings", default="", help="agent settings as TOML over the defaults, e.g. "
+                        "$'[features.eeg]\\nwindow_s = 6' or $'[policy]\\nwindowed_tau_s = 3'")
+    parser.add_argument("--settle", action="append", default=[], metavar="DATASET=S",
+                        help="training rows start S seconds after a label change in DATASET (repeatable)")
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
+    args = parser.parse_args(argv)
+    problems = []
+    try:
+        args.config = config_for(text=args.settings)
+    except ConfigError as e:
+        problems.append(f"--settings: {e}")
+    args.settle = dict(item.partition("=")[::2] for item in args.settle)
+    for name, value in list(args.settle.items()):
+        try:
+            args.settle[name] = float(value)
+        except ValueError:
+            args.settle[name] = -1.0
+        if name not in DATASETS or not args.settle[name] >= 0:
+            problems.append(f"--settle {name}={value}: write DATASET=SECONDS, DATASET one of "
+                            f"{', '.join(DATASETS)}, SECONDS >= 0")
+    if problems:
+        parser.error("; ".join(problems))
+    return args
+
+
+def compared(mine: dict[str, dict[str, float]], committed: dict[str, dict[str, float]]) -> dict[str, tuple[int, int]]:
+    """Per dataset: for how many subjects the variant's macro-F1 is better, and worse, by at least ``TIE``."""
+    out = {}
+    for dataset, subjects in mine.items():
+        diffs = [f - committed[dataset][s] for s, f in subjects.items() if s in committed.get(dataset, {})]
+        out[dataset] = (sum(d >= TIE for d in diffs), sum(d <= -TIE for d in diffs))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    evaluation = json.loads((OUT / "evaluation.json").read_text())
+    if evaluation["deployed"]["anchor_tau_s"] != BaselineOptions().anchor_tau_s:
+        sys.exit("the committed model's anchor_tau_s is not the agent's default: run python -m models.train first")
+    kind, weights, settings = evaluation["kind"], evaluation["group_weights"], args.settings
+    found = {n: tables(DATASETS[n], progress=False, config=args.config.top.features) for n in DATASETS}
+    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings, args.settle.get(n))]
+    results, _ = loso_results(subjects, (kind,), "all", weights, args.jobs, settings)[kind]
+    f1s = per_subject_f1(results)
+    loso = evaluation["loso"]
+    committed = {d: {s: e["macro_f1"] for s, e in v["per_subject"].items() if e.get("macro_f1") is not None}
+                 for d, v in loso.items()}
+    counts = compared(f1s, committed)
+    print(f"criterion {criterion(f1s):.4f} (committed {evaluation['deployed']['criterion']:.4f})")
+    for dataset, per_subject in results.items():
+        better, worse = counts[dataset]
+        print(f"{dataset}: macro-F1 pooled {score_subjects(per_subject)['macro_f1']:.4f} "
+              f"(committed {loso[dataset]['macro_f1']:.4f}); better for {better}, worse for {worse} subjects")
+
+
+if __name__ == "__main__":
+    main()
