@@ -48,18 +48,27 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.config = config_for(text=args.settings)
     except ConfigError as e:
         problems.append(f"--settings: {e}")
-    args.settle = dict(item.partition("=")[::2] for item in args.settle)
-    for name, value in list(args.settle.items()):
-        try:
-            args.settle[name] = float(value)
-        except ValueError:
-            args.settle[name] = -1.0
-        if name not in DATASETS or not args.settle[name] >= 0:
-            problems.append(f"--settle {name}={value}: write DATASET=SECONDS, DATASET one of "
-                            f"{', '.join(DATASETS)}, SECONDS >= 0")
+    settle = {}
+    for item in args.settle:
+        name, _, value = item.partition("=")
+        seconds = _seconds(value)
+        if name in DATASETS and seconds is not None:
+            settle[name] = seconds
+        else:
+            problems.append(f"--settle {item}: write DATASET=SECONDS, DATASET one of {', '.join(DATASETS)}, "
+                            "SECONDS >= 0")
+    args.settle = settle
     if problems:
         parser.error("; ".join(problems))
     return args
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value >= 0 else None  # NaN and negative times are no settling time
 
 
 def compared(mine: dict[str, dict[str, float]], committed: dict[str, dict[str, float]]) -> dict[str, tuple[int, int]]:
