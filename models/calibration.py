@@ -40,9 +40,11 @@ def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, floa
 
 
 def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
-              ) -> tuple[Results, dict[str, float]]:
-    """Every subject's LOSO decisions through the core with these agent settings, and the pooled macro-F1s."""
-    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
+              settle_s: dict[str, float] | None = None) -> tuple[Results, dict[str, float]]:
+    """Every subject's LOSO decisions through the core with these agent settings, and the pooled macro-F1s.
+    ``settle_s``: a training-row settling time per dataset, instead of ``models.train``'s."""
+    settle_s = settle_s or {}
+    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings, settle_s.get(n))]
     results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
     return results, {d: round(score_subjects(v)["macro_f1"], 4) for d, v in results.items()}
 

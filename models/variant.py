@@ -26,11 +26,12 @@ import sys
 
 from agent.core.baseline import BaselineOptions
 from agent.errors import ConfigError
+from models.calibration import evaluated
 from models.datasets import DATASETS
 from models.features_cache import tables
-from models.loso import config_for, score_subjects
+from models.loso import config_for
 from models.nested import criterion, per_subject_f1
-from models.train import OUT, loso_results, prepare
+from models.train import OUT
 
 TIE = 0.005  # per-subject macro-F1 differences smaller than this count as neither better nor worse
 
@@ -85,19 +86,18 @@ def main(argv: list[str] | None = None) -> None:
     evaluation = json.loads((OUT / "evaluation.json").read_text())
     if evaluation["deployed"]["anchor_tau_s"] != BaselineOptions().anchor_tau_s:
         sys.exit("the committed model's anchor_tau_s is not the agent's default: run python -m models.train first")
-    kind, weights, settings = evaluation["kind"], evaluation["group_weights"], args.settings
     found = {n: tables(DATASETS[n], progress=False, config=args.config.top.features) for n in DATASETS}
-    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings, args.settle.get(n))]
-    results, _ = loso_results(subjects, (kind,), "all", weights, args.jobs, settings)[kind]
+    results, pooled = evaluated(found, args.settings, evaluation["kind"], evaluation["group_weights"], args.jobs,
+                                args.settle)
     f1s = per_subject_f1(results)
     loso = evaluation["loso"]
     committed = {d: {s: e["macro_f1"] for s, e in v["per_subject"].items() if e.get("macro_f1") is not None}
                  for d, v in loso.items()}
     counts = compared(f1s, committed)
     print(f"criterion {criterion(f1s):.4f} (committed {evaluation['deployed']['criterion']:.4f})")
-    for dataset, per_subject in results.items():
+    for dataset in results:
         better, worse = counts[dataset]
-        print(f"{dataset}: macro-F1 pooled {score_subjects(per_subject)['macro_f1']:.4f} "
+        print(f"{dataset}: macro-F1 pooled {pooled[dataset]:.4f} "
               f"(committed {loso[dataset]['macro_f1']:.4f}); better for {better}, worse for {worse} subjects")
 
 
