@@ -195,6 +195,25 @@ class FeatureExtractor:
             self._set(values, available, "scr_recent", float(eda.proc.recent_scrs(t - eda.behind_s)))
         return FeatureVector(t, values, available, dict(slow.quality), dict(slow.sources), self.config.min_quality)
 
+    def refreshes(self, t: float) -> bool:
+        """Whether a tick at ``t`` recomputes the slow state (it enters a new ``slow_update_s`` cell)."""
+        step = self.config.slow_update_s
+        return step <= 0 or self._slow is None or float(np.floor(t / step)) != self._slow.cell
+
+    def prepare(self, t: float) -> None:
+        """Compute now what the refreshing tick at ``t`` will ask every stream for, so that tick reads it.
+
+        Each processor caches its report and features by its data and the window end (``WindowCache``),
+        so computing them ahead changes no value: a stream that receives more samples before that tick
+        is computed again then, the others are read from their caches. The live agent calls this between
+        ticks, so only the stream that completes the tick is worked on in it.
+        """
+        for entry in self._streams.values():
+            if not isinstance(entry.proc, MotionProcessor):  # the gate is read at the gated group's time
+                at = t - entry.behind_s
+                entry.proc.report(at)
+                entry.proc.features(at)
+
     def _slow_state(self, t: float) -> _SlowState:
         """Everything but the fast path, recomputed when ``t`` enters a new ``slow_update_s`` cell.
 

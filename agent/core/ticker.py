@@ -44,6 +44,7 @@ from agent.base.session import SessionEvent
 from agent.base.stream import Chunk
 
 CoreInput = Chunk | DeviceEvent | SessionEvent
+_PREPARE_TICKS = 16  # how far ahead deliver_ahead looks for the next tick that refreshes the slow state
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,15 +155,21 @@ class Ticker:
             self._deliver(s, self._next_k * self.period - s.behind)
 
     def deliver_ahead(self) -> None:
-        """Hand every stream now what the next tick will take: what arrived while an earlier tick was pending.
+        """Hand every stream now what the next tick will take (what arrived while an earlier tick was
+        pending), and have the extractor work ahead on it (:meth:`FeatureExtractor.prepare`).
 
-        The live agent calls this once a decision's sinks are done, so the signal work on those samples
-        falls between ticks rather than into the next tick's latency. Like :meth:`_deliver_early`, it
-        changes no output (the processors compute the same however their input is cut).
+        The live agent calls this once a reading's frames are out, so that work falls between ticks
+        rather than into the next tick's latency. Like :meth:`_deliver_early`, it changes no output
+        (the processors compute the same however their input is cut, and cache by their data).
         """
-        if self._next_k is not None:
-            for s in self._streams.values():
-                self._deliver(s, self._next_k * self.period - s.behind)
+        if self._next_k is None:
+            return
+        for s in self._streams.values():
+            self._deliver(s, self._next_k * self.period - s.behind)
+        for k in range(self._next_k, self._next_k + _PREPARE_TICKS):
+            if self.extractor.refreshes(k * self.period):  # the same float the tick will have
+                self.extractor.prepare(k * self.period)
+                break
 
     def _device_event(self, ev: Gap | Quality) -> None:
         key = (ev.device_id, ev.stream)

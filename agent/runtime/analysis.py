@@ -50,6 +50,8 @@ class Analysis:
             for sink in self.on_event:
                 sink(reading)
         self._emit(self.core.feed_lazily(reading), arrived)  # each frame goes before the next tick is worked on
+        # then, between ticks: the samples that waited behind a tick, and what the next tick can compute ahead
+        self.core.deliver_ahead()
 
     def advance(self, now: float) -> None:
         """Decide the ticks that late streams have held back for longer than ``lateness_s``, and those
@@ -63,15 +65,9 @@ class Analysis:
         self._emit(self.core.finish(), time.perf_counter())
 
     def _emit(self, decisions: Iterable[Decision], arrived: float) -> None:
-        emitted = False
         for decision in decisions:
-            emitted = True
             self.ticks += 1
             self.latest = decision
             for sink in self.on_decision:
                 sink(decision)
             self.latencies_s.append(time.perf_counter() - arrived)
-        if emitted:
-            # the frames are out: the samples that waited behind these ticks are worked on now, between
-            # ticks, rather than when the next tick completes
-            self.core.deliver_ahead()
