@@ -12,6 +12,7 @@ recordings, so training and serving cannot drift apart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,7 +78,9 @@ class FeatureVector:
         return self.quality[group].index >= self.min_quality
 
     def as_dict(self) -> dict[str, float | None]:
-        return {name: self[name] for name in FEATURE_NAMES}
+        # tolist converts each float32 exactly as float() does, in one call rather than 25 (a sink reads this per tick)
+        return {name: v if a else None
+                for name, v, a in zip(FEATURE_NAMES, self.values.tolist(), self.available.tolist(), strict=True)}
 
 
 Processor = CardiacProcessor | EdaProcessor | EegProcessor | MotionProcessor
@@ -262,7 +265,7 @@ class FeatureExtractor:
     @staticmethod
     def _set(values: np.ndarray, available: np.ndarray, name: str, value: float | None) -> None:
         i = _INDEX[name]
-        if value is not None and np.isfinite(value):
+        if value is not None and math.isfinite(value):  # a Python float: numpy's ufunc costs 10x more here
             values[i] = value
             available[i] = True
         else:
