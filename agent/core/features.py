@@ -117,8 +117,9 @@ class FeatureExtractor:
         self._streams: dict[tuple[str, str], _Entry] = {}
         self.ignored: dict[tuple[str, str], str] = {}  # streams no processor takes, and why
         self._slow: _SlowState | None = None
-        self._inputs = 0  # pushes and events taken: while it and the time asked for stay, prepare has nothing to do
-        self._prepared: tuple[float, int, int] | None = None
+        # pushes and events taken per stream: while they and the time asked for stay, prepare skips the stream
+        self._inputs: dict[tuple[str, str], int] = {}
+        self._prepared: dict[tuple[str, str], tuple[float, int]] = {}
 
     @property
     def tick_period_s(self) -> float:
@@ -165,18 +166,18 @@ class FeatureExtractor:
     def push(self, chunk: Chunk) -> None:
         proc = self._processor(chunk)
         if proc is not None and len(chunk):
-            self._inputs += 1
+            self._taken(chunk.stream_key)
             proc.push(chunk)
 
     def push_samples(self, key: tuple[str, str], t: np.ndarray, x: np.ndarray, seq: int | None) -> None:
         """Samples of an accepted stream (the ticker's per-tick blocks)."""
-        self._inputs += 1
+        self._taken(key)
         self._streams[key].proc.push_samples(t, x, seq)
 
     def stream_event(self, key: tuple[str, str], ev: DeviceEvent) -> None:
         """A Gap or Quality event for one accepted stream, in its place among the samples."""
         proc = self._streams[key].proc
-        self._inputs += 1
+        self._taken(key)
         self._slow = None  # quality changes at once, not at the next cell
         if isinstance(ev, Gap):
             proc.gap(ev)
@@ -216,15 +217,17 @@ class FeatureExtractor:
         is computed again then, the others are read from their caches. The live agent calls this between
         ticks, so mostly the stream that completes the tick is worked on in it.
         """
-        asked = (t, self._inputs, len(self._streams))
-        if asked == self._prepared:
-            return  # nothing came in since the last call: every cache already holds its answer at t
-        self._prepared = asked
-        for entry in self._streams.values():
-            if not isinstance(entry.proc, MotionProcessor):  # the gate is read at the gated group's time
-                at = t - entry.behind_s
-                entry.proc.report(at)
-                entry.proc.features(at)
+        for key, entry in self._streams.items():
+            asked = (t, self._inputs.get(key, 0))
+            if isinstance(entry.proc, MotionProcessor) or self._prepared.get(key) == asked:
+                continue  # the gate is read at the gated group's time; or nothing came in since the last call
+            self._prepared[key] = asked
+            at = t - entry.behind_s
+            entry.proc.report(at)
+            entry.proc.features(at)
+
+    def _taken(self, key: tuple[str, str]) -> None:
+        self._inputs[key] = self._inputs.get(key, 0) + 1
 
     def _slow_state(self, t: float) -> _SlowState:
         """Everything but the fast path, recomputed when ``t`` enters a new ``slow_update_s`` cell.
