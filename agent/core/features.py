@@ -209,18 +209,19 @@ class FeatureExtractor:
         step = self.config.slow_update_s
         return step <= 0 or self._slow is None or float(np.floor(t / step)) != self._slow.cell
 
-    def prepare(self, t: float) -> None:
-        """Compute now what the refreshing tick at ``t`` will ask every stream for, so that tick reads it.
+    def prepare(self, t: float, keys: list[tuple[str, str]]) -> None:
+        """Compute now what the refreshing tick at ``t`` will ask the streams ``keys`` for, so that tick reads it.
 
         Each processor caches its report and features by its data and the window end (``WindowCache``),
-        so computing them ahead changes no value: a stream that receives more samples before that tick
-        is computed again then, the others are read from their caches. The live agent calls this between
-        ticks, so mostly the stream that completes the tick is worked on in it.
+        so computing them ahead changes no value: a stream that receives more before that tick is
+        computed again then. The live agent calls this between ticks with the streams whose data the
+        tick has in full, so mostly the stream that completes the tick is worked on in it.
         """
-        for key, entry in self._streams.items():
+        for key in keys:
+            entry = self._streams.get(key)
             asked = (t, self._inputs.get(key, 0))
-            if isinstance(entry.proc, MotionProcessor) or self._prepared.get(key) == asked:
-                continue  # the gate is read at the gated group's time; or nothing came in since the last call
+            if entry is None or isinstance(entry.proc, MotionProcessor) or self._prepared.get(key) == asked:
+                continue  # not ours; the gate is read at the gated group's time; or nothing came in since
             self._prepared[key] = asked
             at = t - entry.behind_s
             entry.proc.report(at)

@@ -44,7 +44,6 @@ from agent.base.session import SessionEvent
 from agent.base.stream import Chunk
 
 CoreInput = Chunk | DeviceEvent | SessionEvent
-_PREPARE_TICKS = 16  # how far ahead deliver_ahead looks for the next tick that refreshes the slow state
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +155,8 @@ class Ticker:
 
     def deliver_ahead(self) -> None:
         """Hand every stream now what the next tick will take (what arrived while an earlier tick was
-        pending), and have the extractor work ahead on it (:meth:`FeatureExtractor.prepare`).
+        pending), and, when the next tick refreshes the window features, have the extractor compute each
+        stream's share of it that is complete (:meth:`FeatureExtractor.prepare`).
 
         The live agent calls this once a reading's frames are out, so that work falls between ticks
         rather than into the next tick's latency. Like :meth:`_deliver_early`, it changes no output
@@ -164,12 +164,13 @@ class Ticker:
         """
         if self._next_k is None:
             return
+        t = self._next_k * self.period
         for s in self._streams.values():
-            self._deliver(s, self._next_k * self.period - s.behind)
-        for k in range(self._next_k, self._next_k + _PREPARE_TICKS):
-            if self.extractor.refreshes(k * self.period):  # the same float the tick will have
-                self.extractor.prepare(k * self.period)
-                break
+            self._deliver(s, t - s.behind)
+        if self.extractor.refreshes(t):
+            # only streams that hold all the tick takes: computing a stream still short of it would be
+            # repeated at each of its readings until it is not (CPU for nothing); the rest wait for the tick
+            self.extractor.prepare(t, [s.key for s in self._streams.values() if s.hwm + s.behind >= t])
 
     def _device_event(self, ev: Gap | Quality) -> None:
         key = (ev.device_id, ev.stream)

@@ -12,6 +12,7 @@ from tests.agent.core.test_ticker_behind import SECONDS, as_a_polar_sends_it, as
 
 def fed(chunks: list[Chunk], *, ahead: bool) -> list[FeatureVector]:
     ticker = Ticker(FeatureExtractor(FeatureConfig()))
+    worked_ahead = set()
     out = []
     for c in chunks:
         if ahead:
@@ -19,8 +20,10 @@ def fed(chunks: list[Chunk], *, ahead: bool) -> list[FeatureVector]:
                 out.append(tick.features)
                 ticker.deliver_ahead()  # the worst case: more work between two ticks of one reading than the agent does
             ticker.deliver_ahead()
+            worked_ahead |= set(ticker.extractor._prepared)  # the streams computed ahead of a refresh
         else:
             out += [tick.features for tick in ticker.feed(c)]
+    assert not ahead or len(worked_ahead) >= 2  # both sensors' window features were computed ahead at least once
     return out
 
 
