@@ -17,6 +17,7 @@ offline is what the agent would have decided.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,7 +51,11 @@ class Core:
         return self.ticker.extractor
 
     def feed(self, item: CoreInput) -> list[Decision]:
-        return self.decide(self.ticker.feed(item))
+        return list(self.feed_lazily(item))
+
+    def feed_lazily(self, item: CoreInput) -> Iterator[Decision]:
+        """:meth:`feed`, one decision at a time (:meth:`Ticker.feed_lazily`): the live agent's path."""
+        return self._each(self.ticker.feed_lazily(item))
 
     def advance(self, until: float) -> list[Decision]:
         """Everything up to ``until`` is in: decide the ticks up to it."""
@@ -60,14 +65,19 @@ class Core:
         """The live agent's clock: decide the ticks up to ``now`` whose data is all in (Ticker.due)."""
         return self.decide(self.ticker.due(now))
 
+    def deliver_ahead(self) -> None:
+        """Off the latency path, once the decisions out are sent: see :meth:`Ticker.deliver_ahead`."""
+        self.ticker.deliver_ahead()
+
     def finish(self) -> list[Decision]:
         return self.decide(self.ticker.finish())
 
     def decide(self, ticks: list[Tick]) -> list[Decision]:
         """The policy's half: also how training replays stored feature vectors."""
-        out = []
+        return list(self._each(ticks))
+
+    def _each(self, ticks: Iterable[Tick]) -> Iterator[Decision]:
         for tick in ticks:
             for event in tick.events:
                 self.policy.session(event)
-            out.append(Decision(tick.features, self.policy.update(tick.features)))
-        return out
+            yield Decision(tick.features, self.policy.update(tick.features))

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,6 +89,12 @@ class Ticker:
 
     def feed(self, item: CoreInput) -> list[Tick]:
         """Take one input; returns the ticks it completed (often none)."""
+        return list(self.feed_lazily(item))
+
+    def feed_lazily(self, item: CoreInput) -> Iterator[Tick]:
+        """:meth:`feed`, but each completed tick is computed only when the iterator reaches it, so the live
+        agent sends a tick's frame before working on the next one (a strap's chunk often completes two).
+        The input is taken at once; the caller takes every tick before its next call."""
         if isinstance(item, Chunk):
             self._chunk(item)
         elif isinstance(item, SessionEvent):
@@ -100,7 +107,7 @@ class Ticker:
                     s.live = False
         elif not isinstance(item, Connected):
             raise TypeError(f"not a core input: {type(item).__name__}")
-        return self._decide(self._watermark()) if self.watermarks else []
+        return self._ticks(self._watermark()) if self.watermarks else iter(())
 
     def advance(self, until: float) -> list[Tick]:
         """All data up to ``until`` is in (or is late): decide every tick up to it."""
@@ -146,6 +153,25 @@ class Ticker:
         if self._next_k is not None:
             self._deliver(s, self._next_k * self.period - s.behind)
 
+    def deliver_ahead(self) -> None:
+        """Hand every stream now what the next tick will take (what arrived while an earlier tick was
+        pending), and, when the next tick refreshes the window features, have the extractor compute each
+        stream's share of it that is complete (:meth:`FeatureExtractor.prepare`).
+
+        The live agent calls this once a reading's frames are out, so that work falls between ticks
+        rather than into the next tick's latency. Like :meth:`_deliver_early`, it changes no output
+        (the processors compute the same however their input is cut, and cache by their data).
+        """
+        if self._next_k is None:
+            return
+        t = self._next_k * self.period
+        for s in self._streams.values():
+            self._deliver(s, t - s.behind)
+        if self.extractor.refreshes(t):
+            # only streams that hold all the tick takes: computing a stream still short of it would be
+            # repeated at each of its readings until it is not (CPU for nothing); the rest wait for the tick
+            self.extractor.prepare(t, [s.key for s in self._streams.values() if s.hwm + s.behind >= t])
+
     def _device_event(self, ev: Gap | Quality) -> None:
         key = (ev.device_id, ev.stream)
         targets = [self._streams[key]] if key in self._streams else [
@@ -172,11 +198,13 @@ class Ticker:
         return min(s.first_t for s in self._streams.values())
 
     def _decide(self, until: float) -> list[Tick]:
+        return list(self._ticks(until))
+
+    def _ticks(self, until: float) -> Iterator[Tick]:
         if not self._streams or until == -math.inf:
-            return []
+            return
         if self._next_k is None:
             self._next_k = math.ceil(self._origin() / self.period - 1e-9)
-        out = []
         while (t := self._next_k * self.period) <= until:
             for key in sorted(self._streams):
                 s = self._streams[key]
@@ -184,11 +212,11 @@ class Ticker:
             events = []
             while self._sessions and self._sessions[0].t <= t:
                 events.append(self._sessions.popleft())
-            out.append(Tick(self.extractor.tick(t), tuple(events)))
+            tick = Tick(self.extractor.tick(t), tuple(events))
             self._next_k += 1
             self.decided_until = t
             self.ticks += 1
-        return out
+            yield tick
 
     def _deliver(self, s: _Stream, t: float) -> None:
         """Hand the stream's processor its samples up to ``t`` and the events among them, in order."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from agent.core.engine import Core, Decision
 from agent.base.events import DeviceEvent
@@ -49,7 +49,9 @@ class Analysis:
         if not isinstance(reading, Chunk | SessionEvent):
             for sink in self.on_event:
                 sink(reading)
-        self._emit(self.core.feed(reading), arrived)
+        self._emit(self.core.feed_lazily(reading), arrived)  # each frame goes before the next tick is worked on
+        # then, between ticks: the samples that waited behind a tick, and what the next tick can compute ahead
+        self.core.deliver_ahead()
 
     def advance(self, now: float) -> None:
         """Decide the ticks that late streams have held back for longer than ``lateness_s``, and those
@@ -62,7 +64,7 @@ class Analysis:
         """The readings have ended (every recording played out): decide what is left."""
         self._emit(self.core.finish(), time.perf_counter())
 
-    def _emit(self, decisions: list[Decision], arrived: float) -> None:
+    def _emit(self, decisions: Iterable[Decision], arrived: float) -> None:
         for decision in decisions:
             self.ticks += 1
             self.latest = decision

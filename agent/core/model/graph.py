@@ -31,6 +31,8 @@ def _same_type(node: Node, args: Args) -> None:
 
 def _binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[Node, Args], np.ndarray]:
     def op(node: Node, args: Args) -> np.ndarray:
+        if len(args) == 2 and args[0] is not None and args[1] is not None and args[0].dtype == args[1].dtype:
+            return np.asarray(fn(args[0], args[1]))  # the usual case, without a set of types per call
         _same_type(node, args)
         a, b = args
         assert a is not None and b is not None
@@ -54,7 +56,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _reshape(node: Node, args: Args) -> np.ndarray:
     data, shape = args
     assert data is not None and shape is not None
-    dims = [int(d) for d in shape]
+    dims = shape.tolist() if shape.ndim == 1 else [int(d) for d in shape]  # tolist: Python ints, one call
     if not node.attributes.get("allowzero", 0):
         dims = [data.shape[i] if d == 0 else d for i, d in enumerate(dims)]  # 0 copies that dimension
     return data.reshape(dims)
@@ -70,7 +72,8 @@ def _reduce_sum(node: Node, args: Args) -> np.ndarray:
             return data
         return np.add.reduce(data, axis=None, keepdims=keep, dtype=data.dtype)
     # np.add.reduce is what np.sum calls, without the wrapper that costs as much as the sum of 23 numbers
-    return np.add.reduce(data, axis=tuple(int(a) for a in axes), keepdims=keep, dtype=data.dtype)
+    axis = tuple(axes.tolist()) if axes.ndim == 1 else tuple(int(a) for a in axes)
+    return np.add.reduce(data, axis=axis, keepdims=keep, dtype=data.dtype)
 
 
 def _gather(node: Node, args: Args) -> np.ndarray:
@@ -78,7 +81,8 @@ def _gather(node: Node, args: Args) -> np.ndarray:
     assert data is not None and indices is not None
     axis = int(node.attributes.get("axis", 0))
     size = data.shape[axis]
-    if indices.size and (indices.min() < -size or indices.max() >= size):
+    # the reductions ndarray.min/max call, without their Python wrappers
+    if indices.size and (np.minimum.reduce(indices, axis=None) < -size or np.maximum.reduce(indices, axis=None) >= size):
         raise ModelError(f"Gather: an index outside [-{size}, {size - 1}]")
     return np.take(data, indices.astype(np.int64), axis=axis)
 
@@ -140,6 +144,8 @@ class Graph:
         if absent:
             raise ModelError(f"the graph never computes its outputs {absent}")
         self.nodes = model.nodes
+        # each node's operator looked up once, not on every run: the graph runs on most ticks
+        self._steps = [(OPS.get(n.op_type), n, n.inputs, n.outputs[0]) for n in model.nodes]
         self.initializers = model.initializers
         self.inputs = tuple(model.inputs)
         self.outputs = tuple(model.outputs)
@@ -148,9 +154,11 @@ class Graph:
     def run(self, outputs: Sequence[str], feed: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         values: dict[str, np.ndarray] = {**self.initializers, **feed}
         with np.errstate(all="ignore"):  # IEEE results, as onnxruntime gives them: NaN is the policy's to judge
-            for node in self.nodes:
+            for op, node, inputs, output in self._steps:
+                if op is None:
+                    raise KeyError(node.op_type)  # as OPS[node.op_type] would: unsupported() names these first
                 try:
-                    values[node.outputs[0]] = OPS[node.op_type](node, [values[i] if i else None for i in node.inputs])
+                    values[output] = op(node, [values[i] if i else None for i in inputs])
                 except ModelError:
                     raise
                 except (ValueError, IndexError) as exc:  # shapes that do not fit, raised by numpy

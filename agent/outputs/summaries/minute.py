@@ -71,8 +71,11 @@ class MinuteAggregator:
         done = self._roll(t)
         m = self._current(t)
         m.ticks += 1
+        features = m.features
         for name, value in values.items():
-            f = m.features.setdefault(name, _Feature())
+            f = features.get(name)
+            if f is None:  # not setdefault: that would build a _Feature per feature per tick only to drop it
+                f = features[name] = _Feature()
             if value is not None and math.isfinite(value):
                 f.values.append(float(value))
                 if quality is not None and name in quality:
