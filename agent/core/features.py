@@ -206,8 +206,11 @@ class FeatureExtractor:
 
     def refreshes(self, t: float) -> bool:
         """Whether a tick at ``t`` recomputes the slow state (it enters a new ``slow_update_s`` cell)."""
+        return self._slow is None or self._slow.cell != self._cell(t)
+
+    def _cell(self, t: float) -> float:
         step = self.config.slow_update_s
-        return step <= 0 or self._slow is None or float(np.floor(t / step)) != self._slow.cell
+        return float(np.floor(t / step)) if step > 0 else t
 
     def prepare(self, t: float, keys: list[tuple[str, str]]) -> None:
         """Compute now what the refreshing tick at ``t`` will ask the streams ``keys`` for, so that tick reads it.
@@ -240,9 +243,8 @@ class FeatureExtractor:
         output stays the same however the input is chunked. Device events and new
         streams start a new cell at once, so a strap coming off shows at the next tick.
         """
-        step = self.config.slow_update_s
-        cell = float(np.floor(t / step)) if step > 0 else t
-        if self._slow is not None and self._slow.cell == cell:
+        cell = self._cell(t)
+        if self._slow is not None and self._slow.cell == cell:  # as refreshes() says
             return self._slow
         n = len(FEATURE_NAMES)
         values = np.zeros(n, dtype=np.float32)
