@@ -117,9 +117,7 @@ class FeatureExtractor:
         self._streams: dict[tuple[str, str], _Entry] = {}
         self.ignored: dict[tuple[str, str], str] = {}  # streams no processor takes, and why
         self._slow: _SlowState | None = None
-        # pushes and events taken per stream: while they and the time asked for stay, prepare skips the stream
-        self._inputs: dict[tuple[str, str], int] = {}
-        self._prepared: dict[tuple[str, str], tuple[float, int]] = {}
+        self._prepared: dict[tuple[str, str], float] = {}  # the refresh each stream was last computed ahead for
 
     @property
     def tick_period_s(self) -> float:
@@ -166,18 +164,15 @@ class FeatureExtractor:
     def push(self, chunk: Chunk) -> None:
         proc = self._processor(chunk)
         if proc is not None and len(chunk):
-            self._taken(chunk.stream_key)
             proc.push(chunk)
 
     def push_samples(self, key: tuple[str, str], t: np.ndarray, x: np.ndarray, seq: int | None) -> None:
         """Samples of an accepted stream (the ticker's per-tick blocks)."""
-        self._taken(key)
         self._streams[key].proc.push_samples(t, x, seq)
 
     def stream_event(self, key: tuple[str, str], ev: DeviceEvent) -> None:
         """A Gap or Quality event for one accepted stream, in its place among the samples."""
         proc = self._streams[key].proc
-        self._taken(key)
         self._slow = None  # quality changes at once, not at the next cell
         if isinstance(ev, Gap):
             proc.gap(ev)
@@ -218,20 +213,18 @@ class FeatureExtractor:
         Each processor caches its report and features by its data and the window end (``WindowCache``),
         so computing them ahead changes no value: a stream that receives more before that tick is
         computed again then. The live agent calls this between ticks with the streams whose data the
-        tick has in full, so mostly the stream that completes the tick is worked on in it.
+        tick has in full, so mostly the stream that completes the tick is worked on in it. Such a stream
+        takes nothing more before that tick but an event, and the tick recomputes after one: each stream
+        is computed ahead once per refresh.
         """
         for key in keys:
             entry = self._streams.get(key)
-            asked = (t, self._inputs.get(key, 0))
-            if entry is None or isinstance(entry.proc, MotionProcessor) or self._prepared.get(key) == asked:
-                continue  # not ours; the gate is read at the gated group's time; or nothing came in since
-            self._prepared[key] = asked
+            if entry is None or isinstance(entry.proc, MotionProcessor) or self._prepared.get(key) == t:
+                continue  # not ours; the gate is read at the gated group's time; or done for this refresh
+            self._prepared[key] = t
             at = t - entry.behind_s
             entry.proc.report(at)
             entry.proc.features(at)
-
-    def _taken(self, key: tuple[str, str]) -> None:
-        self._inputs[key] = self._inputs.get(key, 0) + 1
 
     def _slow_state(self, t: float) -> _SlowState:
         """Everything but the fast path, recomputed when ``t`` enters a new ``slow_update_s`` cell.
