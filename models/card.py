@@ -57,6 +57,9 @@ def _subject_rows(e: dict) -> list[str]:
     rows = ["| Subject | " + " | ".join(present) + " |", "|---" * (len(present) + 1) + "|"]
     for s, v in e["per_subject"].items():
         rows.append(f"| {s} | " + " | ".join(_f(v.get(k)) for k in present) + " |")
+    unscored = [s for s, v in e["per_subject"].items() if v.get("coverage") is None]
+    if unscored:
+        rows += ["", f"Replayed but not scored, with no labelled tick after calibration: {', '.join(unscored)}."]
     return rows
 
 

@@ -62,6 +62,22 @@ Other checks, not through the core:
   0.01 at every D. Only at 60 s does a task tick look back into EEGMAT's last minute of rest, and a
   rest tick into its calibration: the gain is that protocol's timing, not a property of distress, so
   it was not built.
+- **Stress-Predict's ceiling,** in the same tick-level screen (2026-12-05). A logistic fitted on each
+  subject's own ticks and scored on them (in-sample, not deployable) separates task from rest at a mean
+  macro-F1 of 0.796 (lowest 0.592), against 0.998 in WESAD and 0.980 in EEGMAT: these features carry
+  little of Stress-Predict's labels even within one person. The labels are aligned with the physiology:
+  heart rate correlates best with them at a median lag of 7.5 s (quartiles −15 and +15 s); skin
+  conductance at 112 s, as it climbs through a task and stays up after it. Weighting Stress-Predict's
+  subjects 2 or 4 times in training gave it 0.660 and 0.663 against 0.656, and cost WESAD 0.007 and
+  0.015, EEGMAT 0.015 and 0.023.
+- **A gated heart carried forward** (its last usable z-scores kept for up to 30 or 120 s while its
+  quality gate holds), in the same screen: WESAD 0.912 and 0.928 against 0.880, Stress-Predict 0.658
+  and 0.654 against 0.656, EEGMAT 0.849 and 0.850 against 0.854. The deployed model's smoothing
+  already reaches 0.930 on WESAD through the core, nothing is gained where the target is unmet, and a
+  strap that slipped off would go on voting with its last values; not built.
+- **A logistic per sensor group, logits summed** (late fusion), in the same screen: WESAD 0.903,
+  Stress-Predict 0.651, EEGMAT 0.862 against 0.880, 0.656 and 0.854 for one joint logistic. It loses
+  where the target is unmet, and separate heads are what the joint model replaced; not built.
 - **More signals,** in a 5-fold logistic screen: the E4's pulse amplitude and skin temperature made
   Stress-Predict worse (0.652 and 0.654 against 0.658; WESAD 0.917 and 0.912 against 0.917); trends of
   skin conductance, heart rate and SCR rate over 120–300 s moved it by under 0.005 either way; leaving

@@ -179,7 +179,9 @@ def score_subjects(per_subject: dict[str, tuple[np.ndarray, np.ndarray, int, dic
     y, p = np.concatenate(ys), np.concatenate(ps)
     subjects: dict[str, dict[str, object]] = {}
     for s, (ys_, ps_, after, lv) in per_subject.items():
-        entry: dict[str, object] = {"decided": int(len(ys_)), "coverage": round(len(ys_) / max(after, 1), 4), **lv}
+        # no scored tick after calibration (a recording without labels): nothing to cover, not "held throughout"
+        coverage = round(len(ys_) / after, 4) if after else None
+        entry: dict[str, object] = {"decided": int(len(ys_)), "coverage": coverage, **lv}
         if len(np.unique(ys_)) == 2:
             entry["macro_f1"] = round(float(f1_score(ys_, ps_ >= 0.5, average="macro")), 4)
             # where the errors lie: calm ticks called stress, stress ticks called calm

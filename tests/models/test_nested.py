@@ -105,3 +105,11 @@ def test_a_nested_check_ends_with_the_subjects_each_value_won_and_the_nested_fig
     assert counts == "nested choice over 5 subjects: 5 s for 4, 10 s for 1; the agent's default is 5 s"
     honest, _ = nested(results)  # type: ignore[arg-type]
     assert figures == f"nested pooled macro-F1 { {d: round(v['macro_f1'], 4) for d, v in honest.items()} }"
+
+
+def test_a_recording_without_labels_has_no_coverage_rather_than_none_covered():
+    unlabelled = (np.zeros(0, int), np.zeros(0), 0, {})  # replayed, but no scored tick after calibration
+    figures = score_subjects({"u": decisions(1), "v": unlabelled})
+    assert figures["per_subject"]["v"] == {"decided": 0, "coverage": None}
+    assert figures["per_subject"]["u"]["coverage"] == 1.0
+    assert figures["coverage"] == 1.0  # the pooled share counts the labelled subject's ticks only
