@@ -85,7 +85,8 @@ class Agent:
         self.core = Core(FeatureExtractor(config.top.features), self.policy)
         self.analysis = Analysis(
             self.core,
-            on_decision=[self._publish, self.recorder.decision],
+            on_frame=[self._publish],
+            on_decision=[self.recorder.decision],
             on_event=[self.recorder.device_event],
         )
         self.pipeline = Pipeline(self.readings, [SlotSwitch(self.models.slot), self.analysis])

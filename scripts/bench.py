@@ -179,6 +179,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=["start", "agent", "latency", "model", "replay", *PARTS],
                         help="run only these")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the real-rate agent run lasts")
+    parser.add_argument("--latency-seconds", type=float, default=120.0,
+                        help="how long the latency run lasts (120 s: about 480 ticks, so p99 is not one or two of them)")
     parser.add_argument("--json", type=Path, help="also write all figures here")
     args = parser.parse_args()
     want = set(args.only or ["start", "agent", "latency", "model", "replay", *PARTS])
@@ -188,7 +190,7 @@ def main() -> None:
     if "agent" in want:
         results["agent"] = bench_agent(args.seconds)
     if "latency" in want:
-        results["latency"] = bench_latency(min(args.seconds, 30.0))
+        results["latency"] = bench_latency(args.latency_seconds)
     if "model" in want:
         results["model"] = bench_model.bench_model()
     if "replay" in want:

@@ -5,7 +5,10 @@ delivered data past it. A stream that is late by more than
 ``[features] lateness_s`` must not hold the others back, so the agent calls
 :meth:`Analysis.advance` with its clock once a tick period. Sinks run
 synchronously and in order, and must not block (the VR link writes without
-waiting, the summaries only enqueue).
+waiting, the summaries only enqueue). The frame sinks (the VR link) run as each
+tick is decided; the other sinks once the arrival's ticks have all gone out, so
+that a Polar H10 notification completing two ticks puts the second frame on the
+socket without waiting for the first tick's summaries.
 """
 
 from __future__ import annotations
@@ -28,15 +31,17 @@ class Analysis:
         self,
         core: Core,
         *,
+        on_frame: list[Callable[[Decision], None]] | None = None,
         on_decision: list[Callable[[Decision], None]] | None = None,
         on_event: list[Callable[[DeviceEvent], None]] | None = None,
     ) -> None:
         self.core = core
+        self.on_frame = list(on_frame or [])
         self.on_decision = list(on_decision or [])
         self.on_event = list(on_event or [])
         self.latest: Decision | None = None
         self.ticks = 0
-        # Seconds from the reading that completed a tick arriving here to every sink done
+        # Seconds from the reading that completed a tick arriving here to its frame sinks done
         # (the VR frame written): the latency budget scripts/bench reports.
         self.latencies_s: deque[float] = deque(maxlen=10_000)
 
@@ -65,9 +70,16 @@ class Analysis:
         self._emit(self.core.finish(), time.perf_counter())
 
     def _emit(self, decisions: Iterable[Decision], arrived: float) -> None:
-        for decision in decisions:
-            self.ticks += 1
-            self.latest = decision
-            for sink in self.on_decision:
-                sink(decision)
-            self.latencies_s.append(time.perf_counter() - arrived)
+        out: list[Decision] = []
+        try:
+            for decision in decisions:
+                self.ticks += 1
+                self.latest = decision
+                for sink in self.on_frame:
+                    sink(decision)
+                self.latencies_s.append(time.perf_counter() - arrived)
+                out.append(decision)
+        finally:  # what went out is summarised, even if a later tick of the arrival failed
+            for decision in out:
+                for sink in self.on_decision:
+                    sink(decision)
