@@ -44,6 +44,7 @@ class Analysis:
         # Seconds from the reading that completed a tick arriving here to its frame sinks done
         # (the VR frame written): the latency budget scripts/bench reports.
         self.latencies_s: deque[float] = deque(maxlen=10_000)
+        self.behind: deque[int] = deque(maxlen=10_000)  # per latency: the arrival's ticks decided before this one
 
     @property
     def lateness_s(self) -> float:
@@ -78,6 +79,7 @@ class Analysis:
                 for sink in self.on_frame:
                     sink(decision)
                 self.latencies_s.append(time.perf_counter() - arrived)
+                self.behind.append(len(out))
                 out.append(decision)
         finally:  # what went out is summarised, even if a later tick of the arrival failed
             for decision in out:

@@ -48,6 +48,7 @@ def test_an_arrival_completing_two_ticks_sends_both_frames_before_either_summary
         n = len(seen) // 2
         assert seen == [("frame", s) for s in range(analysis.ticks - n + 1, analysis.ticks + 1)] + [
             ("summary", s) for s in range(analysis.ticks - n + 1, analysis.ticks + 1)]
+        assert list(analysis.behind)[len(analysis.behind) - n:] == list(range(n))  # where each stood in its arrival
         pairs += n >= 2
     assert pairs > 10 and len(analysis.latencies_s) == analysis.ticks  # a latency per frame
 
