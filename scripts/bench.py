@@ -184,7 +184,7 @@ def main() -> None:
                         help="run only these")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the real-rate agent run lasts")
     parser.add_argument("--latency-seconds", type=float, default=120.0,
-                        help="how long the latency run lasts (120 s: about 480 ticks, so p99 is not one or two of them)")
+                        help="how long the latency run lasts (120 s: about 480 ticks, so p99 is not one or two)")
     parser.add_argument("--json", type=Path, help="also write all figures here")
     args = parser.parse_args()
     want = set(args.only or ["start", "agent", "latency", "model", "replay", *PARTS])
