@@ -69,6 +69,19 @@ LIMITS = """\
   Stress-Predict 0.642 to 0.670, EEGMAT 0.884 to 0.879; better for 28 subjects, worse for 25, and, as a
   two-way nested choice over the same runs, chosen for 65 of 65). There is no setting for the old way,
   so no nested check of it will run again.
+- **A sensor without a resting level no longer votes; this was found on these subjects.** A feature
+  used to vote whenever its sensor was trustworthy, with a z-score of 0 (at rest) while it had no
+  resting level. EEGMAT S02's and S13's ECG is noise through the rest and clean through the task,
+  after the EEG's calibration had ended, so their hearts voted "at rest" through every task (the
+  model with only EEG worn scored them 0.738 and 0.952, the fused one 0.610 and 0.739). A feature now
+  votes only once it has a resting level, in the agent and in training alike
+  (`PatientBaseline.normalise`); a sensor that first becomes trustworthy after calibration ends waits
+  for the next session's. It is a correction rather than a setting, so it has no nested check; measured
+  once by LOSO through the core with the deployed candidate (2026-12-05) and confirmed by retraining:
+  criterion 0.8203 to 0.8229, WESAD 0.930 to 0.928, Stress-Predict 0.670 to 0.672, EEGMAT 0.879 to
+  0.887 (S02 0.610 to 0.732, S13 0.739 to 0.929; better by more than 0.01 for 15 subjects, worse for
+  11). With only EEG worn the deployed model went from 0.832 to 0.825 on EEGMAT: its training rows
+  no longer hold hearts "at rest" beside a working EEG.
 - **EEG voting alone is smoothed over 10 s, chosen by a nested check after a pooled look.** With only
   an EEG headset worn, the 5-s smoothing let rest's own swings in the 4-s band powers through. The
   shared 5 s was first measured pooled on EEGMAT at 3, 8 and 12 s (the model trained on EEG without

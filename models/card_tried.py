@@ -77,7 +77,17 @@ Other checks, not through the core:
   strap that slipped off would go on voting with its last values; not built.
 - **A logistic per sensor group, logits summed** (late fusion), in the same screen: WESAD 0.903,
   Stress-Predict 0.651, EEGMAT 0.862 against 0.880, 0.656 and 0.854 for one joint logistic. It loses
-  where the target is unmet, and separate heads are what the joint model replaced; not built.
+  where the target is unmet, and separate heads are what the joint model replaced; not built. Letting
+  the most alarmed group decide instead (the largest group logit, less 0, 0.5 or 1 when two groups
+  vote; EEGMAT has subjects whose EEG alone or heart alone separates task from rest) was worse still:
+  WESAD 0.829 to 0.900, Stress-Predict 0.639 to 0.645, EEGMAT 0.831 to 0.861.
+- **Breathing rate from the heart's rhythm** (2026-12-05): the peak of a Lomb–Scargle periodogram
+  (0.1–0.5 Hz) of the last 60 s of the agent's beats, where breathing shows as respiratory sinus
+  arrhythmia, was compared between task and rest per subject before any model was fitted. Task minus
+  rest averaged +0.001 Hz in Stress-Predict (higher in 15 of 26 subjects), −0.033 Hz in WESAD (2 of 12)
+  and −0.004 Hz in EEGMAT (16 of 28), and Stress-Predict's own respiration column is no different
+  (−0.21 breaths/min, higher in 8 of 26): no consistent signal to learn from, even where one task is
+  hyperventilation; not built.
 - **More signals,** in a 5-fold logistic screen: the E4's pulse amplitude and skin temperature made
   Stress-Predict worse (0.652 and 0.654 against 0.658; WESAD 0.917 and 0.912 against 0.917); trends of
   skin conductance, heart rate and SCR rate over 120–300 s moved it by under 0.005 either way; leaving

@@ -74,9 +74,9 @@ def deployed(ticks: list[Tick], config: AgentConfig) -> Deployed:
     usable = np.zeros((n, f), bool)
     calibrated = np.zeros(n, bool)
     for i, tick in enumerate(ticks):
-        zi = baseline.normalise(tick.features)
-        if zi is not None:
-            z[i], usable[i], calibrated[i] = zi, tick.features.usable, True
+        normalised = baseline.normalise(tick.features)
+        if normalised is not None:
+            z[i], usable[i], calibrated[i] = *normalised, True
     return Deployed(z, usable, calibrated)
 
 

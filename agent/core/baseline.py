@@ -328,15 +328,18 @@ class PatientBaseline:
         if self.store is not None:
             self.unsaved = self.calibrated  # written off the tick path (agent.app), never inside a tick
 
-    def normalise(self, fv: FeatureVector) -> np.ndarray | None:
-        """Take the tick in, then its z-scores against the resting level; None while there is none.
+    def normalise(self, fv: FeatureVector) -> tuple[np.ndarray, np.ndarray] | None:
+        """Take the tick in, then its z-scores against the resting level and the features that may vote;
+        None while there is no resting level at all.
 
-        The policy and the training code both call this, so the model learns the z-scores it will see.
+        Only a usable feature with a resting level votes: a sensor that joined after the others is still
+        calibrating, and its z of 0 would claim the patient is at rest. The policy and the training code
+        both call this, so the model learns the z-scores and the votes it will see.
         """
         self.observe(fv)
         if self.profile is None:
             return None
-        return self.profile.normalise(fv.values, fv.usable)[0]
+        return self.profile.normalise(fv.values, fv.usable)
 
     def save_pending(self) -> bool:
         """Write the newest unsaved profile (blocking: run it in a thread). False if nothing was pending.

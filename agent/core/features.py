@@ -12,6 +12,7 @@ recordings, so training and serving cannot drift apart.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -76,6 +77,14 @@ class FeatureVector:
 
     def group_ok(self, group: str) -> bool:
         return self.quality[group].index >= self.min_quality
+
+    def voting(self, usable: np.ndarray) -> FeatureVector:
+        """This tick with only ``usable`` (a subset of its own ``usable``) allowed to vote."""
+        if np.array_equal(usable, self.usable):
+            return self
+        narrowed = copy.copy(self)
+        object.__setattr__(narrowed, "usable", usable)
+        return narrowed
 
     def as_dict(self) -> dict[str, float | None]:
         # tolist converts each float32 exactly as float() does, in one call rather than 25 (a sink reads this per tick)

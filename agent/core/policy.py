@@ -30,13 +30,14 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pydantic
 
 from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.base.session import SessionEvent
 from agent.core.baseline import PatientBaseline
-from agent.core.features import FEATURE_NAMES, FeatureVector
-from agent.core.reasons import explain, refreshing
+from agent.core.features import FEATURE_NAMES, GROUP_OF, GROUPS, FeatureVector
+from agent.core.reasons import explain, refreshing, without_baseline
 
 if TYPE_CHECKING:  # the runtime loads numpy and the model; config loading needs only the options
     from agent.core.model.runtime import DistressModel, Inference
@@ -50,6 +51,11 @@ _TARGET = {  # what each level asks of the scene
 }
 _HR = FEATURE_NAMES.index("hr_bpm")
 _SCR_RECENT = FEATURE_NAMES.index("scr_recent")
+
+
+def _groups_of(features: np.ndarray) -> tuple[str, ...]:
+    """The sensor groups with at least one of ``features`` (a mask over FEATURE_NAMES)."""
+    return tuple(g for i, g in enumerate(GROUPS) if features[GROUP_OF == i].any())
 
 
 def poisson_tail(k: int, mean: float) -> float:
@@ -120,16 +126,19 @@ class AdaptationPolicy:
     def update(self, fv: FeatureVector) -> Adaptation:
         dt = 0.0 if self._last_t is None else max(0.0, fv.t - self._last_t)
         self._last_t = fv.t
-        z = self.baseline.normalise(fv)
+        normalised = self.baseline.normalise(fv)
         profile = self.baseline.profile
-        if z is None or profile is None:
+        if normalised is None or profile is None:
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [f"calibrating baseline ({self.baseline.progress:.0%})"])
+        z, voting = normalised
         started = time.perf_counter()
-        inference = self.latest = self.model.infer(z, fv)
+        inference = self.latest = self.model.infer(z, fv.voting(voting))
         self.inference_s.append(time.perf_counter() - started)
         if inference is None or not math.isfinite(inference.distress):
             self._logit = None  # evidence from before the gap is stale
-            why = "no trustworthy sensor" if inference is None else "the model gave no finite answer"
+            why = ("the model gave no finite answer" if inference is not None
+                   else "no trustworthy sensor" if not fv.usable.any()
+                   else without_baseline(_groups_of(fv.usable), self.baseline.calibrating))
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
         self._smooth(logit, dt, inference.groups)  # the groups that voted, as the model saw them

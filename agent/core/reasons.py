@@ -32,6 +32,13 @@ def refreshing(groups: tuple[str, ...], progress: float) -> str:
     return f"refreshing {which} baseline ({progress:.0%})" if which else f"refreshing baseline ({progress:.0%})"
 
 
+def without_baseline(groups: tuple[str, ...], calibrating: bool) -> str:
+    """Why a trustworthy sensor does not vote: it has no resting level yet (it joined after calibration)."""
+    which = " and ".join(SENSOR_WORDS[g] for g in groups) or "sensor"
+    when = "calibrating" if calibrating else "calibrated next session"
+    return f"no resting level yet for the {which} baseline ({when})"
+
+
 def _num(x: float) -> str:
     return f"{x:+.2g}" if abs(x) < 10 else f"{x:+.0f}"
 

@@ -18,6 +18,7 @@ from tests.agent.model.test_runtime import logistic, meta
 from tests.agent.model.vectors import REST, STRESS, vector
 
 TICK = 0.25
+NO_EEG = {name: value for name, value in REST.items() if not name.startswith("eeg")}  # a strap and a GSR band
 
 
 @pytest.fixture
@@ -173,3 +174,24 @@ def test_while_deciding_the_reasons_name_the_sensor_whose_baseline_is_still_cali
     assert out[-1].reasons[-1] == "refreshing heart baseline (25%)"
     out = run(p, 21.25, 15.25, REST)  # the heart's remaining 15 s
     assert out[-1].reasons == ("within baseline",)
+
+
+def test_a_sensor_without_a_resting_level_does_not_vote_as_if_it_were_at_rest(model):
+    """The skin calibrates while the pulse is untrustworthy; the pulse then comes in and stays trustworthy.
+    Its calibration has ended (every sensor seen had its baseline), so it has no resting level this session:
+    a z of 0 would claim the heart is at rest and dilute the skin's evidence, so it must not vote."""
+    p = policy(model, slow_tau_s=0)
+    run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})  # the skin's 20 s; the heart is never trustworthy
+    assert not p.baseline.calibrating
+    out = run(p, 21.0, 5, {**NO_EEG, "scl_us": 5.0})  # the heart trustworthy now, the skin sweating
+    assert p.latest is not None and p.latest.groups == ("eda",)
+    assert {name for name, _ in p.latest.terms} <= {f.name for f in FEATURES if f.group == "eda"}
+    assert out[-1].level is not Level.HOLD and out[-1].confidence < 1.0  # the skin alone vouches for it
+
+
+def test_with_only_sensors_lacking_a_resting_level_trustworthy_the_policy_holds_and_says_why(model):
+    p = policy(model)
+    run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})
+    out = run(p, 21.0, 2, NO_EEG, quality={"eda": 0.2})  # the skin falls off; the uncalibrated heart remains
+    assert {a.level for a in out} == {Level.HOLD}
+    assert out[-1].reasons == ("no resting level yet for the heart baseline (calibrated next session)",)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.core.feature_specs import FEATURES
 from agent.core.features import FEATURE_NAMES, GROUPS
 from agent.replay import build_core, open_recorded, replay
 from models import train
@@ -50,6 +51,17 @@ def test_training_rows_calibrate_from_the_start_as_the_agent_does(eegmat):
     rows = subject_rows(s.z, s.usable, s.y, s.train)
     for c in (0, 1):
         assert rows.w[rows.y == c].sum() == pytest.approx(1.0)  # each class of each subject weighs the same
+
+
+def test_a_sensor_that_became_trustworthy_after_calibration_gives_training_no_rows(eegmat):
+    """EEGMAT S02's ECG is noise through the rest and clean through the task, after the EEG's calibration
+    ended: the agent has no resting heart rate for it, so neither its decisions nor training rows use it."""
+    s = next(s for s in eegmat if s.name == "S02")
+    cardiac = np.array([f.group == "cardiac" for f in FEATURES])
+    trustworthy = s.table.available[:, cardiac].any(axis=1) & (s.table.quality[:, GROUPS.index("cardiac")] >= 0.5)
+    assert trustworthy[s.table.label == 1].mean() > 0.5 and not trustworthy[s.table.label == 0][:480].any()
+    assert not s.usable[:, cardiac].any()  # it never votes: a z of 0 would read as a heart at rest
+    assert s.usable[s.train].any(axis=1).all()  # the EEG does
 
 
 def test_a_candidates_anchoring_constant_reaches_the_training_z_scores(eegmat):

@@ -1,7 +1,8 @@
 """The distress model at run time: one ONNX model over every sensor group, gated by quality.
 
 The model scores the baseline z-scores of every feature that may vote
-(available, and its group's quality passes) and says which ones may
+(available, its group's quality passes, and it has a resting level:
+``FeatureVector.voting``) and says which ones may
 (``usable``), so one model serves a chest strap alone, a GSR band alone, or
 both with an EEG headset. With nothing usable there is no inference: the
 policy holds rather than guess. ``confidence`` is the share of the model's
