@@ -40,6 +40,7 @@ Z_LIMIT = 8.0  # one wild feature must not outvote the rest
 RELATIVE_FLOOR = 0.10  # scale >= 10 % of the baseline mean
 # Smallest spread per feature, in its unit (FeatureSpec.floor): a change below it is not worth a decision.
 FLOORS = np.array([f.floor for f in FEATURES], dtype=np.float64)
+_NOTHING = np.zeros(len(FEATURES), dtype=bool)
 
 
 class BaselineOptions(pydantic.BaseModel):
@@ -185,7 +186,7 @@ class Calibration:
 
     @property
     def done(self) -> bool:
-        """Every group seen so far has its baseline (a sensor that joins later is calibrated next session)."""
+        """Every group seen so far has its baseline (a sensor that joins later reopens the calibration)."""
         return bool((self.seconds > 0).any() and not self._waiting().any())
 
     def ready(self) -> np.ndarray:
@@ -270,6 +271,13 @@ class PatientBaseline:
     calibration runs; the fresh one is then blended into the stored profile
     (``blend``), so one bad session cannot overwrite months of baseline.
     Without one, the first calibration is the profile.
+
+    The calibration stays open for the rest of the session: a sensor first
+    trustworthy after the others have their resting levels (a GSR band
+    paired late, skin electrodes that took minutes to settle) calibrates on
+    its own first ``calibration_s`` of trustworthy data, as it would have at
+    the start, and the anchor then moves that level towards calmer stretches.
+    Until then it does not vote.
     """
 
     def __init__(self, options: BaselineOptions, store: ProfileStore | None) -> None:
@@ -280,35 +288,39 @@ class PatientBaseline:
         self.calibrated: Profile | None = stored  # the calibrated (and stored) profile
         self.profile: Profile | None = stored  # what normalises: the calibrated one, re-anchored
         self._anchor: Anchor | None = Anchor.of(options, stored.mean) if stored is not None else None
-        self._calibration: Calibration | None = Calibration(options)
+        self._calibration = Calibration(options)
+        self._calibrating = True  # a group seen this session is still taking its resting level (or none seen yet)
         self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)  # features whose group this calibration has done
         self.log: list[str] = [f"using the stored baseline from {stored.sessions} session(s)"] if stored else []
 
     @property
     def calibrating(self) -> bool:
-        return self._calibration is not None
+        return self._calibrating
 
     @property
     def progress(self) -> float:
-        return 1.0 if self._calibration is None else self._calibration.progress
+        return self._calibration.progress if self._calibrating else 1.0
 
     @property
     def waiting(self) -> tuple[str, ...]:
         """The sensor groups this session's calibration still waits for (``Calibration.waiting``)."""
-        return () if self._calibration is None else self._calibration.waiting
+        return self._calibration.waiting if self._calibrating else ()
 
     def begin_session(self) -> None:
         """A new session starts: calibrate on its first resting minutes."""
         self._calibration = Calibration(self.options)
+        self._calibrating = True
         self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)
 
     def observe(self, fv: FeatureVector) -> None:
         if self._anchor is not None and self.calibrated is not None and self._anchor.observe(fv.t, fv.values, fv.usable):
             self.profile = self.calibrated.with_mean(self._anchor.center)
         cal = self._calibration
-        if cal is None:
+        if not (fv.usable & ~self._released).any():
+            cal.observe(fv.t, fv.values, _NOTHING)  # nothing here to calibrate: only its clock moves
             return
         cal.add(fv)
+        self._calibrating = not cal.done
         ready = cal.ready()
         newly = ready & ~self._released
         if not newly.any():
@@ -317,8 +329,6 @@ class PatientBaseline:
         self._released = ready
         fresh = cal.profile()
         fresh = Profile(np.where(newly, fresh.mean, np.nan), np.where(newly, fresh.sd, np.nan))
-        if cal.done:
-            self._calibration = None
         self.calibrated = fresh if self.calibrated is None else self.calibrated.blended(fresh, self.options.blend)
         if self._anchor is None:
             self._anchor = Anchor.of(self.options, self.calibrated.mean)
@@ -333,7 +343,7 @@ class PatientBaseline:
         None while there is no resting level at all.
 
         Only a usable feature with a resting level votes: a sensor that joined after the others is still
-        calibrating, and its z of 0 would claim the patient is at rest. The policy and the training code
+        calibrating, and a z of 0 would claim the patient is at rest. The policy and the training code
         both call this, so the model learns the z-scores and the votes it will see.
         """
         self.observe(fv)

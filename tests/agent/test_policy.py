@@ -176,22 +176,28 @@ def test_while_deciding_the_reasons_name_the_sensor_whose_baseline_is_still_cali
     assert out[-1].reasons == ("within baseline",)
 
 
-def test_a_sensor_without_a_resting_level_does_not_vote_as_if_it_were_at_rest(model):
-    """The skin calibrates while the pulse is untrustworthy; the pulse then comes in and stays trustworthy.
-    Its calibration has ended (every sensor seen had its baseline), so it has no resting level this session:
-    a z of 0 would claim the heart is at rest and dilute the skin's evidence, so it must not vote."""
+def test_a_sensor_that_joins_late_calibrates_on_its_own_seconds_and_votes_only_then(model):
+    """The skin calibrates while the pulse is untrustworthy; a minute later the pulse comes in. Until it has
+    had its own 20 s it has no resting level, and a z of 0 would claim the heart is at rest and dilute the
+    skin's evidence: it does not vote, and the reasons say its baseline is being taken."""
     p = policy(model, slow_tau_s=0)
-    run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})  # the skin's 20 s; the heart is never trustworthy
+    run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})  # the skin's 20 s; the heart is not trustworthy
     assert not p.baseline.calibrating
-    out = run(p, 21.0, 5, {**NO_EEG, "scl_us": 5.0})  # the heart trustworthy now, the skin sweating
+    run(p, 21.0, 60.0, NO_EEG, quality={"cardiac": 0.2})  # a minute on: the calibration's clock runs on
+    out = run(p, 81.0, 5, {**NO_EEG, "scl_us": 5.0})  # the heart trustworthy now, the skin sweating
     assert p.latest is not None and p.latest.groups == ("eda",)
     assert {name for name, _ in p.latest.terms} <= {f.name for f in FEATURES if f.group == "eda"}
-    assert out[-1].level is not Level.HOLD and out[-1].confidence < 1.0  # the skin alone vouches for it
+    assert out[-1].level is not Level.HOLD and out[-1].reasons[-1] == "refreshing heart baseline (25%)"
+    out = run(p, 86.0, 15.25, {**NO_EEG, "scl_us": 5.0})  # the heart's other 15 s
+    assert p.latest.groups == ("cardiac", "eda") and not p.baseline.calibrating
+    assert "refreshing" not in out[-1].reasons[-1]
 
 
-def test_with_only_sensors_lacking_a_resting_level_trustworthy_the_policy_holds_and_says_why(model):
+def test_with_only_a_sensor_still_calibrating_trustworthy_the_policy_holds_and_says_why(model):
     p = policy(model)
     run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})
-    out = run(p, 21.0, 2, NO_EEG, quality={"eda": 0.2})  # the skin falls off; the uncalibrated heart remains
+    out = run(p, 21.0, 2, NO_EEG, quality={"eda": 0.2})  # the skin falls off; the heart comes in
     assert {a.level for a in out} == {Level.HOLD}
-    assert out[-1].reasons == ("no resting level yet for the heart baseline (calibrated next session)",)
+    assert out[-1].reasons == ("no resting level yet for the heart baseline (calibrating)",)
+    out = run(p, 23.0, 18.25, NO_EEG, quality={"eda": 0.2})  # the heart's 20 s are up: it decides alone
+    assert out[-1].level is Level.CALM and p.latest is not None and p.latest.groups == ("cardiac",)

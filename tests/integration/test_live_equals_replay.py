@@ -65,4 +65,5 @@ def test_live_through_the_replay_driver_decides_exactly_as_replay(tmp_path: Path
         want.pop("label")
         assert round(got.pop("t") - start, 3) == want.pop("t")
         assert got == want
-    assert sum(json.loads(x)["level"] != "hold" for x in replayed) > 200  # decisions, not only calibration
+    # decisions, not only calibration: the heart calibrates on its first 20 s, the skin on its own 20 s after it
+    assert sum(json.loads(x)["level"] != "hold" for x in replayed) > len(replayed) / 2
