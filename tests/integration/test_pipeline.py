@@ -55,8 +55,10 @@ async def test_vr_app_gets_adaptations_and_its_session_is_summarised(tmp_path: P
                         adaptations.append(msg)
                     elif isinstance(msg, StatusMessage):
                         statuses.append(msg)
-                    # until calibration is over and the policy has spoken for a while
-                    if len([a for a in adaptations if a.level is not Level.HOLD]) >= 20:
+                    # until calibration is over (the skin's, once its 60-s windows fill, after the heart's and
+                    # EEG's 20 s) and the policy has spoken for a while
+                    done = bool(statuses) and statuses[-1].calibration.state == "done"
+                    if done and len([a for a in adaptations if a.level is not Level.HOLD]) >= 20:
                         break
                 await app.send(PainRating(session_id="s1", nrs=3, phase="after", id="3"))
                 await app.send(SessionEnd(session_id="s1", reason="completed", id="4"))
