@@ -86,7 +86,7 @@ class Agent:
         self.analysis = Analysis(
             self.core,
             on_frame=[self._publish],
-            on_decision=[self.recorder.decision],
+            on_decision=[self.recorder.decision, lambda _: self.recorder.calibration(self.baseline.news)],
             on_event=[self.recorder.device_event],
         )
         self.pipeline = Pipeline(self.readings, [SlotSwitch(self.models.slot), self.analysis])

@@ -21,6 +21,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pydantic
@@ -264,6 +265,16 @@ class ProfileStore:
         os.replace(tmp, self.path)
 
 
+@dataclass(frozen=True, slots=True)
+class CalibrationNews:
+    """What a session's resting level rests on, as it changes: a stored profile at the session's start, or a
+    fresh calibration that has just finished (``duration_s`` after the calibration began)."""
+
+    t: float
+    source: Literal["fresh", "stored"]
+    duration_s: float = 0.0
+
+
 class PatientBaseline:
     """The profile in force, and the calibration that refreshes it at each session's start.
 
@@ -291,6 +302,8 @@ class PatientBaseline:
         self._calibration = Calibration(options)
         self._calibrating = True  # a group seen this session is still taking its resting level (or none seen yet)
         self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)  # features whose group this calibration has done
+        self._began: float | None = None  # the current calibration's first tick
+        self.news: CalibrationNews | None = None  # the latest; a new object each time (the summaries watch it)
         self.log: list[str] = [f"using the stored baseline from {stored.sessions} session(s)"] if stored else []
 
     @property
@@ -311,16 +324,23 @@ class PatientBaseline:
         self._calibration = Calibration(self.options)
         self._calibrating = True
         self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)
+        self._began = None
 
     def observe(self, fv: FeatureVector) -> None:
         if self._anchor is not None and self.calibrated is not None and self._anchor.observe(fv.t, fv.values, fv.usable):
             self.profile = self.calibrated.with_mean(self._anchor.center)
         cal = self._calibration
+        if self._began is None:  # the first tick of a calibration: until it finishes, a profile from before serves
+            self._began = fv.t
+            if self.calibrated is not None:
+                self.news = CalibrationNews(fv.t, "stored")
         if not (fv.usable & ~self._released).any():
             cal.observe(fv.t, fv.values, _NOTHING)  # nothing here to calibrate: only its clock moves
             return
         cal.add(fv)
-        self._calibrating = not cal.done
+        was, self._calibrating = self._calibrating, not cal.done
+        if was and not self._calibrating:
+            self.news = CalibrationNews(fv.t, "fresh", fv.t - self._began)
         ready = cal.ready()
         newly = ready & ~self._released
         if not newly.any():

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 from agent.runtime.analysis import Decision
 from agent.base.events import DeviceEvent
+from agent.core.baseline import CalibrationNews
 from agent.core.features import FEATURES, GROUPS
 from agent.base.queues import BoundedQueue
 from agent.runtime.status import DeviceState
 from agent.outputs.summaries import (
+    CalibrationFinished,
     MarkerSeen,
     MinuteAggregator,
     PainRated,
@@ -105,6 +107,7 @@ class SummaryRecorder:
         self.minutes = MinuteAggregator(wall_offset)
         self.sessions = SessionAggregator(wall_offset)
         self.out = out
+        self._news: CalibrationNews | None = None
 
     def decision(self, d: Decision) -> None:
         fv = d.features
@@ -112,6 +115,14 @@ class SummaryRecorder:
         self._queue(self.minutes.features(fv.t, fv.as_dict(), quality))
         self._queue(self.minutes.adaptation(d.adaptation))
         self.sessions.adaptation(d.adaptation)
+
+    def calibration(self, news: CalibrationNews | None) -> None:
+        """The baseline's latest news (``PatientBaseline.news``): the session summary records what its
+        resting level rested on, a fresh calibration or a stored profile."""
+        if news is None or news is self._news:
+            return
+        self._news = news
+        self.sessions.vr_event(CalibrationFinished(news.t, news.source, ok=True, duration_s=news.duration_s))
 
     def device_event(self, e: DeviceEvent) -> None:
         self._queue(self.minutes.device_event(e))

@@ -132,6 +132,30 @@ def test_stored_profile_is_used_at_once_and_a_new_calibration_is_blended_in(tmp_
     assert pb.calibrating and pb.progress == 0.0
 
 
+def test_the_news_says_what_each_session_s_resting_level_rests_on(tmp_path):
+    """Nothing stored: no news until the first calibration finishes. Then each session starts on the profile
+    from before it ("stored") until its own calibration finishes ("fresh", and how long it took)."""
+    pb = PatientBaseline(BaselineOptions(calibration_s=10, min_samples=5), ProfileStore(tmp_path / "b.json"))
+    pb.observe(vector(100.0, REST))
+    assert pb.news is None
+    t = 100.25
+    while pb.calibrating:
+        pb.observe(vector(t, REST))
+        t += 0.25
+    assert (pb.news.source, pb.news.t, pb.news.duration_s) == ("fresh", t - 0.25, 10.0)
+    pb.begin_session()
+    pb.observe(vector(200.0, REST))
+    assert (pb.news.source, pb.news.t) == ("stored", 200.0)
+    stored = pb.news
+    pb.observe(vector(200.25, REST))
+    assert pb.news is stored  # once per session: the summaries take each new object as news
+    t = 200.5
+    while pb.calibrating:
+        pb.observe(vector(t, REST))
+        t += 0.25
+    assert (pb.news.source, pb.news.duration_s) == ("fresh", 10.0)
+
+
 def test_without_a_stored_profile_the_first_calibration_is_the_profile(tmp_path):
     pb = PatientBaseline(BaselineOptions(calibration_s=10, min_samples=5), ProfileStore(tmp_path / "b.json"))
     assert pb.profile is None

@@ -88,6 +88,8 @@ async def test_vr_app_gets_adaptations_and_its_session_is_summarised(tmp_path: P
     s = sessions[0]
     assert (s.session_id, s.scene, s.completed) == ("s1", "forest", True)
     assert (s.pain_before, s.pain_after) == (6.0, 3.0)
+    # the session's own calibration, begun at its start: 20 s of trustworthy data per sensor, the skin's last
+    assert s.calibration.source == "fresh" and s.calibration.ok and s.calibration.duration_s >= 20
     assert s.adaptations >= len(live)
     minutes = [r.body for r in records if r.kind is RecordKind.MINUTE]
     assert all(m.session_id in (None, "s1") for m in minutes)  # complete minutes only; the partial last one is not sent
