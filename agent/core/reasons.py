@@ -33,10 +33,10 @@ def refreshing(groups: tuple[str, ...], progress: float) -> str:
 
 
 def without_baseline(groups: tuple[str, ...], calibrating: bool) -> str:
-    """Why a trustworthy sensor does not vote: it has no resting level yet (it joined after calibration)."""
+    """Why a trustworthy sensor does not vote: it has no resting level yet. It is calibrating (it joined late),
+    or its calibration saw too few of its values and the next session's will take it."""
     which = " and ".join(SENSOR_WORDS[g] for g in groups) or "sensor"
-    when = "calibrating" if calibrating else "calibrated next session"
-    return f"no resting level yet for the {which} baseline ({when})"
+    return f"waiting for the {which} baseline ({'calibrating' if calibrating else 'next session'})"
 
 
 def _num(x: float) -> str:

@@ -198,6 +198,6 @@ def test_with_only_a_sensor_still_calibrating_trustworthy_the_policy_holds_and_s
     run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})
     out = run(p, 21.0, 2, NO_EEG, quality={"eda": 0.2})  # the skin falls off; the heart comes in
     assert {a.level for a in out} == {Level.HOLD}
-    assert out[-1].reasons == ("no resting level yet for the heart baseline (calibrating)",)
+    assert out[-1].reasons == ("waiting for the heart baseline (calibrating)",)
     out = run(p, 23.0, 18.25, NO_EEG, quality={"eda": 0.2})  # the heart's 20 s are up: it decides alone
     assert out[-1].level is Level.CALM and p.latest is not None and p.latest.groups == ("cardiac",)
