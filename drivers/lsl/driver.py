@@ -208,22 +208,25 @@ class LslDriver:
                 async with clock.timeout(self._opts.loss_after_s):
                     item = await self._queue.get()
             except TimeoutError:
-                item = StreamLost(f"no samples for {self._opts.loss_after_s:g} s")
+                # The deadline and a chunk can land in the same turn of the loop: a chunk already here is no loss.
+                item = self._queue.get_nowait() or StreamLost(f"no samples for {self._opts.loss_after_s:g} s")
             if isinstance(item, Chunk):
                 for out in self._release(item):
                     yield out
                 continue
             if isinstance(item, ReaderFailed):
                 raise DeviceDisconnected(f"LSL pull failed: {item.error!r}") from item.error
-            for leftover in await self._close_reader():  # sent just before the thread stopped
-                for out in self._release(leftover):
-                    yield out
             if self._lost_at is None:
                 self._lost_at = clock.now()
                 self._log.warning("lsl_stream_lost", reason=item.reason)
                 yield Quality(
                     self._ctx.device_id, spec.name, t=self._lost_at, ok=False, reason=f"lsl stream lost: {item.reason}"
                 )
+            # Reported before the thread is stopped: destroying its inlet joins liblsl's own
+            # reconnecting thread, which can take seconds. What the thread sent meanwhile is
+            # still this connection's data; it goes on, not voting, until the all-clear.
+            for leftover in await self._close_reader():
+                yield leftover
             assert self._timeline is not None
             self._timeline.mark_broken()
             await self._reacquire(since=self._lost_at)

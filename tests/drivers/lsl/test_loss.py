@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -19,7 +20,9 @@ from agent.base.events import Disconnected, Gap, Quality
 from agent.base.queues import BoundedQueue, Overflow
 from agent.base.stream import Chunk
 from agent.runtime.supervisor import DeviceSpec, Reading, Supervisor, SupervisorOptions
+from drivers.lsl.driver import JOIN_TIMEOUT_S
 from drivers.lsl.plugin import LSL, LslOptions
+from drivers.lsl.reader import InletReader
 from drivers.lsl.sources import load_muse_csv, recording_path
 from tests.drivers.lsl.outlets import Outlet, unique
 from tests.drivers.lsl.streams import chunks_of, lsl_driver, read_until
@@ -89,6 +92,38 @@ async def test_short_outage_is_a_gap_inside_one_connection(outlets):
     # After it, the stream is unbroken again.
     resumed = [c for c in chunks if c.t[0] >= gap.t_end]
     assert all(b.seq == a.next_seq for a, b in itertools.pairwise(resumed))
+
+
+async def test_the_loss_is_reported_before_the_pull_thread_is_stopped(outlets, monkeypatch):
+    """Stopping the thread destroys its inlet, which joins liblsl's reconnecting thread and can
+    take seconds: the EEG stops voting when the silence is noticed, not after that."""
+    sid = unique("Muse")
+    args = ("--file", "subjecta-neutral-1", "--source-id", sid)
+    first = outlets(*args)
+    reported, stopped_after_report = threading.Event(), []
+    join = InletReader.join
+
+    def join_once_reported(reader: InletReader, timeout_s: float) -> bool:
+        # Holds the thread's stop until the loss has been seen (or for long enough to show it was not).
+        stopped_after_report.append(reported.wait(timeout=JOIN_TIMEOUT_S))
+        return join(reader, timeout_s)
+
+    monkeypatch.setattr(InletReader, "join", join_once_reported)
+
+    async def on_item(item: object) -> None:
+        if isinstance(item, Quality) and not item.ok:
+            reported.set()
+            await asyncio.to_thread(outlets, *args)
+
+    async with lsl_driver(source_id=sid, loss_after_s=0.5) as driver:
+        await read_until(driver.chunks(), lambda seen: len(chunks_of(seen)) >= 2)
+        first.kill()
+        items = await read_until(
+            driver.chunks(), lambda seen: any(isinstance(q, Quality) and q.ok for q in seen), on_item=on_item
+        )
+    qualities = [(q.ok, q.reason) for q in items if isinstance(q, Quality)]
+    assert qualities == [(False, "lsl stream lost: no samples for 0.5 s"), (True, "lsl stream resumed")]
+    assert stopped_after_report[0], "the loss's stop waited for the report"  # (the last stop is leaving)
 
 
 async def test_long_outage_is_left_to_the_supervisor_and_the_count_carries_on(outlets):
