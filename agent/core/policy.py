@@ -37,7 +37,7 @@ from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.base.session import SessionEvent
 from agent.core.baseline import PatientBaseline
 from agent.core.features import FEATURE_NAMES, GROUP_OF, GROUPS, FeatureVector
-from agent.core.reasons import explain, refreshing, without_baseline
+from agent.core.reasons import EASING, SMALL_CHANGES, explain, refreshing, without_baseline
 
 if TYPE_CHECKING:  # the runtime loads numpy and the model; config loading needs only the options
     from agent.core.model.runtime import DistressModel, Inference
@@ -148,6 +148,9 @@ class AdaptationPolicy:
         level = self._next_level(fv.t, distress, bool(fast))
         towards = [c for c in inference.contributions() if (c[1] > 0) == (level is not Level.CALM)]
         reasons = explain(towards, fv, profile, z) + fast
+        if not reasons and level is not Level.CALM:
+            rising = inference.distress >= self.options.elevated_at  # the model's own answer, unsmoothed
+            reasons = (explain(towards, fv, profile, z, limit=2, min_z=0.0) or [SMALL_CHANGES]) if rising else [EASING]
         if self.baseline.calibrating:
             reasons.append(refreshing(self.baseline.waiting, self.baseline.progress))
         return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])

@@ -24,6 +24,10 @@ _INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
 PLAIN: dict[str, Reading] = {f.name: f.reading for f in FEATURES}
 MIN_Z = 1.0  # a feature within one baseline spread is not a reason
 SENSOR_WORDS = {"cardiac": "heart", "eda": "skin", "eeg": "EEG"}  # a sensor group as a reason names it
+# Above calm, never "within baseline": the readings are back near rest and the dwell or smoothing holds the
+# level, or several changes each under one spread add up (then those changes are named, however small).
+EASING = "easing (readings back near resting)"
+SMALL_CHANGES = "several small changes from resting"
 
 
 def refreshing(groups: tuple[str, ...], progress: float) -> str:
@@ -57,13 +61,13 @@ def phrase(name: str, value: float, baseline: float) -> str:
 
 
 def explain(contributions: list[tuple[str, float]], fv: FeatureVector, profile: Profile,
-            z: np.ndarray, limit: int = 3) -> list[str]:
+            z: np.ndarray, limit: int = 3, min_z: float = MIN_Z) -> list[str]:
     """The features pushing hardest towards the decision's side, told against the resting profile."""
     out = []
     for name, _ in contributions:
         i = _INDEX[name]
         value = fv[name]
-        if value is None or abs(float(z[i])) < MIN_Z:
+        if value is None or abs(float(z[i])) < min_z:
             continue
         base = float(profile.mean[i])
         if not math.isfinite(base):

@@ -10,9 +10,10 @@ import pytest
 
 from agent.base.adaptation import Level
 from agent.core.baseline import BaselineOptions, PatientBaseline
-from agent.core.features import FEATURES
+from agent.core.features import FEATURE_NAMES, FEATURES
 from agent.core.model.runtime import DistressModel
 from agent.core.policy import AdaptationPolicy, PolicyOptions, poisson_tail
+from agent.core.reasons import EASING
 from models.export import write_model
 from tests.agent.model.test_runtime import logistic, meta
 from tests.agent.model.vectors import REST, STRESS, vector
@@ -201,3 +202,25 @@ def test_with_only_a_sensor_still_calibrating_trustworthy_the_policy_holds_and_s
     assert out[-1].reasons == ("waiting for the heart baseline (calibrating)",)
     out = run(p, 23.0, 18.25, NO_EEG, quality={"eda": 0.2})  # the heart's 20 s are up: it decides alone
     assert out[-1].level is Level.CALM and p.latest is not None and p.latest.groups == ("cardiac",)
+
+
+def test_above_calm_the_reasons_never_say_within_baseline(model):
+    """A level the dwell still holds once the readings are back at rest says it is easing; one reached by
+    changes that each stay under a resting spread names them, however small."""
+    p = policy(model, slow_tau_s=0, min_dwell_s=15, rise_after_s=0)
+    t = calibrate(p)
+    run(p, t, 5, STRESS)
+    after = run(p, t + 5, 30, REST)
+    held = [a for a in after if a.level is not Level.CALM]
+    assert held and all(a.reasons == (EASING,) for a in held)  # the readings are the resting ones
+    assert after[-1].level is Level.CALM and after[-1].reasons == ("within baseline",)
+
+    profile = p.baseline.profile
+    assert profile is not None
+    hr, scl = (FEATURE_NAMES.index(n) for n in ("hr_bpm", "scl_us"))
+    small = {**REST, "hr_bpm": float(profile.mean[hr] + 0.7 * profile.scale()[hr]),
+             "scl_us": float(profile.mean[scl] + 0.7 * profile.scale()[scl])}
+    out = run(p, t + 35, 5, small)
+    assert {a.level for a in out} == {Level.ELEVATED}  # 0.7 spreads each: together past elevated_at
+    assert set(out[-1].reasons) == {"heart beating faster (heart rate +7 % over resting)",
+                                    "sweating more (skin conductance +0.14 µS vs resting)"}
