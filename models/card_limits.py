@@ -83,8 +83,9 @@ LIMITS = """\
   model with only EEG worn scored them 0.738 and 0.952, the fused one 0.610 and 0.739). A feature now
   votes only once it has a resting level, in the agent and in training alike
   (`PatientBaseline.normalise`), and a sensor first trustworthy after the others have theirs
-  calibrates on its own first seconds (no subject here has one that lasts long enough: the figures
-  are the same with and without it). It is a correction rather than a setting, so it has no nested check; measured
+  calibrates on its own first seconds, those after a calm decision (no subject here has one that
+  lasts long enough: the figures are the same with and without it, and training, which has no
+  decisions, takes them all). It is a correction rather than a setting, so it has no nested check; measured
   once by LOSO through the core with the deployed candidate (2026-12-05) and confirmed by retraining:
   criterion 0.8203 to 0.8229, WESAD 0.930 to 0.928, Stress-Predict 0.670 to 0.672, EEGMAT 0.879 to
   0.887 (S02 0.610 to 0.732, S13 0.739 to 0.929; better by more than 0.01 for 15 subjects, worse for

@@ -74,6 +74,8 @@ def deployed(ticks: list[Tick], config: AgentConfig) -> Deployed:
     usable = np.zeros((n, f), bool)
     calibrated = np.zeros(n, bool)
     for i, tick in enumerate(ticks):
+        # No decisions here, so a late sensor's calibration is not held to calm ones (PatientBaseline):
+        # no recording has a late sensor whose calibration completes, so the rows are the served ones.
         normalised = baseline.normalise(tick.features)
         if normalised is not None:
             z[i], usable[i], calibrated[i] = *normalised, True

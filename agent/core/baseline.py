@@ -163,6 +163,7 @@ class Calibration:
         self._sum = np.zeros(n)
         self._sq = np.zeros(n)
         self.seconds = np.zeros(len(GROUPS))  # trustworthy data per group
+        self._held = np.zeros(len(GROUPS), dtype=bool)  # seen, its seconds not yet counted (PatientBaseline)
         self._last_t: float | None = None
 
     def _shares(self) -> np.ndarray:
@@ -170,7 +171,11 @@ class Calibration:
 
     def _waiting(self) -> np.ndarray:
         """Per group: seen, and not yet had ``calibration_s`` of trustworthy data."""
-        return (self.seconds > 0) & (self._shares() < 1.0)
+        return ((self.seconds > 0) | self._held) & (self._shares() < 1.0)
+
+    def hold(self, groups: np.ndarray) -> None:
+        """These groups were seen, though their seconds do not count yet: they are waited for."""
+        self._held |= groups
 
     @property
     def progress(self) -> float:
@@ -188,7 +193,7 @@ class Calibration:
     @property
     def done(self) -> bool:
         """Every group seen so far has its baseline (a sensor that joins later reopens the calibration)."""
-        return bool((self.seconds > 0).any() and not self._waiting().any())
+        return bool(((self.seconds > 0) | self._held).any() and not self._waiting().any())
 
     def ready(self) -> np.ndarray:
         """Per feature: its group has had ``calibration_s`` of trustworthy data."""
@@ -278,17 +283,16 @@ class CalibrationNews:
 class PatientBaseline:
     """The profile in force, and the calibration that refreshes it at each session's start.
 
-    With a stored profile the agent adapts from the first tick while a fresh
-    calibration runs; the fresh one is then blended into the stored profile
-    (``blend``), so one bad session cannot overwrite months of baseline.
-    Without one, the first calibration is the profile.
+    With a stored profile the agent adapts from the first tick while a fresh calibration runs; the fresh
+    one is then blended into the stored profile (``blend``), so one bad session cannot overwrite months
+    of baseline. Without one, the first calibration is the profile.
 
-    The calibration stays open for the rest of the session: a sensor first
-    trustworthy after the others have their resting levels (a GSR band
-    paired late, skin electrodes that took minutes to settle) calibrates on
-    its own first ``calibration_s`` of trustworthy data, as it would have at
-    the start, and the anchor then moves that level towards calmer stretches.
-    Until then it does not vote.
+    The calibration stays open for the rest of the session: a sensor first trustworthy after the others
+    have their resting levels (a GSR band paired late, skin electrodes that took minutes to settle)
+    calibrates on its own first ``calibration_s`` of trustworthy data, as it would have at the start, and
+    the anchor then moves that level towards calmer stretches. Until then it does not vote. Such a late
+    sensor (every sensor, while a stored profile decides) counts only the seconds the caller says are
+    settled: a band clipped on during distress must not take that for rest.
     """
 
     def __init__(self, options: BaselineOptions, store: ProfileStore | None) -> None:
@@ -302,6 +306,7 @@ class PatientBaseline:
         self._calibration = Calibration(options)
         self._calibrating = True  # a group seen this session is still taking its resting level (or none seen yet)
         self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)  # features whose group this calibration has done
+        self._late = np.zeros(len(GROUPS), dtype=bool)  # groups first trustworthy while a profile decided
         self._began: float | None = None  # the current calibration's first tick
         self.news: CalibrationNews | None = None  # the latest; a new object each time (the summaries watch it)
         self.log: list[str] = [f"using the stored baseline from {stored.sessions} session(s)"] if stored else []
@@ -324,9 +329,10 @@ class PatientBaseline:
         self._calibration = Calibration(self.options)
         self._calibrating = True
         self._released = np.zeros(len(FEATURE_NAMES), dtype=bool)
+        self._late = np.zeros(len(GROUPS), dtype=bool)
         self._began = None
 
-    def observe(self, fv: FeatureVector) -> None:
+    def observe(self, fv: FeatureVector, settled: bool = True) -> None:
         if self._anchor is not None and self.calibrated is not None and self._anchor.observe(fv.t, fv.values, fv.usable):
             self.profile = self.calibrated.with_mean(self._anchor.center)
         cal = self._calibration
@@ -334,13 +340,20 @@ class PatientBaseline:
             self._began = fv.t
             if self.calibrated is not None:
                 self.news = CalibrationNews(fv.t, "stored")
-        if not (fv.usable & ~self._released).any():
-            cal.observe(fv.t, fv.values, _NOTHING)  # nothing here to calibrate: only its clock moves
-            return
-        cal.add(fv)
+        trusted = np.zeros(len(GROUPS), dtype=bool)
+        trusted[GROUP_OF[fv.usable]] = True
+        if self.profile is not None:
+            self._late |= trusted & (cal.seconds == 0)
+        held = trusted & self._late & (not settled)  # seen, but its seconds wait for calm
+        cal.hold(held)
+        usable = fv.usable & ~held[GROUP_OF]
+        calibrates = bool((usable & ~self._released).any())
+        cal.observe(fv.t, fv.values, usable if calibrates else _NOTHING)  # with nothing to calibrate, only the clock
         was, self._calibrating = self._calibrating, not cal.done
         if was and not self._calibrating:
             self.news = CalibrationNews(fv.t, "fresh", fv.t - self._began)
+        if not calibrates:
+            return
         ready = cal.ready()
         newly = ready & ~self._released
         if not newly.any():
@@ -358,15 +371,16 @@ class PatientBaseline:
         if self.store is not None:
             self.unsaved = self.calibrated  # written off the tick path (agent.app), never inside a tick
 
-    def normalise(self, fv: FeatureVector) -> tuple[np.ndarray, np.ndarray] | None:
+    def normalise(self, fv: FeatureVector, settled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
         """Take the tick in, then its z-scores against the resting level and the features that may vote;
         None while there is no resting level at all.
 
         Only a usable feature with a resting level votes: a sensor that joined after the others is still
         calibrating, and a z of 0 would claim the patient is at rest. The policy and the training code
-        both call this, so the model learns the z-scores and the votes it will see.
+        both call this, so the model learns the z-scores and the votes it will see. ``settled``: the
+        decisions so far read calm (see the class); training, which has no decisions, passes none.
         """
-        self.observe(fv)
+        self.observe(fv, settled)
         if self.profile is None:
             return None
         return self.profile.normalise(fv.values, fv.usable)

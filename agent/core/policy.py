@@ -126,7 +126,7 @@ class AdaptationPolicy:
     def update(self, fv: FeatureVector) -> Adaptation:
         dt = 0.0 if self._last_t is None else max(0.0, fv.t - self._last_t)
         self._last_t = fv.t
-        normalised = self.baseline.normalise(fv)
+        normalised = self.baseline.normalise(fv, settled=self._level not in (Level.ELEVATED, Level.DISTRESSED))
         profile = self.baseline.profile
         if normalised is None or profile is None:
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [f"calibrating baseline ({self.baseline.progress:.0%})"])

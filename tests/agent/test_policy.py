@@ -185,11 +185,11 @@ def test_a_sensor_that_joins_late_calibrates_on_its_own_seconds_and_votes_only_t
     run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})  # the skin's 20 s; the heart is not trustworthy
     assert not p.baseline.calibrating
     run(p, 21.0, 60.0, NO_EEG, quality={"cardiac": 0.2})  # a minute on: the calibration's clock runs on
-    out = run(p, 81.0, 5, {**NO_EEG, "scl_us": 5.0})  # the heart trustworthy now, the skin sweating
+    out = run(p, 81.0, 5, {**NO_EEG, "hr_bpm": 70.0})  # the heart trustworthy now (at rest: see the next test)
     assert p.latest is not None and p.latest.groups == ("eda",)
     assert {name for name, _ in p.latest.terms} <= {f.name for f in FEATURES if f.group == "eda"}
-    assert out[-1].level is not Level.HOLD and out[-1].reasons[-1] == "refreshing heart baseline (25%)"
-    out = run(p, 86.0, 15.25, {**NO_EEG, "scl_us": 5.0})  # the heart's other 15 s
+    assert out[-1].level is Level.CALM and out[-1].reasons[-1] == "refreshing heart baseline (25%)"
+    out = run(p, 86.0, 15.25, {**NO_EEG, "hr_bpm": 70.0})  # the heart's other 15 s
     assert p.latest.groups == ("cardiac", "eda") and not p.baseline.calibrating
     assert "refreshing" not in out[-1].reasons[-1]
 
@@ -224,3 +224,20 @@ def test_above_calm_the_reasons_never_say_within_baseline(model):
     assert {a.level for a in out} == {Level.ELEVATED}  # 0.7 spreads each: together past elevated_at
     assert set(out[-1].reasons) == {"heart beating faster (heart rate +7 % over resting)",
                                     "sweating more (skin conductance +0.14 µS vs resting)"}
+
+
+def test_a_sensor_that_joins_during_distress_takes_its_resting_level_only_once_calm(model):
+    """A chest strap put on while the skin reads distress: its seconds count only once the decisions read
+    calm again, so its resting level is the patient's rest, not the stressor's."""
+    stress = {name: value for name, value in STRESS.items() if not name.startswith("eeg")}
+    p = policy(model, slow_tau_s=0, min_dwell_s=5, rise_after_s=0)
+    run(p, 0.0, 21.0, NO_EEG, quality={"cardiac": 0.2})  # the skin calibrates; no strap yet
+    run(p, 21.0, 5, stress, quality={"cardiac": 0.2})  # a stressor
+    out = run(p, 26.0, 30, stress)  # the strap comes in during it, for longer than its 20 s
+    assert {a.level for a in out} == {Level.DISTRESSED}
+    assert out[-1].reasons[-1] == "refreshing heart baseline (0%)"
+    assert p.latest is not None and p.latest.groups == ("eda",)  # the heart has no resting level: no vote
+    out = run(p, 56.0, 40, NO_EEG)  # calm again: the dwell, then the heart's 20 s
+    assert out[-1].level is Level.CALM and p.latest is not None and p.latest.groups == ("cardiac", "eda")
+    profile = p.baseline.profile
+    assert profile is not None and profile.mean[FEATURE_NAMES.index("hr_bpm")] == pytest.approx(REST["hr_bpm"])
