@@ -1,16 +1,14 @@
 """The patient's resting baseline: calibration, the stored profile, and normalisation.
 
-Every feature the model sees is a deviation from this patient's own rest:
-``z = (x - mean) / scale``. A calibration phase at session start (a couple
-of minutes of rest) measures mean and spread per feature from the ticks
-whose modality is trustworthy; the result is blended into a profile stored
-on disk, so the next session starts from it instead of from nothing.
+Every feature the model sees is a deviation from this patient's own rest: ``z = (x - mean) / scale``.
+A calibration phase at session start (a couple of minutes of rest) measures mean and spread per
+feature from the ticks whose modality is trustworthy; the result is blended into a profile stored on
+disk, so the next session starts from it instead of from nothing.
 
-``scale`` is floored (per feature, and at a share of the mean) because a
-few minutes of a 60-s window feature vary very little: an unfloored spread
-would turn a 2-bpm change into ten standard deviations. Training uses this
-same module, so the floors are part of the model contract
-(:data:`NORMALISATION`, checked against the model's metadata).
+``scale`` is floored (per feature, and at a share of the mean) because a few minutes of a 60-s window
+feature vary very little: an unfloored spread would turn a 2-bpm change into ten standard deviations.
+Training uses this same module, so the floors are part of the model contract (:data:`NORMALISATION`,
+checked against the model's metadata).
 """
 
 from __future__ import annotations
@@ -340,20 +338,23 @@ class PatientBaseline:
             self._began = fv.t
             if self.calibrated is not None:
                 self.news = CalibrationNews(fv.t, "stored")
-        trusted = np.zeros(len(GROUPS), dtype=bool)
-        trusted[GROUP_OF[fv.usable]] = True
-        if self.profile is not None:
+        usable, unreleased = fv.usable, fv.usable & ~self._released
+        if self.profile is not None and unreleased.any():
+            trusted = np.zeros(len(GROUPS), dtype=bool)
+            trusted[GROUP_OF[unreleased]] = True  # the groups here still without a resting level
             self._late |= trusted & (cal.seconds == 0)
-        held = trusted & self._late & (not settled)  # seen, but its seconds wait for calm
-        cal.hold(held)
-        usable = fv.usable & ~held[GROUP_OF]
-        calibrates = bool((usable & ~self._released).any())
-        cal.observe(fv.t, fv.values, usable if calibrates else _NOTHING)  # with nothing to calibrate, only the clock
+            if not settled and (held := trusted & self._late).any():  # seen, but its seconds wait for calm
+                cal.hold(held)
+                self._calibrating = True
+                usable = fv.usable & ~held[GROUP_OF]
+                unreleased = usable & ~self._released
+        if not unreleased.any():
+            cal.observe(fv.t, fv.values, _NOTHING)  # nothing here to calibrate: only its clock moves
+            return
+        cal.observe(fv.t, fv.values, usable)
         was, self._calibrating = self._calibrating, not cal.done
         if was and not self._calibrating:
             self.news = CalibrationNews(fv.t, "fresh", fv.t - self._began)
-        if not calibrates:
-            return
         ready = cal.ready()
         newly = ready & ~self._released
         if not newly.any():
@@ -372,13 +373,12 @@ class PatientBaseline:
             self.unsaved = self.calibrated  # written off the tick path (agent.app), never inside a tick
 
     def normalise(self, fv: FeatureVector, settled: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
-        """Take the tick in, then its z-scores against the resting level and the features that may vote;
-        None while there is no resting level at all.
+        """Take the tick in (``settled``: the decisions so far read calm; see the class), then its z-scores
+        against the resting level and the features that may vote; None while there is no resting level.
 
         Only a usable feature with a resting level votes: a sensor that joined after the others is still
         calibrating, and a z of 0 would claim the patient is at rest. The policy and the training code
-        both call this, so the model learns the z-scores and the votes it will see. ``settled``: the
-        decisions so far read calm (see the class); training, which has no decisions, passes none.
+        (which has no decisions) both call this, so the model learns the z-scores and votes it will see.
         """
         self.observe(fv, settled)
         if self.profile is None:
