@@ -28,7 +28,7 @@ import structlog
 from agent.errors import ConfigError
 from agent.core.anchor import Anchor
 from agent.core.feature_specs import FEATURES, GROUPS
-from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector
+from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector, group_names, groups_with
 
 log = structlog.get_logger("edge_agent.baseline")
 
@@ -186,7 +186,7 @@ class Calibration:
     @property
     def waiting(self) -> tuple[str, ...]:
         """The groups seen so far that have not had ``calibration_s`` of trustworthy data yet."""
-        return tuple(g for g, w in zip(GROUPS, self._waiting(), strict=True) if w)
+        return group_names(self._waiting())
 
     @property
     def done(self) -> bool:
@@ -206,9 +206,7 @@ class Calibration:
         self._last_t = t
         if not usable.any():
             return  # no trustworthy data: the calibration clock does not run
-        trusted = np.zeros(len(GROUPS), dtype=bool)
-        trusted[GROUP_OF[usable]] = True
-        self.seconds += dt * trusted
+        self.seconds += dt * groups_with(usable)
         x = values.astype(np.float64)
         self._n += usable
         self._sum += np.where(usable, x, 0.0)
@@ -340,8 +338,7 @@ class PatientBaseline:
                 self.news = CalibrationNews(fv.t, "stored")
         usable, unreleased = fv.usable, fv.usable & ~self._released
         if self.profile is not None and unreleased.any():
-            trusted = np.zeros(len(GROUPS), dtype=bool)
-            trusted[GROUP_OF[unreleased]] = True  # the groups here still without a resting level
+            trusted = groups_with(unreleased)  # the groups here still without a resting level
             self._late |= trusted & (cal.seconds == 0)
             if not settled and (held := trusted & self._late).any():  # seen, but its seconds wait for calm
                 cal.hold(held)

@@ -33,6 +33,18 @@ FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 GROUP_OF = np.array([GROUPS.index(f.group) for f in FEATURES])  # each feature's group, as an index into GROUPS
 
+
+def groups_with(features: np.ndarray) -> np.ndarray:
+    """Per group of GROUPS: at least one of ``features`` (a mask over FEATURE_NAMES) is in it."""
+    groups = np.zeros(len(GROUPS), dtype=bool)
+    groups[GROUP_OF[features]] = True
+    return groups
+
+
+def group_names(groups: np.ndarray) -> tuple[str, ...]:
+    """The names of the groups set in ``groups`` (a mask over GROUPS)."""
+    return tuple(g for g, on in zip(GROUPS, groups, strict=True) if on)
+
 # when two streams can feed a group, prefer the more precise one at equal quality
 _CARDIAC_RANK = {Modality.ECG: 0, Modality.RR: 1, Modality.PPG: 2}
 

@@ -30,13 +30,12 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pydantic
 
 from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.base.session import SessionEvent
 from agent.core.baseline import PatientBaseline
-from agent.core.features import FEATURE_NAMES, GROUP_OF, GROUPS, FeatureVector
+from agent.core.features import FEATURE_NAMES, FeatureVector, group_names, groups_with
 from agent.core.reasons import EASING, SMALL_CHANGES, explain, refreshing, without_baseline
 
 if TYPE_CHECKING:  # the runtime loads numpy and the model; config loading needs only the options
@@ -51,11 +50,6 @@ _TARGET = {  # what each level asks of the scene
 }
 _HR = FEATURE_NAMES.index("hr_bpm")
 _SCR_RECENT = FEATURE_NAMES.index("scr_recent")
-
-
-def _groups_of(features: np.ndarray) -> tuple[str, ...]:
-    """The sensor groups with at least one of ``features`` (a mask over FEATURE_NAMES)."""
-    return tuple(g for i, g in enumerate(GROUPS) if features[GROUP_OF == i].any())
 
 
 def poisson_tail(k: int, mean: float) -> float:
@@ -138,7 +132,7 @@ class AdaptationPolicy:
             self._logit = None  # evidence from before the gap is stale
             why = ("the model gave no finite answer" if inference is not None
                    else "no trustworthy sensor" if not fv.usable.any()
-                   else without_baseline(_groups_of(fv.usable), self.baseline.calibrating))
+                   else without_baseline(group_names(groups_with(fv.usable)), self.baseline.calibrating))
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
         self._smooth(logit, dt, inference.groups)  # the groups that voted, as the model saw them
