@@ -92,4 +92,20 @@ Other checks, not through the core:
   Stress-Predict worse (0.652 and 0.654 against 0.658; WESAD 0.917 and 0.912 against 0.917); trends of
   skin conductance, heart rate and SCR rate over 120–300 s moved it by under 0.005 either way; leaving
   out single skin-conductance or HRV features gained nothing.
+- **Each feature counting differently when another group votes beside it** (2026-12-05), in a
+  tick-level LOSO logistic screen without the policy, scored on the ticks training takes (calibrated,
+  labelled, settled): beside each z-score, the same z-score times "two or more groups vote". WESAD
+  0.857 against 0.844, Stress-Predict 0.654 against 0.658, EEGMAT 0.865 against 0.880 (S20 0.836 to
+  0.479, S35 0.891 to 0.716); it loses where the targets are unmet; not built.
+- **Each group's z-scores weighted by its quality index** (or its square), in the same screen: WESAD
+  0.844 and 0.841 against 0.844, Stress-Predict 0.659 and 0.656 against 0.658, EEGMAT 0.882 and 0.887
+  against 0.880: no more than the best of several variants gains on the same subjects by chance, and
+  the model would have to take the quality as an input; not built.
+- **The E4's own beat intervals** (`IBI.csv`, derived offline by Empatica's software from the pulse)
+  beside the agent's beats from the pulse: `edge-agent replay` of a Stress-Predict folder used to load
+  them, where training never did, and let them win the cardiac group whenever their quality was
+  higher (a quarter of S02's ticks). Replayed through the deployed model (in-sample), the mean
+  per-subject macro-F1 was 0.671 with them and 0.670 without (S08 0.690 and 0.619, S19 0.715 and
+  0.755). No sensor the agent supports sends them, so replay now loads them only when named, as
+  training does (2026-12-05).
 """

@@ -117,7 +117,7 @@ MEANINGS: dict[str, str] = {
     "ReplayOptions.loop": "start again at the end",
     "ReplayOptions.start_s": "skip this much of the recording",
     "ReplayOptions.duration_s": "play only this much",
-    "ReplayOptions.streams": "play only these streams",
+    "ReplayOptions.streams": "play only these streams (an E4 folder's HR and IBI files only when named)",
     "ChestStrapOptions.faults": "fault windows to inject: [{kind, at_s, for_s}]",
     "ChestStrapOptions.disconnect_for_s": "each repeated disconnect lasts this long",
     "ChestStrapOptions.notify_period_s": "a heart-rate notification this often",

@@ -167,6 +167,9 @@ class StreamSelection:
 
     Every name a loader asks about is remembered, so a requested stream the
     recording does not have is reported with the names it does have.
+    A stream asked about ``on_request`` is loaded only when named: what a
+    vendor's software derived from a signal the recording also holds (an E4's
+    beat intervals from its pulse), which no sensor of ours would send beside it.
     """
 
     def __init__(self, names: Iterable[str] | None = None, optional: Iterable[str] = ()) -> None:
@@ -174,9 +177,11 @@ class StreamSelection:
         self.optional = frozenset(optional)  # loaded when present, never missed (a replay's labels)
         self.available: list[str] = []
 
-    def wants(self, name: str) -> bool:
+    def wants(self, name: str, *, on_request: bool = False) -> bool:
         self.available.append(name)
-        return self.wanted is None or name in self.wanted or name in self.optional
+        if self.wanted is None:
+            return not on_request
+        return name in self.wanted or name in self.optional
 
     def check(self, path: Path) -> None:
         missing = sorted((self.wanted or frozenset()) - set(self.available))

@@ -4,6 +4,7 @@ a model the runtime accepts, and LOSO decisions equal to ``edge-agent replay`` b
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import numpy as np
 import pytest
 
 from agent.core.feature_specs import FEATURES
-from agent.core.features import FEATURE_NAMES, GROUPS
+from agent.core.features import FEATURE_NAMES, GROUPS, FeatureExtractor
 from agent.replay import build_core, open_recorded, replay
 from models import train
-from models.datasets import EEGMAT, WESAD
+from models.datasets import DATASETS, EEGMAT, WESAD
 from models.export import write_model
 from models.extract import extract
 from models.fit import MEMBERSHIP, F, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
@@ -115,6 +116,21 @@ def test_loso_through_the_core_is_edge_agent_replay(tmp_path: Path, eegmat, fit)
     assert [json.dumps(x, separators=(",", ":")) for x in from_table] == out.getvalue().splitlines()
     y, p, after = classify(from_table, EEGMAT)
     assert len(y) > 0.9 * after and set(np.unique(y)) == {0, 1}
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS.values()), ids=lambda d: d.name)
+def test_training_extracts_every_stream_edge_agent_replay_gives_the_core(dataset):
+    # edge-agent replay opens a recording with no stream selection (agent/commands/cli/replay.py): a stream
+    # it plays that a feature uses and training leaves out (an E4 folder's vendor-derived beat intervals,
+    # once) decides the held-out subjects from inputs no training row had
+    path = dataset.recordings()[0][1]
+    extractor = FeatureExtractor()
+
+    def used(recorded) -> set[str]:
+        blocks = itertools.islice(recorded.blocks(), 60)  # a minute: every stream has started
+        return {c.stream_key[1] for _, chunks in blocks for c in chunks if extractor.accepts(c)}
+
+    assert used(open_recorded(path)) == used(open_recorded(path, streams=dataset.streams)) != set()
 
 
 def test_one_sensor_group_alone_is_what_the_agent_decides_with_only_its_streams(tmp_path: Path, eegmat, monkeypatch):

@@ -6,6 +6,14 @@ Each ``NAME.csv`` starts with the session start (unix s) and the sample rate
 with gaps where the PPG was unusable: it becomes the ``rr`` stream, whose
 seq jumps over the intervals that would have fitted in each gap.
 
+``HR.csv`` and ``IBI.csv`` are what Empatica's software derived from the
+pulse (``BVP.csv``), offline: they are loaded only when named in the stream
+selection. The agent finds its own beats in the pulse, as for every wrist
+sensor it supports and as the model was trained (``models/datasets.py``); left
+in, the vendor's intervals would compete with those beats for the cardiac
+group (the better quality wins), and ``edge-agent replay`` would decide a
+Stress-Predict folder from inputs no training row had.
+
 Offsets count from the earliest file start (HR starts 10 s after the rest,
 as the E4 averages it over 10 s); ``device_t`` is unix time. When the
 dataset's ``labels_1hz.csv`` sits two folders up and lists this participant,
@@ -36,6 +44,7 @@ _SIGNALS = (
     ("acc", "ACC.csv", Modality.ACC, ("x", "y", "z"), "g", E4_ACC_PER_G),
     ("temp", "TEMP.csv", Modality.TEMP, ("temp",), "°C", 1.0),
 )
+_DERIVED = frozenset({"hr", "rr"})  # the vendor's, from the pulse: loaded only when named
 _FILES = frozenset(f for _, f, *_ in _SIGNALS) | {"IBI.csv"}
 _LABELS = "labels_1hz.csv"
 
@@ -75,13 +84,13 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
 
     tracks = []
     for name, file, modality, channels, unit, divisor in present:
-        if not select.wants(name):
+        if not select.wants(name, on_request=name in _DERIVED):
             continue
         start, rate = starts[file]
         data = table(path / file, skiprows=2, columns=len(channels)) / divisor
         spec = StreamSpec(name, modality, channels, unit, rate)
         tracks.append(Track(spec, data, start_s=start - origin, device_origin=origin))
-    if ibi_t0 is not None and select.wants("rr"):
+    if ibi_t0 is not None and select.wants("rr", on_request=True):
         tracks.append(_rr_track(ibi, ibi_t0 - origin, origin))
     labels = path.parent.parent / _LABELS
     participant = re.fullmatch(r"S(\d+)", path.name)

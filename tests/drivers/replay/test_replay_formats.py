@@ -81,7 +81,7 @@ def _e4_csv(path: Path) -> tuple[float, float, list[list[float]]]:
 
 def test_stress_predict_e4_folder_streams_offsets_and_values(data: Path) -> None:
     folder = data / "stress-predict/raw/S02"
-    tracks = tracks_of(folder)
+    tracks = tracks_of(folder, ("eda", "bvp", "hr", "acc", "temp", "rr", "label"))
     assert {n: shape_of(t) for n, t in tracks.items()} == {
         "eda": (Modality.EDA, ("eda",), "µS", 4.0),
         "bvp": (Modality.PPG, ("bvp",), "a.u.", 64.0),
@@ -101,6 +101,15 @@ def test_stress_predict_e4_folder_streams_offsets_and_values(data: Path) -> None
     assert tracks["hr"].x[7, 0] == np.float32(hr[7][0])
     assert tracks["hr"].device_origin + tracks["hr"].offset(7) == hr_start + 7
     assert acc_start == eda_start and tracks["acc"].offset(32) == 1.0
+
+
+def test_an_e4_folder_gives_the_vendors_heart_rate_and_beats_only_when_named(data: Path) -> None:
+    # HR.csv and IBI.csv are Empatica's software's reading of BVP.csv: by default the agent finds its own
+    # beats in the pulse, as it was trained to, and the vendor's intervals do not compete with them
+    folder = data / "stress-predict/raw/S02"
+    assert set(tracks_of(folder)) == {"eda", "bvp", "acc", "temp", "label"}
+    assert set(tracks_of(folder, ("bvp", "rr"))) == {"bvp", "rr"}
+    assert set(tracks_of(folder, ("hr",))) == {"hr"}
 
 
 def test_stress_predict_ibi_becomes_rr_with_seq_gaps(data: Path) -> None:
