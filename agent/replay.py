@@ -42,7 +42,6 @@ class Recorded(Protocol):
     path: Path
     device_id: str
     duration_s: float
-    last_t: float  # the newest sample's time
     has_label: bool
 
     def blocks(self) -> Iterator[tuple[float, list[Chunk]]]: ...
@@ -90,8 +89,9 @@ def ticks(ticker: Ticker, recorded: Recorded) -> Iterator[list[Tick]]:
             if gap is not None:
                 yield ticker.feed(gap)
             yield ticker.feed(chunk)
-        # samples at exactly ``until`` belong to the next block; nothing is decided past the last sample
-        yield ticker.advance(min(math.nextafter(until, -math.inf), recorded.last_t))
+        # samples at exactly ``until`` belong to the next block; nothing is decided past the last sample the
+        # features take, which is where training's tables end (a stream no feature uses may run on)
+        yield ticker.advance(min(math.nextafter(until, -math.inf), ticker.newest_t))
     yield ticker.finish()
 
 

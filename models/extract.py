@@ -58,8 +58,9 @@ class FeatureTable:
             return cls(str(z["subject"]), z["t"], z["values"], z["available"], z["quality"], z["label"])
 
 
-def extract(path: Path, subject: str, streams: tuple[str, ...], config: FeatureConfig | None = None) -> FeatureTable:
-    """Replay ``path`` (its ``streams``) through the core's ticker, exactly as ``edge-agent replay`` does."""
+def extract(path: Path, subject: str, streams: tuple[str, ...] | None, config: FeatureConfig | None = None) -> FeatureTable:
+    """Replay ``path`` (its ``streams``; None: every stream, as ``edge-agent replay`` opens it) through the
+    core's ticker, exactly as ``edge-agent replay`` does."""
     recorded = open_recorded(path, streams=streams, device_id=subject)
     ticker = Ticker(FeatureExtractor(config), watermarks=False)
     vs = [tick.features for batch in ticks(ticker, recorded) for tick in batch]

@@ -123,8 +123,13 @@ class Ticker:
 
     def finish(self) -> list[Tick]:
         """The input has ended: decide every tick up to the newest sample."""
-        newest = max((s.hwm for s in self._streams.values()), default=-math.inf)
-        return self._decide(newest)
+        return self._decide(self.newest_t)
+
+    @property
+    def newest_t(self) -> float:
+        """The newest sample of any stream a feature uses (a recording's other streams, such as its skin
+        temperature, may run on: no tick past this has anything of ours)."""
+        return max((s.hwm for s in self._streams.values()), default=-math.inf)
 
     def _chunk(self, chunk: Chunk) -> None:
         if not len(chunk):

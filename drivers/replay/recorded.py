@@ -34,9 +34,6 @@ class Recorded:
         self.chunk_s = chunk_s
         self.duration_s = part.end_s(tracks) - part.start_s
         self.samples = samples_in(self.signals, part)
-        # the newest sample's time (s from the slice's start): nothing is decided past it
-        ends = [t.offset(hi - 1) for t in self.signals for lo, hi in [part.bounds(t)] if hi > lo]
-        self.last_t = max(ends, default=0.0) - part.start_s
 
     @property
     def has_label(self) -> bool:
