@@ -205,6 +205,8 @@ class FeatureExtractor:
         if not isinstance(ev, Gap | Quality):
             return  # (dis)connections show up as coverage; gaps and quality say more
         keys = [k for k in self._streams if k == (ev.device_id, ev.stream)]
+        if not keys and isinstance(ev, Gap):
+            return  # a gap in a stream no feature uses breaks none of the others (Ticker._device_event)
         for key in keys or [k for k in self._streams if k[0] == ev.device_id]:
             self.stream_event(key, ev)
 

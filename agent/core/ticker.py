@@ -179,8 +179,11 @@ class Ticker:
 
     def _device_event(self, ev: Gap | Quality) -> None:
         key = (ev.device_id, ev.stream)
+        if key not in self._streams and isinstance(ev, Gap):
+            return  # samples missing from a stream no feature uses (a band's temperature): no news for the others
         targets = [self._streams[key]] if key in self._streams else [
-            s for s in self._streams.values() if s.key[0] == ev.device_id  # device-wide: each of its streams
+            # a device's word on a stream no feature uses (a strap's heart rate: "no skin contact") is about it all
+            s for s in self._streams.values() if s.key[0] == ev.device_id
         ]
         for s in targets:
             s.pending.append(ev)
