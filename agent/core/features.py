@@ -200,14 +200,20 @@ class FeatureExtractor:
         elif isinstance(ev, Quality):
             proc.device_quality(ev)
 
+    def concerned(self, ev: Gap | Quality) -> list[tuple[str, str]]:
+        """The accepted streams a device event is about: its own stream. On a stream no feature uses, a
+        Quality is about the whole device (a strap's "no skin contact" on its heart-rate stream), and a Gap
+        about none (samples missing from a band's temperature are no news for its skin conductance)."""
+        key = (ev.device_id, ev.stream)
+        if key in self._streams:
+            return [key]
+        return [] if isinstance(ev, Gap) else [k for k in self._streams if k[0] == ev.device_id]
+
     def event(self, ev: DeviceEvent) -> None:
-        """A device event routed here directly: to its stream, or to every stream of its device."""
+        """A device event routed here directly, to the streams it concerns."""
         if not isinstance(ev, Gap | Quality):
             return  # (dis)connections show up as coverage; gaps and quality say more
-        keys = [k for k in self._streams if k == (ev.device_id, ev.stream)]
-        if not keys and isinstance(ev, Gap):
-            return  # a gap in a stream no feature uses breaks none of the others (Ticker._device_event)
-        for key in keys or [k for k in self._streams if k[0] == ev.device_id]:
+        for key in self.concerned(ev):
             self.stream_event(key, ev)
 
     def tick(self, t: float) -> FeatureVector:

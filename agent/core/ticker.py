@@ -178,14 +178,8 @@ class Ticker:
             self.extractor.prepare(t, [s.key for s in self._streams.values() if s.hwm + s.behind >= t])
 
     def _device_event(self, ev: Gap | Quality) -> None:
-        key = (ev.device_id, ev.stream)
-        if key not in self._streams and isinstance(ev, Gap):
-            return  # samples missing from a stream no feature uses (a band's temperature): no news for the others
-        targets = [self._streams[key]] if key in self._streams else [
-            # a device's word on a stream no feature uses (a strap's heart rate: "no skin contact") is about it all
-            s for s in self._streams.values() if s.key[0] == ev.device_id
-        ]
-        for s in targets:
+        for key in self.extractor.concerned(ev):  # the ticker's streams are the extractor's accepted ones
+            s = self._streams[key]
             s.pending.append(ev)
             self._deliver_early(s)
 
