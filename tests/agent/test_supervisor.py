@@ -99,7 +99,7 @@ async def test_driver_bug_is_contained_and_retried():
 async def test_refused_connections_back_off_exponentially_then_connect():
     sup, out, task = await run_with([device("shy", refuse_connects=3)])
     try:
-        seen = await collect(out, lambda items: any(isinstance(i, Connected) for i in items))
+        await collect(out, lambda items: any(isinstance(i, Connected) for i in items))
     finally:
         await stop(task)
     assert sup.status["shy"].connects == 1

@@ -7,7 +7,6 @@ rewritten mid-run; the monotonic clock is left alone, as a real step leaves it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess

@@ -45,8 +45,6 @@ async def test_malformed_and_misaddressed_messages_are_rejected_and_counted(brok
 def test_the_ingest_command_exits_78_on_bad_options(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from agent.commands.cli.ingest import command
-
     result = CliRunner().invoke(main, ["ingest", "--db", str(tmp_path / "x.db"), "--username", "u",
                                          "--password-file", str(tmp_path / "missing")])
     assert result.exit_code == 78 and "secret file" in result.output
