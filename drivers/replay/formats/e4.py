@@ -8,7 +8,7 @@ seq jumps over the intervals that would have fitted in each gap.
 
 ``HR.csv`` and ``IBI.csv`` are what Empatica's software derived from the
 pulse (``BVP.csv``), offline: they are loaded only when named in the stream
-selection. The agent finds its own beats in the pulse, as for every wrist
+selection, and one that is empty or damaged stops only a replay that names it. The agent finds its own beats in the pulse, as for every wrist
 sensor it supports and as the model was trained (``models/datasets.py``); left
 in, the vendor's intervals would compete with those beats for the cardiac
 group (the better quality wins), and ``edge-agent replay`` would decide a
@@ -23,7 +23,9 @@ its stress label (1 = stress task, 0 = baseline or relax) is the ``label`` strea
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -47,6 +49,7 @@ _SIGNALS = (
 _DERIVED = frozenset({"hr", "rr"})  # the vendor's, from the pulse: loaded only when named
 _FILES = frozenset(f for _, f, *_ in _SIGNALS) | {"IBI.csv"}
 _LABELS = "labels_1hz.csv"
+T = TypeVar("T")
 
 
 def matches(s: Sniff) -> bool:
@@ -72,11 +75,29 @@ def _ibi_start(path: Path) -> float:
     return float(first[0])
 
 
+def _readable(loaded: bool, read: Callable[..., T], *args: Any) -> T | None:
+    """``read(*args)``; for a file this replay does not load, None when it is unreadable. The vendor's
+    ``HR.csv`` and ``IBI.csv`` are not loaded by default, and one that is empty or damaged must not stop
+    a replay of the signals the agent uses; a readable one still counts towards the session origin."""
+    try:
+        return read(*args)
+    except RecordingUnreadable:
+        if loaded:
+            raise
+        return None
+
+
 def load(path: Path, select: StreamSelection) -> list[Track]:
     present = [s for s in _SIGNALS if (path / s[1]).exists()]
-    starts = {f: _header(path / f, len(ch)) for _, f, _, ch, *_ in present}
+    wanted = {name: select.wants(name, on_request=name in _DERIVED) for name, *_ in present}
+    starts = {}
+    for name, file, _, channels, *_ in present:
+        start = _readable(wanted[name], _header, path / file, len(channels))
+        if start is not None:
+            starts[file] = start
     ibi = path / "IBI.csv"
-    ibi_t0 = _ibi_start(ibi) if ibi.exists() else None
+    want_rr = ibi.exists() and select.wants("rr", on_request=True)
+    ibi_t0 = _readable(want_rr, _ibi_start, ibi) if ibi.exists() else None
     candidates = [s for s, _ in starts.values()] + ([ibi_t0] if ibi_t0 is not None else [])
     if not candidates:
         raise RecordingUnreadable(path, f"an E4 folder should hold some of {', '.join(sorted(_FILES))}")
@@ -84,13 +105,13 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
 
     tracks = []
     for name, file, modality, channels, unit, divisor in present:
-        if not select.wants(name, on_request=name in _DERIVED):
+        if not wanted[name]:
             continue
         start, rate = starts[file]
         data = table(path / file, skiprows=2, columns=len(channels)) / divisor
         spec = StreamSpec(name, modality, channels, unit, rate)
         tracks.append(Track(spec, data, start_s=start - origin, device_origin=origin))
-    if ibi_t0 is not None and select.wants("rr", on_request=True):
+    if want_rr and ibi_t0 is not None:
         tracks.append(_rr_track(ibi, ibi_t0 - origin, origin))
     labels = path.parent.parent / _LABELS
     participant = re.fullmatch(r"S(\d+)", path.name)

@@ -16,7 +16,7 @@ import pytest
 from agent.base.stream import Modality
 from drivers.replay.formats import FORMATS, detect, open_recording
 from drivers.replay.plugin import FormatName
-from drivers.replay.recording import Track
+from drivers.replay.recording import RecordingUnreadable, Track
 
 
 def tracks_of(path: Path, streams: tuple[str, ...] | None = None) -> dict[str, Track]:
@@ -110,6 +110,29 @@ def test_an_e4_folder_gives_the_vendors_heart_rate_and_beats_only_when_named(dat
     assert set(tracks_of(folder)) == {"eda", "bvp", "acc", "temp", "label"}
     assert set(tracks_of(folder, ("bvp", "rr"))) == {"bvp", "rr"}
     assert set(tracks_of(folder, ("hr",))) == {"hr"}
+
+
+@pytest.mark.parametrize("damage", ["", "t0, IBI\n", "not a header\n1,2\n"])
+def test_a_damaged_vendor_file_stops_only_a_replay_that_loads_it(data: Path, tmp_path: Path, damage: str) -> None:
+    # an export whose HR.csv or IBI.csv is empty or damaged (no beats found, a cut-off copy) still replays the
+    # signals the agent uses, on the same timeline; naming the damaged stream is the error it was
+    source = data / "stress-predict/raw/S02"
+    folder = tmp_path / "S02"
+    folder.mkdir()
+    for f in source.iterdir():
+        (folder / f.name).symlink_to(f)
+    whole = tracks_of(folder)
+    for name in ("IBI.csv", "HR.csv"):
+        (folder / name).unlink()
+        (folder / name).write_text(damage)
+    damaged = tracks_of(folder)
+    assert set(damaged) == set(whole) - {"label"} == {"eda", "bvp", "acc", "temp"}  # labels live two folders up
+    for name, track in damaged.items():
+        assert track.device_origin == whole[name].device_origin and track.offset(0) == whole[name].offset(0)
+        assert track.x.tolist() == whole[name].x.tolist()
+    for stream, file in (("rr", "IBI.csv"), ("hr", "HR.csv")):
+        with pytest.raises(RecordingUnreadable, match=file):
+            tracks_of(folder, ("bvp", stream))
 
 
 def test_stress_predict_ibi_becomes_rr_with_seq_gaps(data: Path) -> None:
