@@ -111,16 +111,18 @@ Other checks, not through the core:
   per-subject macro-F1 was 0.671 with them and 0.670 without (S08 0.690 and 0.619, S19 0.715 and
   0.755). No sensor the agent supports sends them, so replay now loads them only when named, as
   training does (2026-12-05).
-- **A model per dataset** (2026-12-05), in the tick-level LOSO logistic screen above: each left-out
-  subject's model trained on its own dataset's other subjects alone gave WESAD 0.941 against 0.844
-  (better for 11 of 12 subjects), Stress-Predict 0.670 against 0.658 (better for 13, worse for 12) and EEGMAT 0.885
-  against 0.880 (11 and 9); its own dataset weighted 3 times gave 0.870, 0.664 and 0.886. The
-  datasets pull one model apart: a logistic on WESAD alone weighs the rate of skin-conductance
-  responses at +1.27 and one on Stress-Predict alone at +0.04, and the model over all three follows
-  Stress-Predict's 26 subjects (+0.06). An agent cannot know which lab protocol its patient's
-  sessions resemble, so a model per protocol is not a model per patient; not built.
-- **What each sensor group carries in Stress-Predict** (2026-12-05), in the same screen with a group
-  left out: the wrist pulse alone scored 0.629 on the 49 % of ticks where its quality passes, skin
+- **A model per dataset** (2026-12-05), screened with `python -m models.screen own-dataset
+  own-dataset-x3` (a logistic per left-out subject, fitted on the rows `models.train` fits and scored on
+  the subject's training ticks where a group votes, no policy): each subject's model fitted on its own
+  dataset's other subjects alone gave WESAD 0.936 against 0.879 (better for 9 of 12 subjects, worse for
+  1), Stress-Predict 0.673 against 0.658 (better for 13, worse for 12) and EEGMAT 0.894 against 0.880
+  (11 and 9); its own dataset weighted 3 times gave 0.906, 0.666 and 0.886. The datasets pull one
+  model apart: a logistic on WESAD alone weighs the rate of skin-conductance responses at +1.27 and one
+  on Stress-Predict alone at +0.04, and the model over all three follows Stress-Predict's 26 subjects
+  (+0.06). An agent cannot know which lab protocol its patient's sessions resemble, so a model per
+  protocol is not a model per patient; not built.
+- **What each sensor group carries in Stress-Predict** (2026-12-05), `models.screen without-cardiac
+  without-eda`: the wrist pulse alone scored 0.629 on the 49 % of ticks where its quality passes, skin
   conductance alone 0.624 (on 93 %), both 0.658. Beat artifacts keep the pulse out far more than
   movement does, at rest as much as in the tasks (S02: 67 % of rest and 57 % of task ticks under the
   gate for artifacts, 21 % and 28 % for movement); 15–34 % of the beats found in S02, S04, S05 and S08
@@ -128,18 +130,21 @@ Other checks, not through the core:
   recordings (22–44 % corrected or dropped by the same rules; S02's intervals spread from 0.63 to
   0.97 s between quartiles), so it is the pulse, not the streaming detector, that is missing. A heart
   rate from the pulse's spectrum (its strongest rhythm in 40–180 bpm over 10 s, calibrated on the
-  first 120 s) beside the features, in a model of WESAD and Stress-Predict alone, moved Stress-Predict
-  by +0.003 and WESAD by −0.003 (+0.002 and −0.006 with a gate on how clearly one rhythm dominates);
-  not built.
-- **The heart's features learned apart for a chest ECG and a wrist pulse** (2026-12-05), in the same
-  screen: each cardiac z-score in one column for an ECG source (EEGMAT) and another for a pulse
-  (WESAD, Stress-Predict). WESAD 0.850 against 0.838, Stress-Predict 0.668 against 0.659, EEGMAT 0.894
-  against 0.881 (the plain model, with groups removed per subject rather than over all rows), but
-  mixed subject by subject (better for 6, 11 and 10, worse for 4, 10 and 7).
-  Leaving the pulse's beat-to-beat variability out instead (heart rate and mean interval only from a
-  wrist) lost: 0.828, 0.666 and 0.872. Through the core's policy (the same logistic models handed to
-  it in place of the ONNX model, every subject decided from its recording's start) the gain went:
-  WESAD 0.902 against 0.909, Stress-Predict 0.657 against 0.655, EEGMAT 0.862 against 0.857. It would
-  also change the model's contract (a source per cardiac feature) and leave a chest strap's weights to
-  EEGMAT's one-minute arithmetic task; not built.
+  first 120 s; computed offline, not in `models.screen`) beside the features, in a model of WESAD and
+  Stress-Predict alone, moved Stress-Predict by +0.003 and WESAD by −0.003 (+0.002 and −0.006 with a
+  gate on how clearly one rhythm dominates); not built.
+- **The heart's features learned apart for a chest ECG and a wrist pulse** (2026-12-05),
+  `models.screen cardiac-by-source`: each cardiac z-score in one column for an ECG source (EEGMAT)
+  and another for a pulse (WESAD, Stress-Predict). WESAD 0.886 against 0.879, Stress-Predict 0.669
+  against 0.658, EEGMAT 0.886 against 0.880, mixed subject by subject (better for 5, 11 and 11, worse
+  for 4, 10 and 8); drawing the groups' random removal per subject instead of over all rows moved
+  EEGMAT's figure to 0.894, so differences of 0.01 here are within what that draw alone does. Leaving
+  the pulse's beat-to-beat variability out instead (`pulse-without-hrv`: heart rate and mean interval
+  only from a wrist) gave 0.868, 0.667 and 0.871.
+  Through the core's policy (`--policy`: the fitted models handed to it in place of the ONNX model,
+  each subject decided from its recording's start and pooled as in `evaluation.json`) the split gave
+  WESAD 0.903 against 0.913, Stress-Predict 0.656 against 0.654, EEGMAT 0.859 against 0.868 (better for
+  3, 9 and 9 subjects, worse for 5, 15 and 13). It would also change the model's contract (a source
+  per cardiac feature) and leave a chest strap's weights to EEGMAT's one-minute arithmetic task; not
+  built.
 """
