@@ -351,7 +351,7 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "python -m models.skin_anchor    # nested check of [baseline] skin_anchor_tau_s: prints only (about 20 min)",
         "python -m models.eeg_smoothing  # nested check of [policy] eeg_alone_tau_s: prints only (about 3 min)",
         "python -m models.variant --settings $'[features.eeg]\\nwindow_s = 6'  # one idea by LOSO: prints only (about 6 min)",
-        "python -m models.screen cardiac-by-source --policy  # a quick look at a modelling idea: prints only (about 8 min)",
+        "python -m models.screen cardiac-by-source --policy  # a quick look at a modelling idea: prints only (about 7 min; 3 at tick level)",
         "```",
         "",
         "## Tried and not kept",
