@@ -7,30 +7,15 @@ import pytest
 
 from agent.core.features import FEATURE_NAMES, GROUP_OF
 from models import screen
-from models.datasets import EEGMAT
-from models.extract import extract
 from models.fit import fit_logistic
-from models.loso import config_for, deployed, table_ticks
-from models.train import Subject, rows_of
+from models.train import rows_of
 
 CARDIAC = np.array(GROUP_OF) == 0
 F = len(FEATURE_NAMES)
 
 
-@pytest.fixture(scope="module")
-def subjects() -> list[Subject]:
-    config = config_for()
-    out = []
-    for subject, path in EEGMAT.recordings()[:3]:
-        table = extract(path, subject, EEGMAT.streams)
-        d = deployed(table_ticks(table, config.top.features.min_quality), config)
-        y, scored = EEGMAT.target(table.label)
-        out.append(Subject("eegmat", subject, table, d.z, d.usable, y, d.calibrated & scored))
-    return out
-
-
-def test_the_plain_screen_is_the_ensembles_logistic_member(subjects):
-    held, others = subjects[0], subjects[1:]
+def test_the_plain_screen_is_the_ensembles_logistic_member(eegmat):
+    held, others = eegmat[0], eegmat[1:]
     clf = screen.fit(screen.VARIANTS["plain"], others, held)
     member = fit_logistic(rows_of(others, "all", 0))
     assert member.coef is not None
@@ -55,8 +40,8 @@ def test_by_source_moves_an_ecgs_cardiac_columns_and_leaves_a_pulses():
     assert (shared[ecg][:, :F][:, ~CARDIAC] == z[ecg][:, ~CARDIAC]).all()
 
 
-def test_a_group_left_out_neither_trains_nor_votes(subjects):
-    held, others = subjects[0], subjects[1:]
+def test_a_group_left_out_neither_trains_nor_votes(eegmat):
+    held, others = eegmat[0], eegmat[1:]
     v = screen.VARIANTS["without-cardiac"]
     clf = screen.fit(v, others, held)
     assert (clf.coef_[0][:F][CARDIAC] == 0).all() and clf.coef_[0][F] == 0  # never usable: no weight
@@ -65,8 +50,8 @@ def test_a_group_left_out_neither_trains_nor_votes(subjects):
     assert len(y) == len(p) == voting.sum()
 
 
-def test_through_the_policy_the_stand_in_decides_from_the_recordings_start(subjects):
-    held, others = subjects[0], subjects[1:]
+def test_through_the_policy_the_stand_in_decides_from_the_recordings_start(eegmat):
+    held, others = eegmat[0], eegmat[1:]
     y, p = screen.screen(screen.VARIANTS["plain"], others, held, policy=True)
     assert len(y) == len(p) > 0 and set(np.unique(y)) == {0, 1}
     assert ((0 <= p) & (p <= 1)).all()

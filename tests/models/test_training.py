@@ -18,21 +18,9 @@ from models.datasets import DATASETS, EEGMAT, WESAD
 from models.export import write_model
 from models.extract import extract
 from models.fit import MEMBERSHIP, F, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
-from models.loso import classify, config_for, decide, deployed, levels, table_ticks
+from models.loso import classify, config_for, decide, levels, table_ticks
 from models.nested import anchor_settings
-from models.train import Subject, metadata, prepare
-
-
-@pytest.fixture(scope="module")
-def eegmat() -> list[Subject]:
-    config = config_for()
-    out = []
-    for subject, path in EEGMAT.recordings()[:4]:
-        table = extract(path, subject, EEGMAT.streams)
-        d = deployed(table_ticks(table, config.top.features.min_quality), config)
-        y, scored = EEGMAT.target(table.label)
-        out.append(Subject("eegmat", subject, table, d.z, d.usable, y, d.calibrated & scored))
-    return out
+from models.train import metadata, prepare
 
 
 def test_tables_come_from_the_core_with_labels(eegmat):
