@@ -37,10 +37,10 @@ from models.features_cache import tables
 from models.fit import MEMBERSHIP, Rows, augmented, subject_rows
 from models.loso import classify, config_for, table_ticks
 from models.train import Subject, prepare
+from models.variant import TIE
 
 _GROUP = np.array(GROUP_OF)
 _CARDIAC = _GROUP == GROUPS.index("cardiac")
-TIE = 0.005  # per-subject differences smaller than this count as neither better nor worse
 
 
 def _ecg(s: Subject) -> bool:
@@ -154,7 +154,9 @@ def _f1(y: np.ndarray, p: np.ndarray) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    epilog = "variants:\n" + "\n".join(f"  {n:20} {v.about}" for n, v in VARIANTS.items() if n != "plain")
+    parser = argparse.ArgumentParser(description=__doc__, epilog=epilog,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("variants", nargs="+", choices=sorted(set(VARIANTS) - {"plain"}))
     parser.add_argument("--policy", action="store_true", help="decide each subject through the core's policy")
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))

@@ -8,11 +8,12 @@ seq jumps over the intervals that would have fitted in each gap.
 
 ``HR.csv`` and ``IBI.csv`` are what Empatica's software derived from the
 pulse (``BVP.csv``), offline: they are loaded only when named in the stream
-selection, and one that is empty or damaged stops only a replay that names it. The agent finds its own beats in the pulse, as for every wrist
-sensor it supports and as the model was trained (``models/datasets.py``); left
-in, the vendor's intervals would compete with those beats for the cardiac
-group (the better quality wins), and ``edge-agent replay`` would decide a
-Stress-Predict folder from inputs no training row had.
+selection, and one that is empty or damaged stops only a replay that names
+it. The agent finds its own beats in the pulse, as for every wrist sensor it
+supports and as the model was trained (``models/datasets.py``); left in, the
+vendor's intervals would compete with those beats for the cardiac group (the
+better quality wins), and ``edge-agent replay`` would decide a Stress-Predict
+folder from inputs no training row had.
 
 Offsets count from the earliest file start (HR starts 10 s after the rest,
 as the E4 averages it over 10 s); ``device_t`` is unix time. When the
