@@ -113,7 +113,8 @@ Other checks, not through the core:
   training does (2026-12-05).
 - **A model per dataset** (2026-12-05), screened with `python -m models.screen own-dataset
   own-dataset-x3` (a logistic per left-out subject, fitted on the rows `models.train` fits and scored on
-  the subject's training ticks where a group votes, no policy): each subject's model fitted on its own
+  the subject's training ticks where a group votes, no policy; the screens above also scored ticks where
+  none votes, hence their WESAD 0.844): each subject's model fitted on its own
   dataset's other subjects alone gave WESAD 0.936 against 0.879 (better for 9 of 12 subjects, worse for
   1), Stress-Predict 0.673 against 0.658 (better for 13, worse for 12) and EEGMAT 0.894 against 0.880
   (11 and 9); its own dataset weighted 3 times gave 0.906, 0.666 and 0.886. The datasets pull one
