@@ -90,9 +90,10 @@ def settled(t: np.ndarray, label: np.ndarray, settle_s: float) -> np.ndarray:
     return t - last_change_t >= settle_s
 
 
-def decide(ticks: list[Tick], table: FeatureTable, config: AgentConfig) -> list[dict]:
-    """The core's decisions over ``ticks``, as the JSON lines ``edge-agent replay`` writes."""
-    core = build_core(config)
+def decide(ticks: list[Tick], table: FeatureTable, config: AgentConfig, model: object | None = None) -> list[dict]:
+    """The core's decisions over ``ticks``, as the JSON lines ``edge-agent replay`` writes (``model``: in place
+    of ``config``'s, e.g. a screen's stand-in)."""
+    core = build_core(config, model)
     first = len(table.t) - len(ticks)
     out = []
     for k, d in enumerate(core.decide(ticks)):

@@ -20,7 +20,6 @@ gains have not always survived the policy (``cardiac-by-source``), so a variant 
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,11 +30,10 @@ from sklearn.metrics import f1_score
 from agent.core.feature_specs import GROUPS
 from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector
 from agent.core.model.runtime import Inference
-from agent.replay import build_core, tick_line
 from models.datasets import DATASETS
 from models.features_cache import tables
-from models.fit import MEMBERSHIP, Rows, augmented, subject_rows
-from models.loso import classify, config_for, table_ticks
+from models.fit import Rows, _presence, augmented, subject_rows
+from models.loso import classify, config_for, decide, table_ticks
 from models.train import Subject, prepare
 from models.variant import TIE
 
@@ -83,8 +81,7 @@ def _usable(v: Variant, usable: np.ndarray, ecg: bool) -> np.ndarray:
 def design(v: Variant, z: np.ndarray, usable: np.ndarray, ecg: np.ndarray | bool) -> np.ndarray:
     """The logistic's columns: usable z-scores and group presence, as ``fit_logistic`` has them, and with
     ``by_source`` the cardiac ones moved to columns of their own in the rows whose heart is an ECG."""
-    zu = np.where(usable, z, 0.0)
-    presence = np.minimum(usable.astype(np.float64) @ MEMBERSHIP, 1.0)
+    zu, presence = np.where(usable, z, 0.0), _presence(usable)
     if not v.by_source:
         return np.hstack([zu, presence])
     from_ecg = np.broadcast_to(np.asarray(ecg, bool), (len(zu),))[:, None]
@@ -141,10 +138,8 @@ def screen(v: Variant, others: list[Subject], held: Subject, policy: bool) -> tu
         x = design(v, held.z[scored], usable[scored], _ecg(held))
         return held.y[scored].astype(int), clf.predict_proba(x)[:, 1]
     config = config_for()
-    core = build_core(config, model=StandIn(v, clf, _ecg(held)))
-    table = held.table
-    lines = [json.loads(tick_line(d, None if np.isnan(table.label[k]) else float(table.label[k]), True))
-             for k, d in enumerate(core.decide(table_ticks(table, config.top.features.min_quality)))]
+    ticks = table_ticks(held.table, config.top.features.min_quality)
+    lines = decide(ticks, held.table, config, model=StandIn(v, clf, _ecg(held)))
     y, p, _ = classify(lines, DATASETS[held.dataset])
     return y, p
 
