@@ -114,6 +114,12 @@ OPS: dict[str, Callable[[Node, Args], np.ndarray]] = {
 }
 
 
+# operands each operator cannot do without (the rest are optional: Clip's bounds, ReduceSum's axes); a node
+# naming fewer (an empty name is ONNX's "omitted") is refused at load, not on the first tick
+REQUIRED = {**dict.fromkeys(("Add", "Sub", "Mul", "Div", "MatMul", "Greater", "Less", "Reshape", "Gather"), 2),
+            **dict.fromkeys(("Neg", "Abs", "Sqrt", "Sigmoid", "Identity", "ReduceSum", "Clip", "Cast"), 1)}
+
+
 def unsupported(model: OnnxModel) -> list[str]:
     """What in ``model`` this evaluator cannot run (empty: it runs all of it)."""
     out = list(model.unsupported)
@@ -139,6 +145,9 @@ class Graph:
             missing = [i for i in node.inputs if i and i not in defined]
             if missing:
                 raise ModelError(f"node {node.op_type} reads {missing}, which nothing defines before it")
+            required = REQUIRED.get(node.op_type, 0)
+            if len(node.inputs) < required or not all(node.inputs[:required]):
+                raise ModelError(f"node {node.op_type} has inputs {list(node.inputs)}; it needs {required}")
             defined.update(node.outputs)
         absent = [o for o in model.outputs if o not in defined]
         if absent:

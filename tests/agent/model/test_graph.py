@@ -216,6 +216,17 @@ def test_damaged_or_foreign_bytes_give_a_model_error_and_nothing_else(data):
         pass  # a typed error naming the problem; anything else would escape the agent's handling
 
 
+@pytest.mark.parametrize("op", sorted(graph.REQUIRED))
+def test_a_node_without_a_required_operand_is_refused_at_load(op):
+    # a flipped byte once emptied an Add's second input name (ONNX's "omitted") and the run failed on an assert
+    model = onnx_file.read(PACKAGED.read_bytes())
+    omitted_last = ("z",) * (graph.REQUIRED[op] - 1) + ("",)
+    model.nodes.append(onnx_file.Node(op, omitted_last, ("extra",), {}))
+    with pytest.raises(ModelError, match=f"node {op} has inputs"):
+        graph.Graph(model)
+    assert set(graph.REQUIRED) == set(graph.OPS)  # every operator the evaluator runs says what it needs
+
+
 def test_a_truncated_model_file_is_refused_at_load_with_its_path(tmp_path: Path):
     (tmp_path / "distress.onnx").write_bytes(PACKAGED.read_bytes()[:300])
     with pytest.raises(ModelError, match=r"distress\.onnx: cannot load the model \("):
