@@ -183,6 +183,10 @@ class StreamSelection:
             return not on_request
         return name in self.wanted or name in self.optional
 
+    def names(self, name: str) -> bool:
+        """Whether the selection names ``name`` (rather than taking every stream by default)."""
+        return self.wanted is not None and name in self.wanted
+
     def check(self, path: Path) -> None:
         missing = sorted((self.wanted or frozenset()) - set(self.available))
         if missing:

@@ -15,6 +15,9 @@ vendor's intervals would compete with those beats for the cardiac group (the
 better quality wins), and ``edge-agent replay`` would decide a Stress-Predict
 folder from inputs no training row had.
 
+No feature uses the skin temperature (``TEMP.csv``): it is loaded, but a
+damaged one is left out, with a warning, unless the replay names it.
+
 Offsets count from the earliest file start (HR starts 10 s after the rest,
 as the E4 averages it over 10 s); ``device_t`` is unix time. When the
 dataset's ``labels_1hz.csv`` sits two folders up and lists this participant,
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import structlog
 
 from agent.plugin import Modality, StreamSpec
 from drivers.replay.formats.files import check, lines, table
@@ -48,9 +52,11 @@ _SIGNALS = (
     ("temp", "TEMP.csv", Modality.TEMP, ("temp",), "°C", 1.0),
 )
 _DERIVED = frozenset({"hr", "rr"})  # the vendor's, from the pulse: loaded only when named
+_SPARE = frozenset({"temp"})  # no feature uses it: a damaged one stops only a replay that names it
 _FILES = frozenset(f for _, f, *_ in _SIGNALS) | {"IBI.csv"}
 _LABELS = "labels_1hz.csv"
 T = TypeVar("T")
+log = structlog.get_logger("edge_agent.replay")
 
 
 def matches(s: Sniff) -> bool:
@@ -76,14 +82,15 @@ def _ibi_start(path: Path) -> float:
     return float(first[0])
 
 
-def _readable(loaded: bool, read: Callable[..., T], *args: Any) -> T | None:
-    """``read(*args)``; for a file this replay does not load, None when it is unreadable. The vendor's
-    ``HR.csv`` and ``IBI.csv`` are not loaded by default, and one that is empty or damaged must not stop
-    a replay of the signals the agent uses; a readable one still counts towards the session origin."""
+def _readable(needed: bool, read: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """``read(*args, **kwargs)``; for a file this replay can do without, None when it is unreadable. The
+    vendor's ``HR.csv`` and ``IBI.csv`` are not loaded by default, and the skin temperature is loaded but
+    used by no feature: one that is empty or damaged must not stop a replay of the signals the agent uses.
+    A readable header still counts towards the session origin."""
     try:
-        return read(*args)
+        return read(*args, **kwargs)
     except RecordingUnreadable:
-        if loaded:
+        if needed:
             raise
         return None
 
@@ -91,9 +98,10 @@ def _readable(loaded: bool, read: Callable[..., T], *args: Any) -> T | None:
 def load(path: Path, select: StreamSelection) -> list[Track]:
     present = [s for s in _SIGNALS if (path / s[1]).exists()]
     wanted = {name: select.wants(name, on_request=name in _DERIVED) for name, *_ in present}
+    needed = {name: wanted[name] and (name not in _SPARE or select.names(name)) for name in wanted}
     starts = {}
     for name, file, _, channels, *_ in present:
-        start = _readable(wanted[name], _header, path / file, len(channels))
+        start = _readable(needed[name], _header, path / file, len(channels))
         if start is not None:
             starts[file] = start
     ibi = path / "IBI.csv"
@@ -108,8 +116,14 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
     for name, file, modality, channels, unit, divisor in present:
         if not wanted[name]:
             continue
+        data = None
+        if file in starts:
+            data = _readable(needed[name], table, path / file, skiprows=2, columns=len(channels))
+        if data is None:  # only a spare stream's file gets here; a needed one has raised
+            log.warning("replay.file_left_out", file=str(path / file), why="unreadable, and no feature uses it")
+            continue
         start, rate = starts[file]
-        data = table(path / file, skiprows=2, columns=len(channels)) / divisor
+        data = data / divisor
         spec = StreamSpec(name, modality, channels, unit, rate)
         tracks.append(Track(spec, data, start_s=start - origin, device_origin=origin))
     if want_rr and ibi_t0 is not None:

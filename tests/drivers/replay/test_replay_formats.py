@@ -135,6 +135,36 @@ def test_a_damaged_vendor_file_stops_only_a_replay_that_loads_it(data: Path, tmp
             tracks_of(folder, ("bvp", stream))
 
 
+@pytest.mark.parametrize("damage", ["", "not a header\n1,2\n", "1645000000.0\n4.0\n31.5\nthirty\n"])
+def test_a_damaged_skin_temperature_is_left_out_unless_named(data: Path, tmp_path: Path, damage: str) -> None:
+    # no feature uses the skin temperature: a damaged TEMP.csv (empty, a garbage header, a garbage sample) must
+    # not stop a replay of the signals the agent decides from, nor move them; naming it is still an error
+    source = data / "stress-predict/raw/S02"
+    folder = tmp_path / "S02"
+    folder.mkdir()
+    for f in source.iterdir():
+        (folder / f.name).symlink_to(f)
+    whole = tracks_of(folder)
+    (folder / "TEMP.csv").unlink()
+    (folder / "TEMP.csv").write_text(damage)
+    damaged = tracks_of(folder)
+    assert set(damaged) == set(whole) - {"label", "temp"} == {"eda", "bvp", "acc"}
+    for name, track in damaged.items():
+        assert track.device_origin == whole[name].device_origin and track.offset(0) == whole[name].offset(0)
+        assert track.x.tolist() == whole[name].x.tolist()
+    with pytest.raises(RecordingUnreadable, match="TEMP.csv"):
+        tracks_of(folder, ("eda", "temp"))
+    for needed in ("EDA.csv", "ACC.csv"):  # a file the agent decides from still stops the replay, named or not
+        broken = tmp_path / f"broken-{needed}" / "S02"
+        broken.mkdir(parents=True)
+        for f in source.iterdir():
+            (broken / f.name).symlink_to(f)
+        (broken / needed).unlink()
+        (broken / needed).write_text(damage)
+        with pytest.raises(RecordingUnreadable, match=needed):
+            tracks_of(broken)
+
+
 def test_stress_predict_ibi_becomes_rr_with_seq_gaps(data: Path) -> None:
     folder = data / "stress-predict/raw/S02"
     rr = tracks_of(folder, ("rr",))["rr"]
