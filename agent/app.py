@@ -18,31 +18,31 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from agent.runtime.analysis import Analysis
-from agent.core.engine import Core, Decision
 from agent.base.clock import Clock
-from agent.config import AgentConfig
-from agent.errors import ConfigError
-from agent.core.features import FeatureExtractor
-from agent.outputs.outbox import AsyncOutbox, OutboxOptions
-from agent.runtime.pipeline import Pipeline
-from agent.core.baseline import PatientBaseline, ProfileStore
-from agent.runtime.updates.hook import open_models
-from agent.runtime.updates.slot import SlotSwitch
-from agent.core.policy import AdaptationPolicy
 from agent.base.queues import BoundedQueue, Overflow, QueueClosed
 from agent.base.session import SessionEvent
 from agent.base.stream import Chunk
-from agent.runtime.reporting import SummaryRecorder, health_devices, vr_status
-from agent.runtime.service import ServiceLoop
-from agent.runtime.snapshot import AgentSnapshot, DeviceSnapshot, QueueSnapshot, frozen_mapping
-from agent.runtime import statusfile
+from agent.config import AgentConfig
+from agent.core.baseline import PatientBaseline, ProfileStore
+from agent.core.engine import Core, Decision
+from agent.core.features import FeatureExtractor
+from agent.core.policy import AdaptationPolicy
+from agent.errors import ConfigError
+from agent.outputs.outbox import AsyncOutbox, OutboxOptions
 from agent.outputs.summaries.health import device_health
 from agent.outputs.summaries.records import SessionSummary, SummaryRecord
-from agent.runtime.supervisor import Reading, Supervisor
 from agent.outputs.sync.writer import RecordWriter
 from agent.outputs.vrlink.recording import EventJournal
 from agent.outputs.vrlink.server import VrLinkServer
+from agent.runtime import statusfile
+from agent.runtime.analysis import Analysis
+from agent.runtime.pipeline import Pipeline
+from agent.runtime.reporting import SummaryRecorder, health_devices, vr_status
+from agent.runtime.service import ServiceLoop
+from agent.runtime.snapshot import AgentSnapshot, DeviceSnapshot, QueueSnapshot, frozen_mapping
+from agent.runtime.supervisor import Reading, Supervisor
+from agent.runtime.updates.hook import open_models
+from agent.runtime.updates.slot import SlotSwitch
 
 if TYPE_CHECKING:
     from agent.outputs.sync.worker import SyncWorker  # the MQTT client loads only when [sync] is enabled

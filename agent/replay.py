@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, get_args
 
-from agent.core.baseline import PatientBaseline
-from agent.config import AgentConfig
-from agent.runtime.continuity import GapTracker
-from agent.core.engine import Core, Decision
 from agent.base.driver import Registry
-from agent.core.features import FeatureExtractor
 from agent.base.stream import Chunk
+from agent.config import AgentConfig
+from agent.core.baseline import PatientBaseline
+from agent.core.engine import Core, Decision
+from agent.core.features import FeatureExtractor
 from agent.core.ticker import Tick, Ticker
+from agent.runtime.continuity import GapTracker
 
 DEVICE_ID = "recording"
 # Replay's chunks: long ones cost less, and the core's output does not depend on their length.

@@ -148,7 +148,7 @@ def plot_timelines(path: Path, dataset: str, timelines: dict[str, dict[str, np.n
     cols = COLUMNS.get(dataset, 1)
     rows = -(-len(keys) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 1.3 * rows + 0.4), dpi=90, squeeze=False)
-    for ax, key in zip(axes.flat, keys):
+    for ax, key in zip(axes.flat, keys, strict=False):  # the grid may have spare axes
         tl = timelines[key]  # models.train.timeline: t, label, distress, level per tick
         t, label = tl["t"] / 60, tl["label"]
         for code, colour, _ in CONDITIONS[dataset]:

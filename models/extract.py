@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from agent.core.features import FEATURE_NAMES, GROUPS, FeatureConfig, FeatureExtractor
-from agent.replay import open_recorded, ticks
 from agent.core.ticker import Ticker
-
+from agent.replay import open_recorded, ticks
 
 # Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
 # (A change of the feature settings, e.g. a window's default length, is caught by ``cache_key`` itself.)

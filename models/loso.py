@@ -23,14 +23,14 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 
 from agent import config as agent_config
-from agent.core.baseline import PatientBaseline
-from agent.config import AgentConfig
 from agent.base.driver import Registry
+from agent.config import AgentConfig
+from agent.core.baseline import PatientBaseline
 from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
 from agent.core.model import ModelOptions
-from agent.replay import build_core, tick_line
 from agent.core.signals.quality import QualityReport
 from agent.core.ticker import Tick
+from agent.replay import build_core, tick_line
 from models.datasets import Dataset
 from models.extract import FeatureTable
 

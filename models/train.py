@@ -43,11 +43,29 @@ from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
 from models.fit import MEMBERS, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import (
-    classify, config_for, decide, deployed, levels, score_subjects, settled, table_ticks,
+    classify,
+    config_for,
+    decide,
+    deployed,
+    levels,
+    score_subjects,
+    settled,
+    table_ticks,
 )
 from models.nested import (
-    ANCHORS_S, COMPARED, GRID, KINDS, Candidate, Results, SubjectResult,
-    anchor_settings, choose, criterion, nested, per_subject_f1, summary,
+    ANCHORS_S,
+    COMPARED,
+    GRID,
+    KINDS,
+    Candidate,
+    Results,
+    SubjectResult,
+    anchor_settings,
+    choose,
+    criterion,
+    nested,
+    per_subject_f1,
+    summary,
 )
 
 # 2.1: EEG bands over 6 s, the ensemble alone; 2.2: regional EEG shares of 4-30 Hz;
@@ -366,8 +384,8 @@ def main() -> None:
         "one_line_eda_reference": reference,
         "group_weights": weights,
     }
-    from models.check import committed_check
     from models.card import write_card
+    from models.check import committed_check
 
     evaluation["check"] = committed_check(args.out, settings)
     (args.out / "evaluation.json").write_text(json.dumps(evaluation, indent=1))

@@ -30,10 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import bench_model  # scripts/: beside this file
 import bench_start
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = {"cpu_pct": 1.5, "rss_mb": 80.0, "latency_p99_ms": 1.0, "replay_factor": 1000.0}  # design brief, 2026-12-03
@@ -136,8 +135,8 @@ def bench_replay() -> dict[str, object]:
     from agent import config as agent_config
     from agent.base.driver import Registry
     from agent.core.features import FeatureExtractor
-    from agent.replay import build_core, open_recorded, replay, ticks
     from agent.core.ticker import Ticker
+    from agent.replay import build_core, open_recorded, replay, ticks
 
     registry = Registry()
     config = agent_config.parse("", "<defaults>", registry)

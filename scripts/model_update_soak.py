@@ -37,12 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import onnxruntime  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-import onnxruntime  # noqa: E402
-
 from agent.base.clock import Clock  # noqa: E402
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker  # noqa: E402
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink  # noqa: E402
 from agent.outputs.sync.options import BrokerOptions, SyncOptions  # noqa: E402
 from agent.runtime.updates import UpdateOptions  # noqa: E402
@@ -51,6 +49,7 @@ from agent.runtime.updates.manifest import describe, sign  # noqa: E402
 from agent.runtime.updates.probe import contract_of, trial_load  # noqa: E402
 from agent.runtime.updates.publish import publish  # noqa: E402
 from agent.runtime.updates.store import ModelStore  # noqa: E402
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker  # noqa: E402
 
 SITE, DEVICE = "soak", "hs1"
 PROBATION_S = 0.15  # the headless updater's probation: long enough for kills to land in it

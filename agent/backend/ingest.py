@@ -33,8 +33,8 @@ from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome, Store
 from agent.backend.stores import is_postgres
 from agent.base.clock import Clock
-from agent.errors import SyncError
 from agent.base.queues import QueueClosed
+from agent.errors import SyncError
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink, SyncAuthError
 from agent.outputs.sync.options import BrokerOptions, TopicId
 from agent.outputs.sync.topics import backend_filters, presence_filter

@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 
-from agent.backend.contract import PresenceRow, Prepared, RecordRow, Rejection, prepare
+from agent.backend.contract import Prepared, PresenceRow, RecordRow, Rejection, prepare
 from agent.errors import SyncError
 from agent.outputs.outbox.kinds import RecordKind
 

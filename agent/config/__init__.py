@@ -18,31 +18,37 @@ from typing import Any
 import pydantic
 
 from agent import config_problems as checks
-from agent.core.baseline import BaselineOptions
+from agent.base.driver import DriverPlugin, Registry
 from agent.config_file import (  # the light part: also what `status` and `vr-tail` read (agent.config_file)
-    DEFAULT_PATH,
+    DEFAULT_PATH as DEFAULT_PATH,  # re-exported
+)
+from agent.config_file import (
     EMBEDDED,
-    ENV_VAR,
     AgentSection,
     _Section,
     embedded_default_text,
     read_text,
-    resolve_path,
     user_runtime_dir,
     user_state_dir,
     with_socket,
 )
-from agent.base.driver import DriverPlugin, Registry
-from agent.errors import ConfigError, DriverUnavailable
+from agent.config_file import (
+    ENV_VAR as ENV_VAR,  # re-exported
+)
+from agent.config_file import (
+    resolve_path as resolve_path,  # re-exported
+)
+from agent.core.baseline import BaselineOptions
 from agent.core.features import FeatureConfig
 from agent.core.model import ModelOptions
-from agent.outputs.outbox import OutboxOptions
 from agent.core.policy import PolicyOptions
+from agent.errors import ConfigError, DriverUnavailable
+from agent.outputs.outbox import OutboxOptions
 from agent.outputs.summaries.records import Prescription
-from agent.runtime.supervisor import DeviceSpec, SupervisorOptions
-from agent.runtime.updates import UpdateOptions
 from agent.outputs.sync.options import SyncOptions
 from agent.outputs.vrlink.options import VrLinkOptions
+from agent.runtime.supervisor import DeviceSpec, SupervisorOptions
+from agent.runtime.updates import UpdateOptions
 
 DEVICE_KEYS = ("driver", "enabled")  # the agent's own keys in a [devices.ID] table; the rest are the driver's
 

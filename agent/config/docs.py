@@ -139,8 +139,8 @@ def table(title: str, cls: type[pydantic.BaseModel], heading: str | None = None)
 
 def undocumented() -> tuple[list[str], list[str]]:
     """Keys with no words anywhere, and MEANINGS entries naming no key: the test wants both empty."""
-    from agent.config import FileConfig
     from agent.base.driver import Registry
+    from agent.config import FileConfig
 
     missing: list[str] = []
     seen: set[str] = set()
@@ -164,8 +164,8 @@ def undocumented() -> tuple[list[str], list[str]]:
 
 
 def reference() -> str:
-    from agent.config import DEVICE_KEYS, FileConfig
     from agent.base.driver import Registry
+    from agent.config import DEVICE_KEYS, FileConfig
 
     out = ["## Reference", "", "Every section and key the agent accepts. Numbers must be finite; "
            "unknown keys are refused.", ""]

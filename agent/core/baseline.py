@@ -25,10 +25,10 @@ import numpy as np
 import pydantic
 import structlog
 
-from agent.errors import ConfigError
 from agent.core.anchor import Anchor
 from agent.core.feature_specs import FEATURES, GROUPS
 from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector, group_names, groups_with
+from agent.errors import ConfigError
 
 log = structlog.get_logger("edge_agent.baseline")
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from agent.base.adaptation import Adaptation
-from agent.core.features import FeatureExtractor, FeatureVector
 from agent.base.session import SessionEvent
+from agent.core.features import FeatureExtractor, FeatureVector
 from agent.core.ticker import CoreInput, Tick, Ticker
 
 

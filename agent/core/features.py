@@ -20,13 +20,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.base.events import DeviceEvent, Gap, Quality
+from agent.base.stream import Chunk, Modality
 from agent.core.feature_specs import FEATURES, GROUPS
 from agent.core.signals.cardiac import CardiacConfig, CardiacProcessor
 from agent.core.signals.eda import EdaConfig, EdaProcessor
 from agent.core.signals.eeg import BAND_NAMES, EegConfig, EegProcessor
 from agent.core.signals.motion import MotionProcessor
 from agent.core.signals.quality import QualityReport
-from agent.base.stream import Chunk, Modality
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURE_UNITS: dict[str, str] = {f.name: f.unit for f in FEATURES}

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.base.events import Connected, DeviceEvent, Disconnected, Gap, Quality
-from agent.core.features import FeatureExtractor, FeatureVector
 from agent.base.session import SessionEvent
 from agent.base.stream import Chunk
+from agent.core.features import FeatureExtractor, FeatureVector
 
 CoreInput = Chunk | DeviceEvent | SessionEvent
 

@@ -17,10 +17,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from agent.core.engine import Core, Decision
 from agent.base.events import DeviceEvent
 from agent.base.session import SessionEvent
 from agent.base.stream import Chunk
+from agent.core.engine import Core, Decision
 from agent.runtime.supervisor import Reading
 
 __all__ = ["Analysis", "Decision"]

@@ -12,8 +12,8 @@ from collections import defaultdict
 from typing import Protocol
 
 from agent.base.queues import BoundedQueue, Overflow, QueueClosed
-from agent.base.stream import Chunk
 from agent.base.session import SessionEvent
+from agent.base.stream import Chunk
 from agent.runtime.supervisor import Reading as DeviceReading
 
 Reading = DeviceReading | SessionEvent  # what flows from the supervisor and the VR app to the core

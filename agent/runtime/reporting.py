@@ -10,12 +10,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from agent.runtime.analysis import Decision
 from agent.base.events import DeviceEvent
+from agent.base.queues import BoundedQueue
 from agent.core.baseline import CalibrationNews
 from agent.core.features import FEATURES, GROUPS
-from agent.base.queues import BoundedQueue
-from agent.runtime.status import DeviceState
 from agent.outputs.summaries import (
     CalibrationFinished,
     MarkerSeen,
@@ -30,6 +28,8 @@ from agent.outputs.summaries.records import SensorHealth, SummaryRecord
 from agent.outputs.vrlink.journal import StoredSession
 from agent.outputs.vrlink.messages import AppEventMessage, Marker, PainRating, SessionEnd, SessionStart
 from agent.outputs.vrlink.recording import AppEvent
+from agent.runtime.analysis import Decision
+from agent.runtime.status import DeviceState
 
 if TYPE_CHECKING:
     from agent.runtime.snapshot import AgentSnapshot

@@ -21,13 +21,13 @@ import structlog
 
 from agent.base.backoff import Backoff
 from agent.base.clock import Clock
-from agent.runtime.continuity import Cadence, GapTracker
 from agent.base.driver import DriverContext, DriverOptions, DriverPlugin
-from agent.errors import ConfigError, DeviceError, DeviceStalled, DriverUnavailable
 from agent.base.events import Connected, DeviceEvent, Disconnected, Gap, Quality
 from agent.base.queues import BoundedQueue
-from agent.runtime.status import DeviceState, DeviceStatus
 from agent.base.stream import Chunk
+from agent.errors import ConfigError, DeviceError, DeviceStalled, DriverUnavailable
+from agent.runtime.continuity import Cadence, GapTracker
+from agent.runtime.status import DeviceState, DeviceStatus
 
 Reading = Chunk | DeviceEvent
 

@@ -12,8 +12,8 @@ from drivers.lsl.netconfig import apply_network_scope
 SCOPE = apply_network_scope()
 
 # These imports must come after the scope is applied.
-import pylsl
-from pylsl.util import LostError
-from pylsl.util import TimeoutError as LslTimeout  # not the builtin: a RuntimeError
+import pylsl  # noqa: E402
+from pylsl.util import LostError  # noqa: E402
+from pylsl.util import TimeoutError as LslTimeout  # noqa: E402 (not the builtin: a RuntimeError)
 
 __all__ = ["SCOPE", "LostError", "LslTimeout", "pylsl"]

@@ -44,7 +44,7 @@ class Timeline:
         if self.rate_hz is not None and n > 1:
             cuts = (np.flatnonzero(np.diff(lsl_t) - 1.0 / self.rate_hz > self.jump_s) + 1).tolist()
         runs = []
-        for start, stop in zip([0, *cuts], [*cuts, n]):
+        for start, stop in zip([0, *cuts], [*cuts, n], strict=True):
             seq = self._seq_at(float(lsl_t[start]))
             runs.append((start, stop, seq))
             self.next_seq = seq + (stop - start)

@@ -10,10 +10,17 @@ import pytest
 import structlog
 
 from agent.core.baseline import (
-    FLOORS, NORMALISATION, Z_LIMIT, BaselineOptions, Calibration, PatientBaseline, Profile, ProfileStore,
+    FLOORS,
+    NORMALISATION,
+    Z_LIMIT,
+    BaselineOptions,
+    Calibration,
+    PatientBaseline,
+    Profile,
+    ProfileStore,
 )
-from agent.errors import ConfigError
 from agent.core.features import FEATURE_NAMES
+from agent.errors import ConfigError
 from tests.agent.model.vectors import REST, STRESS, vector
 
 HR = FEATURE_NAMES.index("hr_bpm")

@@ -42,7 +42,7 @@ def test_recovers_offset_and_drift_despite_late_outliers(offset, drift_ppm, star
         start_device_s=start_device_s, delay_mean_s=0.02, outlier_rate=0.05,
     )
     clock = DeviceClock()
-    for d, a in zip(device, arrival):
+    for d, a in zip(device, arrival, strict=True):
         clock.observe(d, a)
     recent = slice(-240, None)  # the last two minutes, inside the estimator's window
     err = clock.to_agent(device[recent]) - true_agent[recent]
@@ -70,7 +70,7 @@ def test_wrapping_counter_is_unwrapped_and_mapped(wrap_bits, tick_hz, first_tick
     clock = DeviceClock(tick_hz=tick_hz, wrap_ticks=wrap)
     unwrapped = clock.unwrap(ticks_true % wrap)
     np.testing.assert_allclose(unwrapped, device_s_true, rtol=0, atol=1e-9)
-    for d, a in zip(unwrapped, arrival):
+    for d, a in zip(unwrapped, arrival, strict=True):
         clock.observe(d, a)
     err = clock.to_agent(unwrapped[-100:]) - true_agent[-100:]
     assert np.max(np.abs(err)) < MAPPING_TOLERANCE_S

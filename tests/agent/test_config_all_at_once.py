@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from agent import config
-from agent.commands.cli.main import main
 from agent.base.driver import Registry
+from agent.commands.cli.main import main
 from agent.errors import EX_CONFIG, ConfigError
 
 

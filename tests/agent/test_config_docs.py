@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from agent.config import docs as config_docs
-from agent.config import FileConfig
 from agent.base.driver import Registry
+from agent.config import FileConfig
+from agent.config import docs as config_docs
 
 
 def test_the_reference_in_the_docs_is_what_the_models_generate():

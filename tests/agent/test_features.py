@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.base.events import Gap, Quality
-from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, FeatureConfig, FeatureExtractor
 from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, FeatureConfig, FeatureExtractor
 
 sys.path.insert(0, str(Path(__file__).parent / "signals"))
 from signal_recordings import biosignal, muse

@@ -7,8 +7,8 @@ from importlib import metadata
 
 from click.testing import CliRunner
 
-from agent.commands.cli.scan import render, scan, scan_all
 from agent.base.driver import Registry
+from agent.commands.cli.scan import render, scan, scan_all
 
 
 def registry_with(*targets: tuple[str, str]) -> Registry:

@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from agent import app
-from agent.runtime import statusfile
 from agent.base.clock import Clock
 from agent.config import AgentConfig, AgentSection, FileConfig
+from agent.outputs.vrlink.options import VrLinkOptions
+from agent.runtime import statusfile
 from agent.runtime.notify import Notifier
 from agent.runtime.service import ServiceLoop
 from agent.runtime.status import DeviceState
 from agent.runtime.supervisor import DeviceSpec, SupervisorOptions
-from agent.outputs.vrlink.options import VrLinkOptions
 from tests.support.notify_socket import NotifyReceiver
 from tests.support.scripted import MISSING_LIBRARY, SCRIPTED, ScriptedOptions
 from tests.support.waiting import until

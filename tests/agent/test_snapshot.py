@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from agent import app
-from agent.runtime import statusfile
-from agent.commands.cli import liveview
 from agent.base.clock import Clock
+from agent.commands.cli import liveview
 from agent.config import AgentConfig, AgentSection, FileConfig
+from agent.outputs.vrlink.options import VrLinkOptions
+from agent.runtime import statusfile
 from agent.runtime.reporting import health_devices, vr_status
 from agent.runtime.status import DeviceState
 from agent.runtime.supervisor import DeviceSpec
-from agent.outputs.vrlink.options import VrLinkOptions
 from tests.support.scripted import MISSING_LIBRARY, SCRIPTED, ScriptedOptions
 from tests.support.waiting import until
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.runtime.continuity import GapTracker
 from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.runtime.continuity import GapTracker
 
 EEG = StreamSpec("eeg", Modality.EEG, ("AF7", "AF8"), "uV", 256.0)
 RR = StreamSpec("rr", Modality.RR, ("rr",), "s", None)

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from tests.support.mqtt_broker import Broker, Pki
 
-from tools.harness.local_postgres import LocalPostgres
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Store
+from tests.support.mqtt_broker import Broker, Pki
+from tools.harness.local_postgres import LocalPostgres
 
 
 @pytest.fixture(scope="session")

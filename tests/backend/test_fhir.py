@@ -9,12 +9,12 @@ import pydantic
 import pytest
 from click.testing import CliRunner
 from fhir.resources.R4B.bundle import Bundle
-from tests.backend.messages import SESSION_TOPIC, encoded, session
 
 from agent.backend.report.data import Session
 from agent.backend.report.fhir import bundle
 from agent.backend.sqlite_store import SqliteStore
 from agent.commands.cli.report import command as report
+from tests.backend.messages import SESSION_TOPIC, encoded, session
 
 
 def _session(**kw: object) -> Session:

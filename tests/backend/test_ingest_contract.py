@@ -14,18 +14,26 @@ import random
 from pathlib import Path
 
 import pytest
-from tests.backend.messages import (
-    MINUTE_TOPIC, POISON, PRESENCE_TOPIC, SESSION_TOPIC, encoded, key, minute, presence, session,
-)
-from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
 
+from agent.backend.ingest import Ingest, IngestOptions
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome, Store
 from agent.base.clock import Clock
-from agent.backend.ingest import Ingest, IngestOptions
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.outputs.sync.options import BrokerOptions
+from tests.backend.messages import (
+    MINUTE_TOPIC,
+    POISON,
+    PRESENCE_TOPIC,
+    SESSION_TOPIC,
+    encoded,
+    key,
+    minute,
+    presence,
+    session,
+)
+from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
 
 
 @pytest.mark.parametrize("name", sorted(POISON))

@@ -6,14 +6,14 @@ import tomllib
 from pathlib import Path
 
 from click.testing import CliRunner
-from tests.backend.messages import HEALTH_TOPIC, encoded, health
 
 from agent import config as agent_config
 from agent.backend.sqlite_store import SqliteStore
-from agent.commands.cli.main import main
 from agent.base.driver import Registry
+from agent.commands.cli.main import main
 from agent.errors import EX_CONFIG
 from agent.outputs.summaries.records import Prescription
+from tests.backend.messages import HEALTH_TOPIC, encoded, health
 
 BASE = ["--no-interactive", "--offline", "--site", "clinic-a", "--device", "headset-1", "--broker-host", "localhost",
         "--sensor", "sim-chest-strap"]

@@ -13,8 +13,6 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
-from tests.backend.chromium import image_counts, screenshot
-from tests.backend.messages import encoded
 
 from agent import config as agent_config
 from agent.app import Agent, run
@@ -32,6 +30,8 @@ from agent.outputs.sync.codec import decode_record, encode_record
 from agent.outputs.sync.topics import Topics
 from agent.outputs.vrlink.client import VrLinkClient
 from agent.outputs.vrlink.messages import PainRating, SessionEnd, SessionStart
+from tests.backend.chromium import image_counts, screenshot
+from tests.backend.messages import encoded
 
 SITE, DEVICE = "clinic-a", "headset-7"
 CONFIG = """

@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.support.mqtt_broker import Broker
-
-from tools.harness.fleet import Fleet, run_agent
 from agent.backend.postgres_store import PostgresStore
+from tests.support.mqtt_broker import Broker
+from tools.harness.fleet import Fleet, run_agent
 
 AGENTS, PER_AGENT = 5, 400
 

@@ -10,18 +10,17 @@ from pathlib import Path
 import msgpack
 import pytest
 from click.testing import CliRunner
-from tests.backend.messages import MINUTE_TOPIC, encoded, key, minute
 
-from tools.harness.local_postgres import LocalPostgres
+from agent.backend.ingest import IngestOptions
 from agent.backend.migrations import migrations
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Outcome
-from agent.errors import EX_UNAVAILABLE
 from agent.commands.cli.main import main
-from agent.errors import ConfigError
-from agent.backend.ingest import IngestOptions
+from agent.errors import EX_UNAVAILABLE, ConfigError
 from agent.outputs.sync.options import BrokerOptions
+from tests.backend.messages import MINUTE_TOPIC, encoded, key, minute
+from tools.harness.local_postgres import LocalPostgres
 
 LEGACY = migrations("sqlite")[0].sql  # the tables as the consumer created them before schema versions
 

@@ -19,8 +19,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pytest
 
-from agent.plugin import Chunk, Discovered, DriverContext, DriverOptions, DriverPlugin, Modality, StreamSpec
 from agent.base.driver import Registry
+from agent.plugin import Chunk, Discovered, DriverContext, DriverOptions, DriverPlugin, Modality, StreamSpec
 from agent.testing import DriverContractError, check_driver
 
 REGISTRY = Registry()

@@ -16,14 +16,14 @@ from agent import config as agent_config
 from agent.app import Agent, run
 from agent.base.clock import Clock
 from agent.base.driver import Registry
-from agent.outputs.sync.codec import decode_record
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
-from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.outputs.summaries.records import DeviceHealth
+from agent.outputs.sync.codec import decode_record
+from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.runtime.updates.keys import install_trusted, public_text
 from agent.runtime.updates.manifest import unverified
 from agent.runtime.updates.publish import publish
 from agent.runtime.updates.topics import chunk_topic
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 
 SITE, DEVICE = "clinic", "hs1"
 CONFIG = """

@@ -17,11 +17,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.core.model.runtime import DistressModel
+from agent.outputs.vrlink.client import VrLinkClient
+from agent.outputs.vrlink.messages import AdaptationMessage
 from agent.runtime.updates.manifest import Contract, describe, sign
 from agent.runtime.updates.probe import agent_contract, contract_of
 from agent.runtime.updates.store import ModelStore
-from agent.outputs.vrlink.client import VrLinkClient
-from agent.outputs.vrlink.messages import AdaptationMessage
 from tests.integration.model_update_harness import running_agent
 from tests.support.model_variants import corrupt_byte, make_variant, nan_on_data
 from tests.support.waiting import until

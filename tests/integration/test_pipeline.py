@@ -8,8 +8,8 @@ import asyncio
 from pathlib import Path
 
 from agent import config as agent_config
-from agent.base.adaptation import Level
 from agent.app import Agent, run
+from agent.base.adaptation import Level
 from agent.base.clock import Clock
 from agent.base.driver import Registry
 from agent.outputs.outbox import Outbox, RecordKind

@@ -52,14 +52,14 @@ class JsonLog:
             try:
                 line = self._q.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"agent did not get there; saw: {[l.get('event') for l in self.lines]}") from None
+                raise AssertionError(f"agent did not get there; saw: {[e.get('event') for e in self.lines]}") from None
             if line.startswith("{"):
                 self.lines.append(json.loads(line))
         return self.lines
 
 
 def connected_all(lines: list[dict]) -> bool:
-    return {l.get("device_id") for l in lines if l.get("event") == "connected"} >= set(SIM_DEVICES)
+    return {e.get("device_id") for e in lines if e.get("event") == "connected"} >= set(SIM_DEVICES)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -70,7 +70,7 @@ def test_signal_shuts_down_cleanly(sig):
         log.until(connected_all)
         proc.send_signal(sig)
         proc.wait(timeout=15)
-        events = log.until(lambda ls: any(l["event"] == "stopped" for l in ls))
+        events = log.until(lambda ls: any(e["event"] == "stopped" for e in ls))
     finally:
         log.close(proc)
     assert proc.returncode == 0
@@ -100,6 +100,6 @@ def test_connected_events_carry_the_device_id():
     proc = start("--simulate", "--for", "3", "--view", "none", "--speed", "2")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0
-    events = [json.loads(l) for l in err.splitlines() if l.startswith("{")]
+    events = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
     device_events = [e for e in events if e["event"] in {"connected", "disconnected", "gap", "quality"}]
     assert {e["device_id"] for e in device_events} == set(SIM_DEVICES)

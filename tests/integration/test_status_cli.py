@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from agent.runtime import statusfile
 from agent.commands.cli.status import EXIT_NOT_RUNNING, status
+from agent.runtime import statusfile
 from tests.integration.test_service_notify import start_agent
 from tests.support.notify_socket import NotifyReceiver
 

@@ -8,7 +8,15 @@ from sklearn.metrics import f1_score
 
 from models.loso import config_for, score_subjects
 from models.nested import (
-    GRID, Candidate, choose, criterion, nested, nested_choice, per_subject_f1, summary, verdict,
+    GRID,
+    Candidate,
+    choose,
+    criterion,
+    nested,
+    nested_choice,
+    per_subject_f1,
+    summary,
+    verdict,
 )
 
 A, B = Candidate("logistic", 120.0), Candidate("boosted", 300.0)

@@ -79,7 +79,8 @@ def build(packages: Iterable[str] = PACKAGES) -> dict[str, list[Edge]]:
         own = set(_ancestors(name)) | {name}
         edges: dict[str, Edge] = {}
 
-        def add(target: str, line: int, typing_only: bool) -> None:
+        def add(target: str, line: int, typing_only: bool, own: set[str] = own, name: str = name,
+                edges: dict[str, Edge] = edges) -> None:  # bound to this module, though called only for it
             implied = [t for t in _ancestors(target) if t in mods and t not in own]
             for t in [*implied, target] if target != name else implied:
                 known = edges.get(t)

@@ -14,8 +14,8 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from agent.base.driver import Discovered, DriverContext, DriverOptions, DriverPlugin
-from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
 from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
 
 SPEC = StreamSpec("ramp", Modality.OTHER, ("v",), "1", 50.0)
 EDA_SPEC = StreamSpec("ramp", Modality.EDA, ("v",), "uS", 50.0)  # a stream the core ticks on

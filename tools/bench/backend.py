@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from tools.harness.fleet import throughput
-from tools.harness.local_postgres import LocalPostgres
 from tools.harness.local_broker import LocalBroker
+from tools.harness.local_postgres import LocalPostgres
 
 
 async def run(records: int, consumer_counts: list[int]) -> dict[str, object]:

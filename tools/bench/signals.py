@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from agent.base.datasets import data_root
-from agent.core.features import FeatureExtractor
 from agent.base.stream import Chunk, Modality, StreamSpec
+from agent.core.features import FeatureExtractor
 
 ECG = StreamSpec("ecg", Modality.ECG, ("ecg",), "mV", 100.0)
 EDA = StreamSpec("eda", Modality.EDA, ("eda",), "uS", 100.0)

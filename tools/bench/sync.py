@@ -29,11 +29,11 @@ import structlog
 from agent.base.clock import Clock
 from agent.outputs.outbox import AsyncOutbox, Durability, Outbox, OutboxOptions, RecordKind
 from agent.outputs.sync.codec import encode_record
+from agent.outputs.sync.options import BrokerOptions, SyncOptions
+from agent.outputs.sync.worker import SyncWorker
 from tools.harness.crashtest import crash_run
 from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
-from agent.outputs.sync.options import BrokerOptions, SyncOptions
 from tools.harness.sync_soak import synthetic
-from agent.outputs.sync.worker import SyncWorker
 
 
 def _payload(i: int) -> bytes:

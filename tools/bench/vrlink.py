@@ -31,15 +31,15 @@ from typing import Any
 
 import structlog
 
-from tools import REPO
 from agent.base.adaptation import Adaptation, Level, Pace, Suggestions
 from agent.base.clock import Clock
-from tools.bench.vrlink_events import run_events
 from agent.outputs.vrlink.client import VrLinkClient
 from agent.outputs.vrlink.latency import LatencyHistogram
 from agent.outputs.vrlink.messages import AdaptationMessage
 from agent.outputs.vrlink.options import VrLinkOptions
 from agent.outputs.vrlink.server import VrLinkServer
+from tools import REPO
+from tools.bench.vrlink_events import run_events
 
 # (clients, adaptations, rate): latency with one app, then CPU with 100 apps at the policy's 4 Hz tick.
 SCENARIOS = ((1, 200, 50.0), (100, 40, 4.0))

@@ -247,7 +247,13 @@ class MqttCodec:
     seeds: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from agent.outputs.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
+        from agent.outputs.summaries.records import (
+            DeviceHealth,
+            DiskUsage,
+            DistressStats,
+            MinuteSummary,
+            SessionSummary,
+        )
         from agent.outputs.sync import codec
 
         self.codec = codec

@@ -18,12 +18,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from agent.base.clock import Clock
 from agent.backend.ingest import Ingest, IngestOptions, IngestStore
+from agent.base.clock import Clock
 from agent.outputs.outbox.store import Outbox
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
-from tools import REPO
 from agent.outputs.sync.options import BrokerOptions
+from tools import REPO
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 
 
 @dataclass(frozen=True)

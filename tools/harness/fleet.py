@@ -23,11 +23,11 @@ from pathlib import Path
 
 from agent.backend.postgres_store import PostgresStore
 from agent.outputs.sync.codec import encode_record
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
-from tools import REPO
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink
-from tools.harness.sync_soak import synthetic
 from agent.outputs.sync.topics import Topics
+from tools import REPO
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
+from tools.harness.sync_soak import synthetic
 
 
 @dataclass

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from agent.commands.cli.params import FiniteRange
 from agent import config as agent_config
-from agent.runtime import logs
 from agent.base.clock import Clock
 from agent.base.driver import Registry
-from agent.errors import ConfigError
+from agent.commands.cli.params import FiniteRange
 from agent.commands.selftest import Context, run_checks
 from agent.commands.selftest.step import Step
+from agent.errors import ConfigError
+from agent.runtime import logs
 
 _MARK = {"pass": ("PASS", "green"), "warn": ("WARN", "yellow"), "fail": ("FAIL", "red")}
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 import pydantic
 
+from agent.backend.ingest import Ingest, IngestOptions
 from agent.backend.stores import open_store
 from agent.base.clock import Clock
 from agent.errors import ConfigError
-from agent.backend.ingest import Ingest, IngestOptions
 
 
 @click.command("ingest")

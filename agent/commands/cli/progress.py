@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
-
 class DriverScan(Protocol):
     """What a bar needs of one driver's scan result (``agent.commands.cli.scan.DriverScan``; passed in, not imported,
     because scan.py imports this module)."""

@@ -83,8 +83,8 @@ def provision(root: Path, from_file: Path | None, site: str | None, device: str 
               interactive: bool | None, scan_drivers: tuple[str, ...], scan_timeout: float, yes: bool,
               model_keys: tuple[Path, ...]) -> None:
     """Provision this device: identity, MQTT endpoint and credentials, sensors."""
-    from agent.commands.cli import provision_prompts as prompts
     from agent.base.driver import Registry
+    from agent.commands.cli import provision_prompts as prompts
     from agent.commands.provision import request as requests
     from agent.commands.provision.plan import ProvisionFailed
     from agent.commands.provision.plan import provision as run_provision

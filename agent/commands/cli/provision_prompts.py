@@ -19,10 +19,10 @@ from typing import Any
 import click
 import pydantic
 
-from agent.commands.cli.scan import is_hardware, scan_all
 from agent.base.driver import Discovered, Registry
-from agent.errors import DriverUnavailable
+from agent.commands.cli.scan import is_hardware, scan_all
 from agent.commands.provision import sensors as pairing
+from agent.errors import DriverUnavailable
 from agent.outputs.sync.options import TopicId
 
 _TOPIC = pydantic.TypeAdapter(TopicId)

@@ -7,12 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-
 import click
 
 from agent import config as agent_config
-from agent.runtime import logs
 from agent.base.datasets import data_root
+from agent.runtime import logs
 
 
 def _formats() -> list[str]:

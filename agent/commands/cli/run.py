@@ -11,17 +11,16 @@ from pathlib import Path
 import click
 import structlog
 
-from agent.commands.cli.params import FiniteRange
 from agent import config as agent_config
-from agent.runtime import logs
 from agent.app import Agent
 from agent.app import run as run_agent
 from agent.base.clock import Clock
-from agent.commands.cli import liveview
 from agent.base.driver import Registry
 from agent.commands import protection
-from agent.runtime import statusfile
+from agent.commands.cli import liveview
+from agent.commands.cli.params import FiniteRange
 from agent.errors import AgentAlreadyRunning, ConfigError
+from agent.runtime import logs, statusfile
 
 
 @click.command()

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import click
 
-from agent.commands.cli.params import FiniteRange
 from agent.base.driver import Discovered, Registry
+from agent.commands.cli.params import FiniteRange
 from agent.errors import AgentError, DriverUnavailable, ScanUnavailable
 
 _GRACE_S = 5.0  # beyond the scan timeout, for a driver's own set-up and tear-down

@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from agent.commands.cli.params import FiniteRange
 from agent import config_file
+from agent.commands.cli.params import FiniteRange
 from agent.runtime import statusfile
 
 EXIT_NOT_RUNNING = 3

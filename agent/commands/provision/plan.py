@@ -22,13 +22,13 @@ from typing import Any
 
 from agent import config as agent_config
 from agent.base.driver import Registry
-from agent.errors import EX_CONFIG, EX_UNAVAILABLE, AgentError, ConfigError, SyncError
-from agent.commands.provision import sensors as pairing
 from agent.commands.protection import static_warnings
+from agent.commands.provision import sensors as pairing
 from agent.commands.provision.checks import Problem, check_tls_files, probe_broker
 from agent.commands.provision.files import Layout, Owner, Staging, service_owner, write_config, write_rfcomm
 from agent.commands.provision.request import ProvisionRequest
 from agent.commands.provision.toml_writer import dumps
+from agent.errors import EX_CONFIG, EX_UNAVAILABLE, AgentError, ConfigError, SyncError
 from agent.outputs.sync.mqtt import SyncAuthError
 
 Progress = Callable[[str], None]

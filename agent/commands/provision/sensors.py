@@ -18,8 +18,8 @@ from typing import Any
 import pydantic
 
 from agent.base.driver import Discovered, DriverPlugin, Registry
-from agent.errors import DriverUnavailable
 from agent.commands.provision.checks import Problem
+from agent.errors import DriverUnavailable
 
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 _ID = ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

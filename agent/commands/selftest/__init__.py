@@ -17,14 +17,14 @@ import shutil
 import socket
 import time
 
-from agent.runtime import statusfile
-from agent.errors import SyncError
 from agent.commands.provision.checks import check_tls_files, probe_broker
 from agent.commands.selftest.model import check_model
 from agent.commands.selftest.protection import check_protection
 from agent.commands.selftest.sensors import check_sensor
 from agent.commands.selftest.step import Check, Context, Step
+from agent.errors import SyncError
 from agent.outputs.sync.mqtt import SyncAuthError
+from agent.runtime import statusfile
 
 
 async def check_sensors(ctx: Context) -> list[Step]:

@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 
-from agent.errors import ModelError
-from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
 from agent.commands.selftest.step import Context, Step
+from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
 from agent.core.signals.quality import QualityReport
+from agent.errors import ModelError
 
 RUNS = 200
 BUDGET_MS = 5.0  # the whole tick's budget; one inference must be a small part of it
@@ -17,7 +17,6 @@ BUDGET_MS = 5.0  # the whole tick's budget; one inference must be a small part o
 
 async def check_model(ctx: Context) -> list[Step]:
     from agent.core.model.runtime import DistressModel  # numpy and the model: loaded only when the check runs
-
     from agent.runtime.updates.hook import installed_model  # the installed model update, if any
 
     directory, where = installed_model(ctx.config)

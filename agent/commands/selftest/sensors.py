@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from agent.base.clock import Clock
-from agent.config import AgentConfig
 from agent.base.driver import DriverContext, bound_logger
-from agent.errors import ConfigError, DeviceError, DriverUnavailable
 from agent.base.events import DeviceEvent, Quality
-from agent.core.features import GROUPS, FeatureConfig, FeatureExtractor
-from agent.runtime.status import DeviceStatus
 from agent.base.stream import Chunk
 from agent.commands.selftest.step import Step
+from agent.config import AgentConfig
+from agent.core.features import GROUPS, FeatureConfig, FeatureExtractor
+from agent.errors import ConfigError, DeviceError, DriverUnavailable
+from agent.runtime.status import DeviceStatus
 from agent.runtime.supervisor import DeviceSpec
 
 RATE_TOLERANCE = 0.10  # a measured rate this far off its nominal one is worth a warning

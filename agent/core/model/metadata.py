@@ -23,8 +23,8 @@ from typing import Any
 import pydantic
 
 from agent.core.baseline import NORMALISATION
-from agent.errors import ModelError
 from agent.core.features import FEATURE_UNITS, FEATURES, FeatureConfig
+from agent.errors import ModelError
 
 FORMAT = 2
 METADATA_KEY = "edge_agent"

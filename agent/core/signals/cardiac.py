@@ -6,13 +6,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.base.events import Gap, Quality
+from agent.base.stream import Chunk, Modality
 from agent.core.signals.beats import BeatConfig, BeatCorrector
 from agent.core.signals.ecg_peaks import EcgPeakConfig, EcgPeakDetector
 from agent.core.signals.hrv import HrvConfig, HrvFeatures, HrvProcessor
 from agent.core.signals.ppg_pulses import PpgPulseConfig, PpgPulseDetector
 from agent.core.signals.quality import BlockChecker, BlockFlag, QualityReport, StreamQuality, ecg_noisy
 from agent.core.signals.segments import BlockedStream, Segmenter
-from agent.base.stream import Chunk, Modality
 
 
 class CardiacConfig(BaseModel):

@@ -33,12 +33,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.base.events import Gap, Quality
+from agent.base.stream import Chunk
 from agent.core.signals.butterworth import butter_sos
 from agent.core.signals.filters import SosFilter
 from agent.core.signals.quality import BlockChecker, QualityReport, StreamQuality, eda_noisy
 from agent.core.signals.ring import Ring, TimedRing, WindowCache
 from agent.core.signals.segments import BlockedStream
-from agent.base.stream import Chunk
 
 
 class EdaConfig(BaseModel):

@@ -37,11 +37,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.base.events import Gap, Quality
+from agent.base.stream import Chunk
 from agent.core.signals.quality import BlockFlag, QualityReport, StreamQuality
 from agent.core.signals.ring import Ring, TimedRing, WindowCache
 from agent.core.signals.segments import BlockedStream
 from agent.core.signals.spectral import hann, one_sided, periodogram_scale
-from agent.base.stream import Chunk
 
 BAND_NAMES = ("delta", "theta", "alpha", "beta", "gamma")
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from agent.base.events import Gap, Quality
-from agent.core.signals.ring import TimedRing
 from agent.base.stream import Chunk
+from agent.core.signals.ring import TimedRing
 
 STILL_G = 0.05  # below this spread the signals are fully trusted
 MOVING_G = 0.25  # at this spread and above they are not trusted at all

@@ -6,9 +6,16 @@
 - :mod:`events`: the VR app's session events and pain ratings, as typed inputs.
 """
 
-from agent.outputs.summaries.events import CalibrationFinished, MarkerSeen, PainRated, SessionEnded, SessionStarted, VrEvent
+from agent.outputs.summaries.events import (
+    CalibrationFinished,
+    MarkerSeen,
+    PainRated,
+    SessionEnded,
+    SessionStarted,
+    VrEvent,
+)
 from agent.outputs.summaries.minute import MinuteAggregator
-from agent.outputs.summaries.records import DeviceHealth, SensorHealth, MinuteSummary, SessionSummary, SummaryRecord
+from agent.outputs.summaries.records import DeviceHealth, MinuteSummary, SensorHealth, SessionSummary, SummaryRecord
 from agent.outputs.summaries.session import SessionAggregator
 
 __all__ = [

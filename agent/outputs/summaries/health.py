@@ -10,7 +10,7 @@ from pathlib import Path
 from agent import __version__
 from agent.base.clock import Clock
 from agent.outputs.outbox.store import OutboxStats
-from agent.outputs.summaries.records import DeviceHealth, SensorHealth, DiskUsage, Prescription
+from agent.outputs.summaries.records import DeviceHealth, DiskUsage, Prescription, SensorHealth
 
 
 def device_health(

@@ -6,9 +6,16 @@ from dataclasses import dataclass, field
 
 from agent.base.adaptation import Adaptation, Level
 from agent.base.events import DeviceEvent, Disconnected
-from agent.outputs.summaries.events import CalibrationFinished, MarkerSeen, PainRated, SessionEnded, SessionStarted, VrEvent
+from agent.outputs.summaries.events import (
+    CalibrationFinished,
+    MarkerSeen,
+    PainRated,
+    SessionEnded,
+    SessionStarted,
+    VrEvent,
+)
 from agent.outputs.summaries.levels import LevelTime, add_into
-from agent.outputs.summaries.records import SessionCalibration, MarkerEntry, PainRatingEntry, SessionSummary
+from agent.outputs.summaries.records import MarkerEntry, PainRatingEntry, SessionCalibration, SessionSummary
 
 
 @dataclass

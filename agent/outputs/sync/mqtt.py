@@ -30,8 +30,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from agent.errors import SyncError
 from agent.base.queues import BoundedQueue, Overflow
+from agent.errors import SyncError
 from agent.outputs.sync.tls import ClosingSSLContext
 
 # CONNACK reason codes that mean "your credentials or identity are wrong", not "try again soon"

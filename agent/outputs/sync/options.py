@@ -9,7 +9,6 @@ when a connection is made and never logged.
 from __future__ import annotations
 
 import random
-
 import re
 import stat
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Annotated
 import pydantic
 
 from agent.base.backoff import Backoff
-
 from agent.outputs.sync.tls import ClosingSSLContext, client_context
 
 _TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

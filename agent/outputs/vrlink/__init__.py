@@ -27,13 +27,17 @@ _WHERE = {
     "VrLinkServer": "agent.outputs.vrlink.server",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = sorted(_WHERE)  # noqa: PLE0605 (the lazy names are _WHERE's keys; a literal would repeat them)
 
-if TYPE_CHECKING:
-    from agent.outputs.vrlink.messages import CalibrationStatus, SensorStatus, Status
-    from agent.outputs.vrlink.options import TcpOptions, VrLinkOptions
-    from agent.outputs.vrlink.recording import AppEvent, EventJournal
-    from agent.outputs.vrlink.server import VrLinkServer
+if TYPE_CHECKING:  # for type checkers and readers: at run time, __getattr__ imports each name on first use
+    from agent.outputs.vrlink.messages import CalibrationStatus as CalibrationStatus
+    from agent.outputs.vrlink.messages import SensorStatus as SensorStatus
+    from agent.outputs.vrlink.messages import Status as Status
+    from agent.outputs.vrlink.options import TcpOptions as TcpOptions
+    from agent.outputs.vrlink.options import VrLinkOptions as VrLinkOptions
+    from agent.outputs.vrlink.recording import AppEvent as AppEvent
+    from agent.outputs.vrlink.recording import EventJournal as EventJournal
+    from agent.outputs.vrlink.server import VrLinkServer as VrLinkServer
 
 
 def __getattr__(name: str) -> Any:

@@ -30,14 +30,13 @@ from typing import Protocol, Self, TypeVar
 import structlog
 
 from agent.base.clock import Clock
-from agent.errors import ConfigError
 from agent.base.queues import BoundedQueue, Overflow, QueueClosed
+from agent.errors import ConfigError
 from agent.outputs.vrlink.journal import RECORDED, JournalStore, Outcome, StoredSession, Submitted
-
-log = structlog.get_logger("edge_agent.vrlink")
 from agent.outputs.vrlink.latency import LatencyHistogram
 from agent.outputs.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart
 
+log = structlog.get_logger("edge_agent.vrlink")
 T = TypeVar("T")
 AppMessage = SessionStart | SessionEnd | Marker | PainRating
 MAX_BATCH = 512  # events per transaction

@@ -43,7 +43,9 @@ class Models:
         if sync is None or not sync.enabled:
             self.why_off = "no [sync] broker to receive them from"
             return None
-        from agent.runtime.updates.updater import ModelUpdater  # cryptography and the MQTT client: only when updates run
+        from agent.runtime.updates.updater import (
+            ModelUpdater,  # cryptography and the MQTT client: only when updates run
+        )
 
         return ModelUpdater(config.top.updates, sync, self.store, self.slot, clock, on_change=on_change,
                             features=config.top.features)

@@ -22,7 +22,6 @@ import hashlib
 import json
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import pydantic

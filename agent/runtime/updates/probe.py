@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agent.core.baseline import NORMALISATION
-from agent.errors import ModelError, UpdateRefused
 from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, GROUPS, FeatureVector
 from agent.core.signals.quality import QualityReport
+from agent.errors import ModelError, UpdateRefused
 from agent.runtime.updates.manifest import Contract
 
 if TYPE_CHECKING:

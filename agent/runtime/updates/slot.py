@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from agent.errors import AgentError
 from agent.core.features import FeatureVector
+from agent.errors import AgentError
 
 if TYPE_CHECKING:
     import asyncio

@@ -31,8 +31,8 @@ import paho.mqtt.client as mqtt
 import structlog
 
 from agent.base.clock import Clock
-from agent.errors import SyncError, UpdateRefused
 from agent.base.queues import QueueClosed
+from agent.errors import SyncError, UpdateRefused
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.outputs.sync.options import SyncOptions
 from agent.runtime.updates import UpdateOptions

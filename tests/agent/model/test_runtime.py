@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from agent.core.baseline import NORMALISATION, Profile
-from agent.errors import ModelError
 from agent.core.features import FEATURE_NAMES, FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
-from agent.core.signals.eeg import EegConfig
 from agent.core.model.runtime import DistressModel, packaged_model_dir
+from agent.core.signals.eeg import EegConfig
+from agent.errors import ModelError
 from models.export import Additive, write_model
 from models.fit import MEMBERSHIP
 from tests.agent.model.vectors import REST, STRESS, vector

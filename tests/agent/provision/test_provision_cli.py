@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from agent import config as agent_config
-from agent.commands.cli.main import main
 from agent.base.driver import Registry
-from agent.errors import EX_CONFIG
+from agent.commands.cli.main import main
 from agent.commands.provision.plan import EX_UNAVAILABLE
+from agent.errors import EX_CONFIG
 from tests.agent.provision.conftest import snapshot
 from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker, free_port
 

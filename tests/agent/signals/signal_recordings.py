@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from agent.base.datasets import data_root
-from agent.core.signals.cardiac import CardiacProcessor
 from agent.base.stream import Modality
+from agent.core.signals.cardiac import CardiacProcessor
 
 
 @functools.cache

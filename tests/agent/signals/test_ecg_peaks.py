@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from signal_recordings import biosignal, match_rate, nn_series, split_points
 
+from agent.base.stream import Modality
 from agent.core.signals.cardiac import CardiacProcessor
 from agent.core.signals.ecg_peaks import EcgPeakDetector
-from agent.base.stream import Modality
 
 
 def detect(x: np.ndarray, fs: float, pieces: list[tuple[int, int]]) -> np.ndarray:

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from signal_recordings import biosignal, match_rate, nn_series, split_points, wesad
 
+from agent.base.stream import Modality
 from agent.core.signals.beats import BeatCorrector
 from agent.core.signals.ppg_pulses import PpgPulseDetector
-from agent.base.stream import Modality
 
 
 def detect(x: np.ndarray, fs: float, pieces: list[tuple[int, int]]) -> np.ndarray:

@@ -7,10 +7,10 @@ import pytest
 from signal_recordings import biosignal, rr_ms
 
 from agent.base.events import Gap, Quality
+from agent.base.stream import Modality
 from agent.core.signals.cardiac import CardiacProcessor
 from agent.core.signals.eda import EdaProcessor
 from agent.core.signals.quality import QualityReport
-from agent.base.stream import Modality
 
 T_BAD = (60.0, 90.0)  # the injected section; quality is read at its end
 

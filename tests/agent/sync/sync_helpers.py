@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
-
 from agent.backend.ingest import IngestOptions
 from agent.outputs.summaries.records import DeviceHealth, DiskUsage, DistressStats, MinuteSummary, SessionSummary
 from agent.outputs.sync.options import BrokerOptions, SyncOptions, TlsOptions
+from tests.support.mqtt_broker import PASSWORD, USERNAME, Broker
 
 
 def secret(path: Path, text: str) -> Path:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pydantic
 import pytest
-from tests.support.mqtt_broker import PASSWORD, Broker
 from sync_helpers import agent_options, minute, password_broker, session, tls_broker
 from test_sync_delivery import running, until
 
@@ -18,6 +17,7 @@ from agent.outputs.outbox import AsyncOutbox, OutboxOptions
 from agent.outputs.sync.options import BrokerOptions
 from agent.outputs.sync.worker import SyncWorker, connect_params
 from agent.outputs.sync.writer import RecordWriter
+from tests.support.mqtt_broker import PASSWORD, Broker
 
 CASES = {
     "wrong password": (lambda b, tmp: password_broker(b, tmp, password="not-the-password"),

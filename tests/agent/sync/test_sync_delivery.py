@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, health, ingest_options, minute, password_broker, session, tls_broker
 
-from agent.base.clock import Clock
 from agent.backend.ingest import Ingest, IngestStore
+from agent.base.clock import Clock
 from agent.outputs.outbox import AsyncOutbox, OutboxOptions
 from agent.outputs.sync.options import BrokerOptions
 from agent.outputs.sync.worker import SyncWorker
 from agent.outputs.sync.writer import RecordWriter
+from tests.support.mqtt_broker import Broker
 
 
 @asynccontextmanager

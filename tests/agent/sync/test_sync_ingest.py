@@ -6,16 +6,16 @@ import random
 from pathlib import Path
 
 import msgpack
-from tests.support.mqtt_broker import Broker
 from sync_helpers import agent_options, ingest_options, minute, password_broker
 from test_sync_delivery import running, until
 
-from agent.commands.cli.main import main
-from agent.base.clock import Clock
 from agent.backend.ingest import Ingest, IngestStore
+from agent.base.clock import Clock
+from agent.commands.cli.main import main
 from agent.outputs.sync.codec import encode_record
 from agent.outputs.sync.mqtt import MqttLink
 from agent.outputs.sync.worker import connect_params
+from tests.support.mqtt_broker import Broker
 
 
 async def test_malformed_and_misaddressed_messages_are_rejected_and_counted(broker: Broker, tmp_path: Path) -> None:

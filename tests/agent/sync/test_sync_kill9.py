@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.mqtt_broker import Broker
-
 from tools.harness.crashtest import crash_run
 
 

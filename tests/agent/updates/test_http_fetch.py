@@ -14,7 +14,6 @@ import pytest
 
 from agent.base.clock import Clock
 from agent.errors import SyncError
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.outputs.sync.options import BrokerOptions, SyncOptions
 from agent.runtime.updates import UpdateOptions
@@ -25,6 +24,7 @@ from agent.runtime.updates.store import ModelStore
 from agent.runtime.updates.updater import ModelUpdater
 from tests.support.model_variants import make_variant
 from tests.support.waiting import until
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from agent.commands.cli.main import main
 from agent.commands.cli.status import model_lines
 from agent.errors import EX_CONFIG
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.runtime.updates.keys import load_trusted
 from agent.runtime.updates.manifest import unverified, verify
 from agent.runtime.updates.store import ModelStore
 from tests.support.model_variants import make_variant, nan_everywhere
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 
 
 def cli(*args: str):

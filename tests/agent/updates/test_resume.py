@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from agent.base.clock import Clock
-from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 from agent.outputs.sync.mqtt import ConnectParams, MqttLink
 from agent.outputs.sync.options import BrokerOptions, SyncOptions
 from agent.runtime.updates import UpdateOptions
@@ -18,6 +17,7 @@ from agent.runtime.updates.updater import ModelUpdater
 from tests.agent.updates.conftest import signed
 from tests.support.model_variants import make_variant
 from tests.support.waiting import until
+from tools.harness.local_broker import PASSWORD, USERNAME, LocalBroker
 
 
 async def test_a_download_resumes_after_the_broker_restarts(tmp_path: Path, backend_key, keys_dir: Path):

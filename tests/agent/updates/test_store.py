@@ -132,8 +132,8 @@ def test_pinning_activates_an_installed_version_or_the_packaged_model(tmp_path: 
 
 
 def test_the_self_test_looks_at_the_installed_version_without_touching_the_store(tmp_path: Path, backend_key):
-    from agent.config import parse
     from agent.base.driver import Registry
+    from agent.config import parse
     from agent.runtime.updates.hook import installed_model
 
     config = parse(f'[agent]\nstate_dir = "{tmp_path / "state"}"\n', "test", Registry())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.outputs.outbox import AsyncOutbox, OutboxOptions
 from agent.base.queues import BoundedQueue, Overflow
-from agent.runtime.reporting import SummaryRecorder
+from agent.outputs.outbox import AsyncOutbox, OutboxOptions
 from agent.outputs.summaries.records import SessionSummary, SummaryRecord
 from agent.outputs.sync.writer import RecordWriter
 from agent.outputs.vrlink.journal import KEEP_SUMMARISED_S, JournalStore, Submitted
 from agent.outputs.vrlink.messages import Marker, PainRating, SessionEnd, SessionStart
+from agent.runtime.reporting import SummaryRecorder
 
 
 def start(session_id: str, msg_id: int) -> SessionStart:

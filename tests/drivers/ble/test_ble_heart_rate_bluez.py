@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from agent.base.clock import Clock
-from agent.errors import DeviceError, DeviceNotFound, DeviceStalled
 from agent.base.events import Connected, Disconnected, Gap, Quality
 from agent.base.stream import Chunk
+from agent.errors import DeviceError, DeviceNotFound, DeviceStalled
 from drivers.ble.plugin import HEART_RATE, POLAR_H10
 from tests.drivers.ble.fake_bluez import FakeBlueZ, Peripheral
 from tests.drivers.ble.fake_bluez_gatt import ServiceSpec

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 from tests.drivers.ble.fake_bluez import FakeBlueZ
 from tests.drivers.ble.private_bus import DENY_BLUEZ, start_private_bus, stop_private_bus
 

@@ -10,8 +10,8 @@ import pytest
 
 from agent.base.clock import Clock
 from agent.base.driver import DriverContext, bound_logger
-from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
 from agent.base.stream import Chunk, Modality
+from agent.errors import ConfigError, DeviceDisconnected, DeviceNotFound
 from drivers.bridge.driver import BridgeDriver
 from drivers.bridge.plugin import BRIDGE, BridgeOptions
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.errors import ProtocolError
 from agent.base.stream import Chunk
+from agent.errors import ProtocolError
 from drivers.bridge import messages as m
 from drivers.bridge.driver import stream_specs
 from drivers.bridge.framing import parse_frame

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.errors import ConfigError
 from agent.base.stream import Modality
+from agent.errors import ConfigError
 from drivers.lsl.layout import MUSE_LABELS, StreamHeader, build_layout, check_shape
 
 

@@ -89,7 +89,7 @@ async def test_chunks_are_read_only_and_owned(outlets):
         items = await read_until(driver.chunks(), lambda seen: len(chunks_of(seen)) >= 6)
     chunks = chunks_of(items)
     before = [c.x.copy() for c in chunks]
-    assert all(np.array_equal(a, c.x) for a, c in zip(before, chunks))
+    assert all(np.array_equal(a, c.x) for a, c in zip(before, chunks, strict=True))
     assert len({id(c.x.base if c.x.base is not None else c.x) for c in chunks}) == len(chunks)
     with pytest.raises(ValueError):
         chunks[0].x[0, 0] = 1.0

@@ -15,8 +15,8 @@ import pytest
 from agent.base.clock import Clock
 from agent.base.events import Connected, Disconnected, Gap
 from agent.base.queues import BoundedQueue, Overflow
-from agent.runtime.status import DeviceState
 from agent.base.stream import Chunk
+from agent.runtime.status import DeviceState
 from agent.runtime.supervisor import DeviceSpec, DeviceSupervisor, Reading, SupervisorOptions
 from drivers.replay.plugin import REPLAY, ReplayOptions
 

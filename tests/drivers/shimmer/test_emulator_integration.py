@@ -14,9 +14,9 @@ import pytest
 
 from agent.base.clock import Clock
 from agent.base.driver import DriverContext, bound_logger
-from agent.errors import DeviceDisconnected, DeviceNotFound
 from agent.base.events import Quality
 from agent.base.stream import Chunk
+from agent.errors import DeviceDisconnected, DeviceNotFound
 from drivers.shimmer import protocol as p
 from drivers.shimmer.driver import ShimmerDriver
 from drivers.shimmer.emulator import FILE_HZ, ShimmerEmulator, load_signals, ppg_to_adc

@@ -27,7 +27,7 @@ from .helpers import make
 
 async def _drain(device: SimulatedDevice, until_s: float, counts: dict[str, int]) -> None:
     async with device, aclosing(device.chunks()) as items:
-        async for item in items:
+        async for _item in items:
             counts[device.kind] = counts.get(device.kind, 0) + 1
             if device.scenario_time() >= until_s:
                 return

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from agent.base.clock import Clock
-from agent.errors import DeviceDisconnected, DeviceNotFound
 from agent.base.events import Quality
+from agent.errors import DeviceDisconnected, DeviceNotFound
 
 from .helpers import Run, collect, make, stream_into
 
