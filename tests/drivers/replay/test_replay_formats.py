@@ -112,19 +112,27 @@ def test_an_e4_folder_gives_the_vendors_heart_rate_and_beats_only_when_named(dat
     assert set(tracks_of(folder, ("hr",))) == {"hr"}
 
 
+def _linked_copy(source: Path, folder: Path) -> Path:
+    """A folder of links to ``source``'s files, whose files can be swapped for damaged ones."""
+    folder.mkdir(parents=True)
+    for f in source.iterdir():
+        (folder / f.name).symlink_to(f)
+    return folder
+
+
+def _damage(folder: Path, text: str, *names: str) -> None:
+    for name in names:
+        (folder / name).unlink()
+        (folder / name).write_text(text)
+
+
 @pytest.mark.parametrize("damage", ["", "t0, IBI\n", "not a header\n1,2\n"])
 def test_a_damaged_vendor_file_stops_only_a_replay_that_loads_it(data: Path, tmp_path: Path, damage: str) -> None:
     # an export whose HR.csv or IBI.csv is empty or damaged (no beats found, a cut-off copy) still replays the
     # signals the agent uses, on the same timeline; naming the damaged stream is the error it was
-    source = data / "stress-predict/raw/S02"
-    folder = tmp_path / "S02"
-    folder.mkdir()
-    for f in source.iterdir():
-        (folder / f.name).symlink_to(f)
+    folder = _linked_copy(data / "stress-predict/raw/S02", tmp_path / "S02")
     whole = tracks_of(folder)
-    for name in ("IBI.csv", "HR.csv"):
-        (folder / name).unlink()
-        (folder / name).write_text(damage)
+    _damage(folder, damage, "IBI.csv", "HR.csv")
     damaged = tracks_of(folder)
     assert set(damaged) == set(whole) - {"label"} == {"eda", "bvp", "acc", "temp"}  # labels live two folders up
     for name, track in damaged.items():
@@ -140,13 +148,9 @@ def test_a_damaged_skin_temperature_is_left_out_unless_named(data: Path, tmp_pat
     # no feature uses the skin temperature: a damaged TEMP.csv (empty, a garbage header, a garbage sample) must
     # not stop a replay of the signals the agent decides from, nor move them; naming it is still an error
     source = data / "stress-predict/raw/S02"
-    folder = tmp_path / "S02"
-    folder.mkdir()
-    for f in source.iterdir():
-        (folder / f.name).symlink_to(f)
+    folder = _linked_copy(source, tmp_path / "S02")
     whole = tracks_of(folder)
-    (folder / "TEMP.csv").unlink()
-    (folder / "TEMP.csv").write_text(damage)
+    _damage(folder, damage, "TEMP.csv")
     damaged = tracks_of(folder)
     assert set(damaged) == set(whole) - {"label", "temp"} == {"eda", "bvp", "acc"}
     for name, track in damaged.items():
@@ -155,12 +159,8 @@ def test_a_damaged_skin_temperature_is_left_out_unless_named(data: Path, tmp_pat
     with pytest.raises(RecordingUnreadable, match="TEMP.csv"):
         tracks_of(folder, ("eda", "temp"))
     for needed in ("EDA.csv", "ACC.csv"):  # a file the agent decides from still stops the replay, named or not
-        broken = tmp_path / f"broken-{needed}" / "S02"
-        broken.mkdir(parents=True)
-        for f in source.iterdir():
-            (broken / f.name).symlink_to(f)
-        (broken / needed).unlink()
-        (broken / needed).write_text(damage)
+        broken = _linked_copy(source, tmp_path / f"broken-{needed}" / "S02")
+        _damage(broken, damage, needed)
         with pytest.raises(RecordingUnreadable, match=needed):
             tracks_of(broken)
 
