@@ -1,0 +1,102 @@
+"""Where the deployed model's LOSO errors fall: ``python -m models.errors`` (about 4 minutes).
+
+Every subject is decided as ``models.train`` evaluates the deployed candidate (``models.variant`` with no
+option gives the same figures), and its scored, decided ticks are split at each change of the study's
+condition. For each dataset it prints, pooled over subjects:
+
+- each stretch of the protocol in order (the first rest, the first task, ...): its ticks and error rate;
+- calm and stress by the time since the condition changed: error rate and share of all the errors.
+
+It changes nothing and tunes nothing: it says where the errors are (a late response, a slow recovery,
+a rest that reads as a task throughout), not how to remove them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.datasets import DATASETS, Dataset
+from models.features_cache import tables
+from models.loso import score_subjects
+from models.train import OUT, loso_results, prepare
+
+EDGES_S = (0.0, 15.0, 30.0, 60.0, 120.0, 240.0, 480.0)  # time since the condition changed; the last bin is open
+
+
+@dataclass
+class Errors:
+    """Ticks and errors, pooled: per stretch of the protocol, and per (stress, time-since-change bin)."""
+
+    stretch: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # (position, code) -> [ticks, errors]
+    since: np.ndarray = field(default_factory=lambda: np.zeros((2, len(EDGES_S), 2), dtype=np.int64))
+
+    @property
+    def total(self) -> int:
+        return int(self.since[..., 1].sum())
+
+
+def add(errors: Errors, timeline: dict[str, np.ndarray], dataset: Dataset) -> None:
+    """One subject's replay (``models.train.timeline``: t, label, distress per tick) into ``errors``."""
+    t, label, p = timeline["t"].astype(float), timeline["label"].astype(float), timeline["distress"]
+    y, scored = dataset.target(np.where(label < 0, np.nan, label))
+    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
+    position = 0
+    for a, b in zip(starts, np.r_[starts[1:], len(label)], strict=True):
+        keep = scored[a:b] & np.isfinite(p[a:b])  # a stretch's decided, scored ticks (not calibration, not hold)
+        if not keep.any():
+            continue
+        truth, wrong = y[a:b][keep], (p[a:b][keep] >= 0.5) != y[a:b][keep].astype(bool)
+        entry = errors.stretch.setdefault((position, int(label[a])), [0, 0])
+        entry[0] += int(keep.sum())
+        entry[1] += int(wrong.sum())
+        which = np.searchsorted(EDGES_S, t[a:b][keep] - t[a], side="right") - 1
+        np.add.at(errors.since, (truth, which, 0), 1)
+        np.add.at(errors.since, (truth, which, 1), wrong.astype(np.int64))
+        position += 1
+
+
+def report(name: str, errors: Errors, dataset: Dataset) -> str:
+    total, ticks_all = max(errors.total, 1), int(errors.since[..., 0].sum())
+    kind = {**dict.fromkeys(dataset.stress, "stress"), **dict.fromkeys(dataset.calm, "calm")}
+    lines = [f"{name}: {ticks_all} decided ticks, error rate {errors.total / max(1, ticks_all):.3f}"]
+    lines.append("  stretches in order (position: condition code, ticks, error rate, share of the errors):")
+    few = 0
+    for (position, code), (ticks, wrong) in sorted(errors.stretch.items()):
+        if ticks < 0.01 * ticks_all:  # a stretch few subjects have (a label repeated, a task cut short) says little
+            few += ticks
+            continue
+        lines.append(f"    {position}: {kind.get(code, code)} ({code}), {ticks} ticks, {wrong / ticks:.3f}, {wrong / total:.3f}")
+    if few:
+        lines.append(f"    (stretches with under 1 % of the ticks left out: {few} ticks)")
+    for truth, what in ((0, "calm"), (1, "stress")):
+        cells = []
+        for i, lo in enumerate(EDGES_S):
+            ticks, wrong = errors.since[truth, i]
+            span = f"{lo:g}-{EDGES_S[i + 1]:g} s" if i + 1 < len(EDGES_S) else f">= {lo:g} s"
+            if ticks:
+                cells.append(f"{span}: {wrong / ticks:.2f} ({wrong / total:.2f})")
+        lines.append(f"  {what} by time since the change, error rate (share of the errors): " + "; ".join(cells))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    evaluation = json.loads((OUT / "evaluation.json").read_text())
+    settings, kind = evaluation["deployed"]["settings"], evaluation["kind"]
+    found = {n: tables(DATASETS[n], progress=False) for n in DATASETS}
+    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
+    results, timelines = loso_results(subjects, (kind,), "all", evaluation["group_weights"], 2, settings)[kind]
+    for name, dataset in DATASETS.items():
+        errors = Errors()
+        for key, timeline in timelines.items():
+            if key.split("/")[0] == name:
+                add(errors, timeline, dataset)
+        pooled, decided = score_subjects(results[name])["macro_f1"], sum(len(v[0]) for v in results[name].values())
+        print(f"{report(name, errors, dataset)}\n  (the scored ticks: {decided}; pooled macro-F1 {pooled:.4f}, "
+              f"evaluation.json {evaluation['loso'][name]['macro_f1']:.4f})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
