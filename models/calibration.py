@@ -20,7 +20,7 @@ from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
 from models.nested import KINDS, Results, anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
-from models.train import OUT, loso_results, prepare
+from models.train import OUT, Timelines, loso_results, prepare
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
 
@@ -39,13 +39,19 @@ def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, floa
     return args.jobs, args.kind, args.anchor, evaluation["group_weights"]
 
 
-def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
-              settle_s: dict[str, float] | None = None) -> tuple[Results, dict[str, float]]:
-    """Every subject's LOSO decisions through the core with these agent settings, and the pooled macro-F1s.
+def decided(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
+            settle_s: dict[str, float] | None = None) -> tuple[Results, Timelines]:
+    """Every subject's LOSO decisions through the core with these agent settings, and its replay's timeline.
     ``settle_s``: a training-row settling time per dataset, instead of ``models.train``'s."""
     settle_s = settle_s or {}
     subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings, settle_s.get(n))]
-    results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
+    return loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
+
+
+def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
+              settle_s: dict[str, float] | None = None) -> tuple[Results, dict[str, float]]:
+    """:func:`decided`'s results, and the pooled macro-F1s."""
+    results, _ = decided(found, settings, kind, weights, jobs, settle_s)
     return results, {d: round(score_subjects(v)["macro_f1"], 4) for d, v in results.items()}
 
 

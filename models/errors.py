@@ -1,8 +1,8 @@
 """Where the deployed model's LOSO errors fall: ``python -m models.errors`` (about 4 minutes).
 
-Every subject is decided as ``models.train`` evaluates the deployed candidate (``models.variant`` with no
-option gives the same figures), and its scored, decided ticks are split at each change of the study's
-condition. For each dataset it prints, pooled over subjects:
+Every subject is decided as ``models.train`` evaluates the deployed candidate (``--kind`` and ``--anchor``
+name another, as for ``models.calibration``), and its scored, decided ticks are split at each change of
+the study's condition. For each dataset it prints, pooled over subjects:
 
 - each stretch of the protocol in order (the first rest, the first task, ...): its ticks and error rate;
 - calm and stress by the time since the condition changed: error rate and share of all the errors.
@@ -13,15 +13,15 @@ a rest that reads as a task throughout), not how to remove them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.calibration import decided, deployed_candidate
 from models.datasets import DATASETS, Dataset
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.train import OUT, loso_results, prepare
+from models.nested import anchor_settings
 
 EDGES_S = (0.0, 15.0, 30.0, 60.0, 120.0, 240.0, 480.0)  # time since the condition changed; the last bin is open
 
@@ -68,7 +68,8 @@ def report(name: str, errors: Errors, dataset: Dataset) -> str:
         if ticks < 0.01 * ticks_all:  # a stretch few subjects have (a label repeated, a task cut short) says little
             few += ticks
             continue
-        lines.append(f"    {position}: {kind.get(code, code)} ({code}), {ticks} ticks, {wrong / ticks:.3f}, {wrong / total:.3f}")
+        lines.append(f"    {position}: {kind.get(code, code)} ({code}), {ticks} ticks, {wrong / ticks:.3f}, "
+                     f"{wrong / total:.3f}")
     if few:
         lines.append(f"    (stretches with under 1 % of the ticks left out: {few} ticks)")
     for truth, what in ((0, "calm"), (1, "stress")):
@@ -83,19 +84,17 @@ def report(name: str, errors: Errors, dataset: Dataset) -> str:
 
 
 def main() -> None:
-    evaluation = json.loads((OUT / "evaluation.json").read_text())
-    settings, kind = evaluation["deployed"]["settings"], evaluation["kind"]
+    jobs, kind, anchor, weights = deployed_candidate(__doc__)
     found = {n: tables(DATASETS[n], progress=False) for n in DATASETS}
-    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
-    results, timelines = loso_results(subjects, (kind,), "all", evaluation["group_weights"], 2, settings)[kind]
+    results, timelines = decided(found, anchor_settings(anchor), kind, weights, jobs)
     for name, dataset in DATASETS.items():
         errors = Errors()
         for key, timeline in timelines.items():
             if key.split("/")[0] == name:
                 add(errors, timeline, dataset)
-        pooled, decided = score_subjects(results[name])["macro_f1"], sum(len(v[0]) for v in results[name].values())
-        print(f"{report(name, errors, dataset)}\n  (the scored ticks: {decided}; pooled macro-F1 {pooled:.4f}, "
-              f"evaluation.json {evaluation['loso'][name]['macro_f1']:.4f})", flush=True)
+        scored = sum(len(v[0]) for v in results[name].values())  # what the evaluation scores: the same ticks
+        print(f"{report(name, errors, dataset)}\n  (the evaluation's scored ticks: {scored}; pooled macro-F1 "
+              f"{score_subjects(results[name])['macro_f1']:.4f})", flush=True)
 
 
 if __name__ == "__main__":
