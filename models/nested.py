@@ -150,17 +150,17 @@ def nested_choice(f1s: dict[K, dict[str, dict[str, float]]]) -> dict[K, int]:
 
 
 
-def choice_line(chosen: dict[float, int], default: float) -> str:
-    """A nested check's verdict in one line: how many subjects each length (s) won, and the agent's default."""
-    counts = ", ".join(f"{n:g} s for {c}" for n, c in sorted(chosen.items()))
-    return f"nested choice over {sum(chosen.values())} subjects: {counts}; the agent's default is {default:g} s"
+def choice_line(chosen: dict[float, int], default: float, unit: str = " s") -> str:
+    """A nested check's verdict in one line: how many subjects each value won, and the agent's default."""
+    counts = ", ".join(f"{n:g}{unit} for {c}" for n, c in sorted(chosen.items()))
+    return f"nested choice over {sum(chosen.values())} subjects: {counts}; the agent's default is {default:g}{unit}"
 
 
-def verdict(results: dict[float, Results], default: float) -> str:
+def verdict(results: dict[float, Results], default: float, unit: str = " s") -> str:
     """A nested check's closing lines: how many subjects each value won, and the nested pooled macro-F1s."""
     figures, _ = nested(results)  # type: ignore[arg-type]  # any value names a candidate here
     pooled = {d: round(v["macro_f1"], 4) for d, v in figures.items()}
-    return f"{choice_line(nested_choice({k: per_subject_f1(r) for k, r in results.items()}), default)}\n" \
+    return f"{choice_line(nested_choice({k: per_subject_f1(r) for k, r in results.items()}), default, unit)}\n" \
            f"nested pooled macro-F1 {pooled}"
 
 

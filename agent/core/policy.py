@@ -13,6 +13,10 @@
   band powers over 4 s swing with rest's own rhythms, which a heart beside
   them steadies; while EEG alone votes the time constant is
   ``eeg_alone_tau_s`` (chosen by nested LOSO, ``models.eeg_smoothing``).
+  While no skin conductance votes, a rise is smoothed over only
+  ``windowed_rise_share`` of that constant (chosen by nested LOSO,
+  ``models.rise``): a windowed feature's rise has already waited out its
+  window, and a task's first seconds were missed while the estimate caught up.
 - **Fast path**: a burst of SCR onsets or heart rate well above baseline
   raises *elevated* within a tick; only sustained slow evidence
   (``rise_after_s`` above the threshold) reaches *distressed*. A burst is
@@ -73,7 +77,11 @@ class PolicyOptions(pydantic.BaseModel):
     windowed_tau_s: float = pydantic.Field(
         5.0, ge=0, description="smoothing of the slow state while only windowed (cardiac, EEG) features vote")
     eeg_alone_tau_s: float = pydantic.Field(  # chosen by nested LOSO (models/eeg_smoothing.py)
-        10.0, ge=0, description="smoothing of the slow state while EEG features alone vote")
+        20.0, ge=0, description="smoothing of the slow state while EEG features alone vote")
+    windowed_rise_share: float = pydantic.Field(  # chosen by nested LOSO (models/rise.py)
+        0.5, gt=0, le=1,
+        description="while no skin conductance votes, a rising slow state is smoothed over this share of its time "
+        "constant (1: as a falling one): windowed features have already waited out their window")
     rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
     fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
@@ -154,8 +162,10 @@ class AdaptationPolicy:
         tau = o.slow_tau_s if "eda" in voted else o.eeg_alone_tau_s if voted == ("eeg",) else o.windowed_tau_s
         if self._logit is None or tau == 0:
             self._logit = logit
-        else:
-            self._logit += (1.0 - math.exp(-dt / tau)) * (logit - self._logit)
+            return
+        if "eda" not in voted and logit > self._logit:
+            tau *= o.windowed_rise_share  # a heart's or EEG's rise has already waited out its window
+        self._logit += (1.0 - math.exp(-dt / tau)) * (logit - self._logit)
 
     def _fast_cues(self, fv: FeatureVector, hr_z: float, resting_scr: float) -> list[str]:
         cues = []

@@ -150,20 +150,32 @@ def eeg_model(tmp_path: Path) -> DistressModel:
     return DistressModel.load(tmp_path)
 
 
+def _covered(out: list, start: float, goal: float) -> list[float]:
+    """The share of the way from ``start`` to ``goal`` each decision's smoothed logit has come."""
+    return [float((np.log(a.distress / (1 - a.distress)) - start) / (goal - start)) for a in out]
+
+
 def test_the_slow_state_smooths_skin_conductance_longer_than_windowed_features(eeg_model):
     """The slow state is an exponential average of the model's logit: over slow_tau_s while an EDA
     feature votes (it moves tick by tick), over windowed_tau_s while only windowed features do, and over
-    eeg_alone_tau_s while EEG votes alone (4-s band powers, with no heart to steady them)."""
-    for quality, tau in (({"eda": 0.2}, 5.0), ({}, 20.0), ({"eda": 0.2, "cardiac": 0.2}, 10.0)):
-        p = policy(eeg_model, slow_tau_s=20, windowed_tau_s=5, eeg_alone_tau_s=10, rise_after_s=0)
+    eeg_alone_tau_s while EEG votes alone (4-s band powers, with no heart to steady them). Without skin
+    conductance a rise is smoothed over windowed_rise_share of the constant (the window has already
+    waited), and the fall that follows over all of it; with skin conductance both alike."""
+    for quality, tau, rise_tau in (({"eda": 0.2}, 5.0, 2.5), ({}, 20.0, 20.0), ({"eda": 0.2, "cardiac": 0.2}, 10.0, 5.0)):
+        p = policy(eeg_model, slow_tau_s=20, windowed_tau_s=5, eeg_alone_tau_s=10, windowed_rise_share=0.5,
+                   rise_after_s=0)
         t = calibrate(p)
         rest_logit = p._logit
-        out = run(p, t, 10, STRESS, quality=quality)
-        assert p.latest is not None
+        assert rest_logit is not None
+        up = run(p, t, 10, STRESS, quality=quality)
+        assert p.latest is not None and p._logit is not None
         goal = float(np.log(p.latest.distress / (1 - p.latest.distress)))  # the model's own, unsmoothed
-        for n in (4, 20, 40):
-            covered = (np.log(out[n - 1].distress / (1 - out[n - 1].distress)) - rest_logit) / (goal - rest_logit)
-            assert covered == pytest.approx(1 - np.exp(-n * TICK / tau), abs=0.01)
+        for n, covered in zip((2, 8, 16), _covered([up[1], up[7], up[15]], rest_logit, goal), strict=True):
+            assert covered == pytest.approx(1 - np.exp(-n * TICK / rise_tau), abs=0.01)
+        top = p._logit
+        down = run(p, t + 10, 10, REST, quality=quality)
+        for n, fallen in zip((4, 20, 40), _covered([down[3], down[19], down[39]], top, rest_logit), strict=True):
+            assert fallen == pytest.approx(1 - np.exp(-n * TICK / tau), abs=0.01)
 
 
 def test_while_deciding_the_reasons_name_the_sensor_whose_baseline_is_still_calibrating(model):
