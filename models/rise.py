@@ -2,8 +2,8 @@
 ``[policy] windowed_rise_share`` (``agent.core.policy``).
 
 The slow state smooths the model's logit over 5 s while only windowed features
-vote (the heart over 10 s and more, EEG band powers over 4 s; 10 s for EEG
-alone), rising and falling alike. Those features have already waited out their
+vote (the heart over 10 s and more, EEG band powers over 4 s; ``eeg_alone_tau_s``
+for EEG alone), and it used to do so rising and falling alike. Those features have already waited out their
 window before they show a rise, and by LOSO half of the ticks in EEGMAT's
 tasks' first 15 s were missed (``models.errors``). With a share below 1 a
 rising estimate is smoothed over that share of the time constant, and a falling
