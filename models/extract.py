@@ -18,9 +18,10 @@ from agent.core.features import FEATURE_NAMES, GROUPS, FeatureConfig, FeatureExt
 from agent.core.ticker import Ticker
 from agent.replay import open_recorded, ticks
 
-# Bump when the ticker's ordering or the signal processing changes: cached tables are then recomputed.
+# Bump when the ticker's ordering, the signal processing or how a recording is read changes: cached tables are
+# then recomputed.
 # (A change of the feature settings, e.g. a window's default length, is caught by ``cache_key`` itself.)
-EXTRACT_VERSION = "core-ticker/6"
+EXTRACT_VERSION = "core-ticker/7"  # 7: EEGMAT without its files' padding
 
 
 def cache_key(config: FeatureConfig | None = None) -> str:

@@ -79,7 +79,7 @@ class PolicyOptions(pydantic.BaseModel):
     eeg_alone_tau_s: float = pydantic.Field(  # chosen by nested LOSO (models/eeg_smoothing.py)
         20.0, ge=0, description="smoothing of the slow state while EEG features alone vote")
     windowed_rise_share: float = pydantic.Field(  # chosen by nested LOSO (models/rise.py)
-        0.5, gt=0, le=1,
+        0.25, gt=0, le=1,
         description="while no skin conductance votes, a rising slow state is smoothed over this share of its time "
         "constant (1: as a falling one): windowed features have already waited out their window")
     rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")

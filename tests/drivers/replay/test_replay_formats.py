@@ -225,27 +225,42 @@ def test_rr_text_and_npy_give_the_same_beats(data: Path) -> None:
     assert npy.times_s.tolist() == txt.times_s.tolist()
 
 
-def test_eegmat_is_scaled_to_physical_units_rest_then_task(data: Path) -> None:
+def _held_tail(rows: np.ndarray) -> int:
+    """How many rows at the end of ``rows`` hold every channel still in runs of 50 or more (0.1 s at 500 Hz)."""
+    n, end = len(rows), len(rows)
+    while True:
+        start = end - 1
+        while start > 0 and (rows[start - 1] == rows[end - 1]).all():
+            start -= 1
+        if end - start < 50:
+            return n - end
+        end = start
+
+
+def test_eegmat_is_scaled_to_physical_units_rest_then_task_without_the_files_padding(data: Path) -> None:
     path = data / "eegmat/Subject02.npz"
     tracks = tracks_of(path)
     assert {n: shape_of(t) for n, t in tracks.items()} == {
         "eeg": (Modality.EEG, ("Fp1", "Fp2", "F7", "F8", "T3", "T4"), "µV", 500.0),
         "ecg": (Modality.ECG, ("ECG",), "µV", 500.0),
-        "label": (Modality.OTHER, ("segment",), "code", 1.0),
+        "label": (Modality.OTHER, ("segment",), "code", None),
     }
     with np.load(path, allow_pickle=False) as z:
         rest, task = z["rest"], z["task"]
         i, j = 1234, 5678
         rest_phys = rest[i] * z["rest_scale"] + z["rest_offset"]
         task_phys = task[j] * z["task_scale"] + z["task_offset"]
-    assert len(tracks["eeg"]) == len(tracks["ecg"]) == len(rest) + len(task)
+    # the files' last two seconds hold all seven channels still: EDF padding, not a recording
+    rest_pad, task_pad = _held_tail(rest), _held_tail(task)
+    assert 900 < rest_pad < 1100 and 900 < task_pad < 1100
+    kept_rest = len(rest) - rest_pad
+    assert len(tracks["eeg"]) == len(tracks["ecg"]) == kept_rest + len(task) - task_pad
     assert tracks["eeg"].x[i].tolist() == pytest.approx(rest_phys[:6].tolist(), rel=1e-5)
-    assert tracks["eeg"].x[len(rest) + j].tolist() == pytest.approx(task_phys[:6].tolist(), rel=1e-5)
+    assert tracks["eeg"].x[kept_rest + j].tolist() == pytest.approx(task_phys[:6].tolist(), rel=1e-5)
     assert tracks["ecg"].x[i, 0] == pytest.approx(rest_phys[6] * 1000, rel=1e-5)  # mV -> µV
-    rest_s = len(rest) / 500
-    labels = tracks["label"].x[:, 0]
-    assert len(labels) == (len(rest) + len(task)) / 500
-    assert labels[: int(rest_s)].tolist() == [0.0] * int(rest_s) and (labels[int(rest_s) :] == 1.0).all()
+    labels = tracks["label"]
+    assert labels.x[:, 0].tolist() == [0.0, 1.0] and labels.times_s is not None
+    assert labels.times_s.tolist() == [0.0, kept_rest / 500]  # the task's first sample, not a whole second
 
 
 @pytest.mark.parametrize(

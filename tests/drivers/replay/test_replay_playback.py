@@ -122,7 +122,7 @@ async def test_loop_of_a_regular_slice_has_no_gap_at_the_seam(data: Path, play: 
 async def test_real_time_pacing_on_a_fast_clock(data: Path, play: Play) -> None:
     # 4 s of EEGMAT across the rest -> task boundary, on a clock 4x faster than the wall
     clock = Clock(speed=4)
-    played = await play(clock, path="eegmat/Subject02.npz", speed=1.0, start_s=180, duration_s=4)
+    played = await play(clock, path="eegmat/Subject02.npz", speed=1.0, start_s=178, duration_s=4)
     start = played.chunks[0].t[0]
     lateness = np.array([a - c.t[-1] for a, c in zip(played.arrivals, played.chunks, strict=True)])
     assert lateness.min() >= 0  # never released before its last sample is due
@@ -130,9 +130,10 @@ async def test_real_time_pacing_on_a_fast_clock(data: Path, play: Play) -> None:
     assert played.arrivals[-1] - start >= 4.0 - 1 / 500
     seq, t, _, device_t = played.joined("eeg")
     assert seq.tolist() == list(range(2000))
-    np.testing.assert_allclose(t - start, device_t - 180, rtol=0, atol=1e-9)
-    labels = played.joined("label")[2][:, 0].tolist()
-    assert labels == [0.0, 0.0, 1.0, 1.0]  # rest ends at 182 s
+    np.testing.assert_allclose(t - start, device_t - 178, rtol=0, atol=1e-9)
+    _, _, labels, label_device_t = played.joined("label")
+    assert labels[:, 0].tolist() == [1.0]  # one label in the slice: the task's, at its first sample
+    assert label_device_t.tolist() == pytest.approx([90011 / 500])  # after the 90011 samples of rest kept
 
 
 async def test_replay_speed_compresses_the_timeline(data: Path, play: Play) -> None:
