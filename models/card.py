@@ -347,7 +347,7 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "pip install -e '.[train]'",
         "python -m models.train          # features cached under ~/.cache/vr-edge-agent",
         "python -m models.calibration    # nested check of [baseline] calibration_s: prints only (about 16 min)",
-        "python -m models.eeg_window     # nested check of [features.eeg] window_s: prints only (about 25 min)",
+        "python -m models.eeg_window     # nested check of [features.eeg] window_s: prints only (about 13 min)",
         "python -m models.skin_anchor    # nested check of [baseline] skin_anchor_tau_s: prints only (about 20 min)",
         "python -m models.eeg_smoothing  # nested check of [policy] eeg_alone_tau_s: prints only (about 2 min)",
         "python -m models.rise           # nested check of [policy] windowed_rise_share: prints only (about 11 min)",

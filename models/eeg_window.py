@@ -11,7 +11,7 @@ EEG-only ablations are printed beside it, since the EEG-only target depends
 on this length most.
 
 Kept apart from ``models.train``, which would otherwise run three times over
-(about 25 minutes here). It prints, and changes nothing: a length other than
+(about 13 minutes here). It prints, and changes nothing: a length other than
 the agent's default winning would be a reason to change the default and retrain.
 """
 
