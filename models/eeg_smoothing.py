@@ -22,21 +22,10 @@ the EEG-without-gamma model 0.778, 0.816, 0.819 against 0.799 at 5 s, and the
 fused model 0.880, 0.875, 0.866 against 0.879, which is why EEG alone gets its
 own constant and the shared one stays. The grid and the rule were declared
 before the check's first run: the agent's default is the value the nested
-choice gives the most subjects. It gave 10 s to 27 of 27 subjects
-(2026-12-05). Run again on 2026-12-06, after ``[policy] windowed_rise_share``
-(``models.rise``) halved the time constant of a rise, it gave 20 s to 27 of
-27 (with only EEG worn 0.805 at 5 s, 0.836 at 10 s, 0.850 at 20 s; EEG
-without gamma 0.785, 0.794, 0.814), so the default moved to 20 s, the grid's
-edge. Those runs played the EDF padding at the end of EEGMAT's rest, which held
-the agent at every task's onset and so started its slow state afresh there.
-Run again on 2026-12-06 without it, it gave 10 s to 27 of 27 (with only EEG
-worn 0.783 at 5 s, 0.805 at 10 s, 0.793 at 20 s; EEG without gamma 0.777,
-0.786, 0.803); ``models.rise``, run again at 10 s, then moved the rise share
-to 0.25, and this check, run again, gave 20 s to 27 of 27 (with only EEG worn
-0.785, 0.811, 0.824; EEG without gamma 0.756, 0.760, 0.764). So the default
-stays at 20 s, the grid's edge: EEG alone rises over 5 s and falls over 20.
-Kept apart from ``models.train`` (about 2 minutes); it prints, and changes
-nothing.
+choice gives the most subjects. Each run's figures, and why it ran, are in the
+model card's "Known limits" (``models/card_limits.py``), not repeated here, where
+they would drift from the default it set. Kept apart from ``models.train``
+(about 2 minutes); it prints, and changes nothing.
 """
 
 from __future__ import annotations

@@ -21,17 +21,10 @@ time constant, skin conductance's too, a share of 0.5 gave criterion 0.8253
 WESAD's and Stress-Predict's decisions unchanged. So the scope was chosen on
 these subjects, after a look. The grid and the rule were declared before the
 check's first run: the agent's default is the share the nested choice gives the
-most subjects. It gave 0.5 to 63 of 65 subjects and 0.25 to 2 (criteria 0.8229,
-0.8271, 0.8262). With the rise halved, ``models.eeg_smoothing`` moved EEG
-alone's constant from 10 s to 20 s, and this check, run again, gave 0.5 to 64
-of 65 and 0.25 to 1 (criteria 0.8237, 0.8275, 0.8261). Those runs played the
-EDF padding at the end of EEGMAT's rest, which held the agent at every task's
-onset and so started its slow state afresh there. Without it (2026-12-06), and
-with EEG alone's constant back at 10 s by its own check, this check gave 0.25
-to 65 of 65 (criteria 0.8185, 0.8258, 0.8270); EEG alone's check then went back
-to 20 s, and this one, run again, gave 0.25 to 65 of 65 (criteria 0.8163,
-0.8264, 0.8274). So the default is 0.25, the grid's edge. Kept apart from
-``models.train`` (about 11 minutes); it prints, and changes nothing.
+most subjects. Each run's figures, and why it ran, are in the model card's
+"Known limits" (``models/card_limits.py``), not repeated here, where they would
+drift from the default it set. Kept apart from ``models.train`` (about 11 minutes);
+it prints, and changes nothing.
 """
 
 from __future__ import annotations
