@@ -4,7 +4,7 @@ The deployed candidate (its kind and anchoring constant, from ``evaluation.json`
 is evaluated by LOSO through the core with each calibration length of
 ``LENGTHS_S``, and each subject is given the length that wins the training
 criterion over every *other* subject (``models.nested``). The check is kept
-apart from ``models.train`` because it would add about 16 minutes to the
+apart from ``models.train`` because it would add about 13 minutes to the
 30-minute training budget. It prints, and changes nothing: a length other than
 the agent's default winning would be a reason to change the default and retrain.
 """
@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 
 from agent.core.baseline import BaselineOptions
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
-from models.nested import KINDS, Results, anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
+from models.nested import KINDS, Results, anchor_settings, criterion, per_subject_f1, verdict
 from models.train import OUT, Timelines, loso_results, prepare
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
@@ -55,16 +56,25 @@ def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[st
     return results, {d: round(score_subjects(v)["macro_f1"], 4) for d, v in results.items()}
 
 
+def settings_check(doc: str | None, values: tuple[float, ...], settings_of: Callable[[str, float], str], name: str,
+                   default: float, unit: str = " s", detail: Callable[[Results], str] | None = None) -> None:
+    """A nested check of one agent setting (also ``models.rise`` and ``models.skin_anchor``): the deployed
+    candidate by LOSO through the core with each of ``values`` (``settings_of(anchor settings, value)``), each
+    value's criterion and pooled macro-F1 (and ``detail`` of its decisions) printed, then the nested choice."""
+    jobs, kind, anchor, weights = deployed_candidate(doc)
+    found = {dataset: tables(DATASETS[dataset], progress=False) for dataset in DATASETS}
+    results = {}
+    for value in values:
+        results[value], pooled = evaluated(found, settings_of(anchor_settings(anchor), value), kind, weights, jobs)
+        more = f"; {detail(results[value])}" if detail else ""
+        print(f"{name} {value:g}{unit}: criterion {criterion(per_subject_f1(results[value])):.4f}; pooled macro-F1 "
+              f"{pooled}{more}", flush=True)
+    print(verdict(results, default, unit), flush=True)
+
+
 def main() -> None:
-    jobs, kind, anchor, weights = deployed_candidate(__doc__)
-    found = {name: tables(DATASETS[name], progress=False) for name in DATASETS}
-    f1s = {}
-    for length in LENGTHS_S:
-        settings = f"{anchor_settings(anchor)}calibration_s = {length!r}\n"
-        results, pooled = evaluated(found, settings, kind, weights, jobs)
-        f1s[length] = per_subject_f1(results)
-        print(f"calibration {length:g} s: criterion {criterion(f1s[length]):.4f}; pooled macro-F1 {pooled}", flush=True)
-    print(choice_line(nested_choice(f1s), BaselineOptions().calibration_s), flush=True)
+    settings_check(__doc__, LENGTHS_S, lambda base, length: f"{base}calibration_s = {length!r}\n", "calibration",
+                   BaselineOptions().calibration_s)
 
 
 if __name__ == "__main__":

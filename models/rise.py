@@ -30,29 +30,22 @@ it prints, and changes nothing.
 from __future__ import annotations
 
 from agent.core.policy import PolicyOptions
-from models.calibration import deployed_candidate, evaluated
-from models.datasets import DATASETS
-from models.features_cache import tables
+from models.calibration import settings_check
 from models.loso import score_subjects
-from models.nested import anchor_settings, criterion, per_subject_f1, verdict
+from models.nested import Results
 
 SHARES = (1.0, 0.5, 0.25)  # as before (rising as falling), half, a quarter
 
 
-def main() -> None:
-    jobs, kind, anchor, weights = deployed_candidate(__doc__)
-    found = {name: tables(DATASETS[name], progress=False) for name in DATASETS}
-    results, f1s = {}, {}
-    for share in SHARES:
-        settings = f"{anchor_settings(anchor)}[policy]\nwindowed_rise_share = {share!r}\n"
-        results[share], pooled = evaluated(found, settings, kind, weights, jobs)
-        f1s[share] = per_subject_f1(results[share])
-        eegmat = score_subjects(results[share]["eegmat"])
-        levels = {k: v for k, v in eegmat.items() if k.startswith(("median_", "pooled_", "stressors"))}
-        print(f"windowed_rise_share {share:g}: criterion {criterion(f1s[share]):.4f}; pooled macro-F1 {pooled}; "
-              f"EEGMAT {levels}", flush=True)
-    print(verdict(results, PolicyOptions().windowed_rise_share, unit=""), flush=True)
+def eegmat_levels(results: Results) -> str:
+    levels = {k: v for k, v in score_subjects(results["eegmat"]).items()
+              if k.startswith(("median_", "pooled_", "stressors"))}
+    return f"EEGMAT {levels}"
 
+
+def main() -> None:
+    settings_check(__doc__, SHARES, lambda base, share: f"{base}[policy]\nwindowed_rise_share = {share!r}\n",
+                   "windowed_rise_share", PolicyOptions().windowed_rise_share, unit="", detail=eegmat_levels)
 
 if __name__ == "__main__":
     main()
