@@ -175,4 +175,16 @@ Other checks, not through the core:
   3, 9 and 9 subjects, worse for 5, 15 and 13). It would also change the model's contract (a source
   per cardiac feature) and leave a chest strap's weights to EEGMAT's one-minute arithmetic task; not
   built.
+- **EEG without gamma, its features computed other ways** (2026-12-06), each a code change measured by
+  LOSO through the core on EEGMAT with the model trained on EEG without gamma and every deployed setting
+  (0.764): every band's share averaged over the channels by their median instead of their mean 0.775;
+  delta to beta as shares of 1–30 Hz, so that no share carries the gamma band in its sum, 0.768; alpha as
+  9–13 Hz 0.754; theta as 4–7 Hz and beta as 13–25 Hz 0.755. None reaches 0.80, and the first two gain
+  0.011 and 0.004, about what one or two subjects moving does to the pooled figure; not kept. In a
+  tick-level LOSO logistic screen (4-s features against each subject's first 120 s, 10-s smoothing),
+  adding the mean over channels of ln(theta/alpha), the feature most consistently above rest in the task
+  (24 of 27 subjects), or an engagement index ln(beta/(alpha + theta)) moved the per-subject mean by under
+  0.015, while adding gamma's share moved it by 0.08. Without gamma, 21 of 27 tasks reach *distressed* (24
+  with it: S29's and S32's are missed too), and seven subjects have more than half of their rest at
+  *elevated* or above (four with it).
 """
