@@ -22,7 +22,9 @@ the EEG-without-gamma model 0.778, 0.816, 0.819 against 0.799 at 5 s, and the
 fused model 0.880, 0.875, 0.866 against 0.879, which is why EEG alone gets its
 own constant and the shared one stays. The grid and the rule were declared
 before the check's first run: the agent's default is the value the nested
-choice gives the most subjects. Each run's figures, and why it ran, are in the
+choice gives the most subjects. On 2026-12-06, after 20 s, then the grid's edge,
+had won every subject, the grid was extended by 40 s, declared before its first
+run, with the rule unchanged. Each run's figures, and why it ran, are in the
 model card's "Known limits" (``models/card_limits.py``), not repeated here, where
 they would drift from the default it set. Kept apart from ``models.train``
 (about 2 minutes); it prints, and changes nothing.
@@ -41,7 +43,7 @@ from models.loso import score_subjects
 from models.nested import anchor_settings, verdict
 from models.train import alone_results, loso_results, prepare
 
-TAUS_S = (5.0, 10.0, 20.0)  # the shared windowed constant, twice it and four times it
+TAUS_S = (5.0, 10.0, 20.0, 40.0)  # the shared windowed constant, twice it, four times, eight times (since 2026-12-06)
 
 
 def main() -> None:
