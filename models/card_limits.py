@@ -143,9 +143,12 @@ LIMITS = """\
   10 s to 27 of 27 (with only EEG worn 0.783, 0.805, 0.793; EEG without gamma 0.777, 0.786, 0.803),
   and, once the rise share had moved to 0.25 (the next item), 20 s to 27 of 27 (0.785, 0.811, 0.824;
   rest at *elevated* or above 20.7 %, 12.6 %, 7.9 %; EEG without gamma 0.756, 0.760, 0.764). The two
-  checks depend on each other and were run in turn until neither moved, so the default stays at 20 s,
-  the grid's edge: EEG alone rises over 5 s and falls over 20 s. The EEG figures above are at 20 s.
-  It is one more choice made on these subjects.
+  checks depend on each other and were run in turn until neither moved, so the default stayed at 20 s,
+  then the grid's edge. The grid was extended by 40 s (2026-12-06, declared before its run, the rule
+  unchanged), and the check gave 20 s to 27 of 27 again (with only EEG worn 0.785, 0.811, 0.824 and
+  0.819 at 5, 10, 20 and 40 s; rest at *elevated* or above 20.7 %, 12.6 %, 7.9 %, 5.3 %; EEG without
+  gamma 0.756, 0.760, 0.764, 0.775). So EEG alone rises over 5 s and falls over 20 s. The EEG figures
+  above are at 20 s. It is one more choice made on these subjects.
 - **A rise counts sooner while no skin conductance votes, chosen by a nested check after a pooled
   look.** By LOSO, half of the ticks in EEGMAT's tasks' first 15 s were missed while the slow state's
   5-s smoothing caught up with a heart and an EEG whose features had already waited out their windows.
@@ -165,7 +168,11 @@ LIMITS = """\
   item "Until 2026-12-06" above). Without it (2026-12-06) the check gave 0.25 to 65 of 65 twice: with
   EEG alone's constant at 10 s (criteria 0.8185, 0.8258, 0.8270) and, after that constant's own
   check went back to 20 s, at 20 s (0.8163, 0.8264, 0.8274; nested pooled macro-F1 WESAD 0.931,
-  Stress-Predict 0.670, EEGMAT 0.903). So the share is 0.25, the grid's edge. Against 0.5, EEGMAT's
+  Stress-Predict 0.670, EEGMAT 0.903). 0.25 was the grid's edge, so the grid was extended by 0.125
+  (2026-12-06, declared before its run, the rule unchanged), after EEG alone's constant had kept 20 s on
+  its own extended grid: 0.25 for 65 of 65 again (criteria 0.8163, 0.8264, 0.8274, 0.8256 at 1, 0.5,
+  0.25, 0.125; at 0.125 EEGMAT 0.901, its rest at *distressed* 3.1 % and at *elevated* or above
+  13.9 %). So the share is 0.25. Against 0.5, EEGMAT's
   tasks reaching *distressed* went from 25 to 28 of 28, its rest at *distressed* from 1.3 % to 2.0 %
   and at *elevated* or above from 6.6 % to 10.7 %; WESAD's pooled figure moved by 0.0005 and
   Stress-Predict's not at all. It is one more choice made on these subjects, with EEGMAT's one-minute
