@@ -184,7 +184,7 @@ Other checks, not through the core:
   tick-level LOSO logistic screen (4-s features against each subject's first 120 s, 10-s smoothing),
   adding the mean over channels of ln(theta/alpha), the feature most consistently above rest in the task
   (24 of 27 subjects), or an engagement index ln(beta/(alpha + theta)) moved the per-subject mean by under
-  0.015, while adding gamma's share moved it by 0.08. Without gamma, 21 of 27 tasks reach *distressed* (24
-  with it: S29's and S32's are missed too), and seven subjects have more than half of their rest at
+  0.015, while adding gamma's share moved it by 0.08. Without gamma, 21 of 28 tasks reach *distressed* (24
+  with it: S29's, S31's and S32's are missed too), and seven subjects have more than half of their rest at
   *elevated* or above (four with it).
 """
