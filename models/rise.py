@@ -49,5 +49,6 @@ def main() -> None:
     settings_check(__doc__, SHARES, lambda base, share: f"{base}[policy]\nwindowed_rise_share = {share!r}\n",
                    "windowed_rise_share", PolicyOptions().windowed_rise_share, unit="", detail=eegmat_levels)
 
+
 if __name__ == "__main__":
     main()

@@ -38,5 +38,6 @@ def main() -> None:
     settings_check(__doc__, TAUS_S, lambda base, tau: f"{base}skin_anchor_tau_s = {tau!r}\n", "skin_anchor_tau_s",
                    BaselineOptions().skin_anchor_tau_s, detail=wesad_levels)
 
+
 if __name__ == "__main__":
     main()
