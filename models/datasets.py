@@ -30,6 +30,9 @@ class Dataset:
     one_stressor: bool
     groups: tuple[str, ...]  # the model heads this dataset can train and test
     citation: str
+    # conditions with a meaning that the binary target leaves out (code -> name): their decisions are reported
+    # (models.errors), as a patient in them would meet them, but neither trained on nor scored
+    unscored: tuple[tuple[int, str], ...] = ()
 
     @property
     def stressor(self) -> int | None:
@@ -57,7 +60,7 @@ class Dataset:
 WESAD = Dataset(
     "wesad", "wesad-wrist", ("eda", "bvp", "acc"),
     stress=frozenset({2}), calm=frozenset({1, 3}), rest=1, one_stressor=True, groups=("cardiac", "eda"),
-    citation="Schmidt et al., ICMI 2018, doi:10.1145/3242969.3242985",
+    citation="Schmidt et al., ICMI 2018, doi:10.1145/3242969.3242985", unscored=((4, "meditation"),),
 )
 STRESS_PREDICT = Dataset(
     "stress-predict", "stress-predict/raw", ("eda", "bvp", "acc"),

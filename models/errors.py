@@ -5,7 +5,9 @@ name another, as for ``models.calibration``), and its scored, decided ticks are 
 the study's condition. For each dataset it prints, pooled over subjects:
 
 - each stretch of the protocol in order (the first rest, the first task, ...): its ticks and error rate;
-- calm and stress by the time since the condition changed: error rate and share of all the errors.
+- calm and stress by the time since the condition changed: error rate and share of all the errors;
+- the conditions the target leaves out (``Dataset.unscored``: WESAD's meditation): how often the model
+  reads them as stress, right after the stressor and otherwise, and the subjects it does so for most.
 
 It changes nothing and tunes nothing: it says where the errors are (a late response, a slow recovery,
 a rest that reads as a task throughout), not how to remove them.
@@ -13,9 +15,10 @@ a rest that reads as a task throughout), not how to remove them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from sklearn.metrics import f1_score
 
 from models.calibration import decided, deployed_candidate
 from models.datasets import DATASETS, Dataset
@@ -83,6 +86,50 @@ def report(name: str, errors: Errors, dataset: Dataset) -> str:
     return "\n".join(lines)
 
 
+def unscored(timelines: dict[str, dict[str, np.ndarray]], dataset: Dataset) -> list[str]:
+    """Each unscored condition's decided ticks at distress >= 0.5, split by whether the stressor came just before
+    it (the conditions between are transients and codes without a meaning), with each subject's stretches."""
+    if not dataset.unscored:
+        return []
+    meaningful = {*dataset.stress, *dataset.calm, *(code for code, _ in dataset.unscored)}
+    lines = []
+    for code, name in dataset.unscored:
+        counts = {True: [0, 0], False: [0, 0]}  # just after the stressor -> [decided ticks, at >= 0.5]
+        subjects, as_calm = [], replace(dataset, calm=dataset.calm | {code})
+        truth, called = [], []  # every decided tick scored with this condition as calm
+        for key, timeline in timelines.items():
+            if key.split("/")[0] != dataset.name:
+                continue
+            label, p = timeline["label"].astype(float), timeline["distress"].astype(float)
+            y, scored = as_calm.target(np.where(label < 0, np.nan, label))
+            truth.append(y[scored & np.isfinite(p)])
+            called.append(p[scored & np.isfinite(p)] >= 0.5)
+            starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
+            before, shares = None, []
+            for a, b in zip(starts, np.r_[starts[1:], len(label)], strict=True):
+                if label[a] == code and (decided := np.isfinite(p[a:b])).any():
+                    after = before in dataset.stress
+                    high = int((p[a:b][decided] >= 0.5).sum())
+                    counts[after][0] += int(decided.sum())
+                    counts[after][1] += high
+                    shares.append(f"{high / decided.sum():.2f}{' after the stressor' if after else ''}")
+                if label[a] in meaningful:
+                    before = int(label[a])
+            if shares:
+                subjects.append(f"{key.split('/')[1]} {', '.join(shares)}")
+        ticks = counts[True][0] + counts[False][0]
+        if not ticks:
+            continue
+        parts = [f"{'right after the stressor' if after else 'otherwise'} {c[1] / c[0]:.3f} of {c[0]}"
+                 for after, c in counts.items() if c[0]]
+        macro = f1_score(np.concatenate(truth), np.concatenate(called), average="macro")
+        lines.append(f"  not scored, {name} ({code}): {ticks} decided ticks, at distress >= 0.5 "
+                     f"{(counts[True][1] + counts[False][1]) / ticks:.3f} ({'; '.join(parts)}); "
+                     f"scored as calm, pooled macro-F1 {macro:.4f}")
+        lines.append(f"    per subject, each stretch in order: {'; '.join(subjects)}")
+    return lines
+
+
 def main() -> None:
     jobs, kind, anchor, weights = deployed_candidate(__doc__)
     found = {n: tables(DATASETS[n], progress=False) for n in DATASETS}
@@ -94,7 +141,7 @@ def main() -> None:
                 add(errors, timeline, dataset)
         scored = sum(len(v[0]) for v in results[name].values())  # what the evaluation scores: the same ticks
         print(f"{report(name, errors, dataset)}\n  (the evaluation's scored ticks: {scored}; pooled macro-F1 "
-              f"{score_subjects(results[name])['macro_f1']:.4f})", flush=True)
+              f"{score_subjects(results[name])['macro_f1']:.4f})", *unscored(timelines, dataset), sep="\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.datasets import DATASETS
-from models.errors import EDGES_S, Errors, add, report
+from models.errors import EDGES_S, Errors, add, report, unscored
 
 HZ = 4.0
 
@@ -48,3 +48,24 @@ def test_unscored_conditions_and_held_ticks_count_nowhere_and_positions_skip_the
     add(errors, timeline(spans, p), DATASETS["wesad"])
     assert errors.stretch == {(0, 1): [240, 0], (1, 2): [104, 0], (2, 3): [80, 0]}
     assert errors.since[..., 0].sum() == 240 + 104 + 80 and errors.total == 0
+
+
+def test_meditation_is_reported_apart_split_by_whether_the_stressor_came_just_before():
+    # WESAD-like, two subjects: meditation after amusement and after the stressor (a transient between)
+    spans = [(1, 60), (3, 20), (4, 20), (2, 30), (0, 5), (4, 20)]
+    n = int(sum(s for _, s in spans) * HZ)
+    calm_after = np.full(n, 0.2)
+    calm_after[int(100 * HZ): int(130 * HZ)] = 0.9  # the stressor called
+    alarmed = calm_after.copy()
+    alarmed[int(135 * HZ): int(145 * HZ)] = 0.8  # half the meditation after the stressor read as stress
+    alarmed[int(145 * HZ): int(150 * HZ)] = np.nan  # and its last 5 s held: not decided
+    timelines = {"wesad/S2": timeline(spans, calm_after), "wesad/S3": timeline(spans, alarmed),
+                 "eegmat/S01": timeline([(0, 10)], np.full(40, 0.9))}
+    lines = unscored(timelines, DATASETS["wesad"])
+    assert lines[0] == ("  not scored, meditation (4): 300 decided ticks, at distress >= 0.5 0.133 "
+                        "(right after the stressor 0.286 of 140; otherwise 0.000 of 160); "
+                        # as calm: 240 stress ticks all called, 940 calm with 40 called stress -> (0.9231 + 0.9783) / 2
+                        "scored as calm, pooled macro-F1 0.9507")
+    assert lines[1] == ("    per subject, each stretch in order: S2 0.00, 0.00 after the stressor; "
+                        "S3 0.00, 0.67 after the stressor")
+    assert unscored(timelines, DATASETS["eegmat"]) == []
