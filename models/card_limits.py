@@ -52,6 +52,17 @@ LIMITS = """\
   time, and the rest after the interview is called stress 58 % of the time. Its skin conductance and
   wrist pulse follow a change over minutes: the short tasks are largely missed, and the interview's
   arousal outlasts it.
+- **Recovering after a stressor can read as stress.** WESAD's guided meditation is neither trained on
+  nor scored (the target is the TSST against baseline and amusement), but a VR therapy session has its
+  relaxing stretches too. By LOSO (`python -m models.errors`, 2026-12-06), 18 % of the decided
+  meditation ticks are at a distress of 0.5 or more: 23 % in the meditation right after the TSST, 13 %
+  in the other. Most of it is three subjects: S16 (100 % right after the TSST, 79 % in the other), S11
+  (91 % right after the TSST) and S5 (44 % and 19 %); seven subjects are at 12 % or less in both, and S4
+  and S10 at up to 19 %. S16's reasons (`edge-agent replay wesad-wrist/S16_wrist.npz`) name a heart
+  rate 13 to 28 % over resting through most of the 45 minutes after the TSST, amusement included. Scored as
+  calm, meditation would bring WESAD's pooled macro-F1 from 0.931 to 0.876. Training on it as calm
+  ("Tried and not kept") left S16's share of its meditation at 88 % (89 % before) and S11's at 51 %
+  (52 %): their bodies were still aroused, and that is what the model reads.
 - **The EEG-only figures are of two kinds.** What the agent runs on an EEG headset alone is the deployed
   model with only EEG worn (`deployed-eeg-worn`): trained with every sensor, and with sensor groups
   randomly removed. The `eeg-only` and `eeg-no-gamma` figures are of models trained on EEG alone, which
