@@ -41,18 +41,19 @@ def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, floa
 
 
 def decided(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
-            settle_s: dict[str, float] | None = None) -> tuple[Results, Timelines]:
+            settle_s: dict[str, float] | None = None, seed: int = 0) -> tuple[Results, Timelines]:
     """Every subject's LOSO decisions through the core with these agent settings, and its replay's timeline.
-    ``settle_s``: a training-row settling time per dataset, instead of ``models.train``'s."""
+    ``settle_s``: a training-row settling time per dataset, instead of ``models.train``'s; ``seed``: the draw
+    of the sensor groups removed from training's copies."""
     settle_s = settle_s or {}
     subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings, settle_s.get(n))]
-    return loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
+    return loso_results(subjects, (kind,), "all", weights, jobs, settings, seed=seed)[kind]
 
 
 def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
-              settle_s: dict[str, float] | None = None) -> tuple[Results, dict[str, float]]:
+              settle_s: dict[str, float] | None = None, seed: int = 0) -> tuple[Results, dict[str, float]]:
     """:func:`decided`'s results, and the pooled macro-F1s."""
-    results, _ = decided(found, settings, kind, weights, jobs, settle_s)
+    results, _ = decided(found, settings, kind, weights, jobs, settle_s, seed)
     return results, {d: round(score_subjects(v)["macro_f1"], 4) for d, v in results.items()}
 
 

@@ -166,6 +166,7 @@ class Fold:
     from_rest: bool = False  # decide only from the start of its rest condition, as if the session began there
     settings: str | None = None  # the agent's settings (TOML) it is decided with
     keep: Path | None = None  # where each kind's fold model is kept (:func:`fold_model_dir`), for :func:`alone_results`
+    seed: int = 0  # the draw of the sensor groups removed from training's copies (models.fit.augmented)
 
 
 def fold_model_dir(keep: Path, kind: str, subject: Subject) -> Path:
@@ -184,7 +185,7 @@ def held_out(fold: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
         rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == dataset.rest)
         start = int(rest[0]) if rest.size else 0
     out = {}
-    for kind, m in fit_kinds(fold.kinds, others, fold.view).items():
+    for kind, m in fit_kinds(fold.kinds, others, fold.view, fold.seed).items():
         with tempfile.TemporaryDirectory(prefix="edge-agent-fold-") as tmp:
             where = Path(tmp) if fold.keep is None else fold_model_dir(fold.keep, kind, held)
             write_model(where / "distress.onnx", m, metadata(m, others, json.loads(fold.weights)))
@@ -240,12 +241,12 @@ Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
 
 def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
                  settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
-                 keep: Path | None = None) -> dict[str, tuple[Results, Timelines]]:
+                 keep: Path | None = None, seed: int = 0) -> dict[str, tuple[Results, Timelines]]:
     """Per kind: per dataset and subject, the decisions of a model that never saw it (trained on ``view``, the
     subject wearing only ``view``'s sensors); and the timelines. ``keep``: where the fold models stay, for
-    :func:`alone_results`."""
+    :func:`alone_results`; ``seed``: the draw of the groups removed from training's copies."""
     wanted = [i for i, s in enumerate(subjects) if (only is None or s.dataset in only)]
-    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, keep) for i in wanted]
+    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, keep, seed) for i in wanted]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(held_out, work))
     out: dict[str, tuple[Results, Timelines]] = {k: ({}, {}) for k in kinds}

@@ -1,8 +1,9 @@
 """Try an idea the way the model is judged: ``python -m models.variant``.
 
 A variant changes the agent's settings (``--settings``, TOML over the defaults:
-``[features]`` and its subsections, ``[baseline]``, ``[policy]``, ...) or the
-training rows' settling time after a label change (``--settle``). It is
+``[features]`` and its subsections, ``[baseline]``, ``[policy]``, ...), the
+training rows' settling time after a label change (``--settle``) or the draw
+of the sensor groups removed from training's copies (``--seed``). It is
 evaluated exactly as ``models.train`` evaluates the deployed candidate: features
 extracted through the core with the variant's ``[features]`` (cached beside the
 default's), calibration from each recording's start with its ``[baseline]``,
@@ -42,6 +43,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "$'[features.eeg]\\nwindow_s = 6' or $'[policy]\\nwindowed_tau_s = 3'")
     parser.add_argument("--settle", action="append", default=[], metavar="DATASET=S",
                         help="training rows start S seconds after a label change in DATASET (repeatable)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the draw of the sensor groups removed from training's copies (the committed model's: 0); "
+                        "another says how much of a difference the draw alone makes")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
     args = parser.parse_args(argv)
     problems = []
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("the committed model's anchor_tau_s is not the agent's default: run python -m models.train first")
     found = {n: tables(DATASETS[n], progress=False, config=args.config.top.features) for n in DATASETS}
     results, pooled = evaluated(found, args.settings, evaluation["kind"], evaluation["group_weights"], args.jobs,
-                                args.settle)
+                                args.settle, args.seed)
     f1s = per_subject_f1(results)
     loso = evaluation["loso"]
     committed = {d: {s: e["macro_f1"] for s, e in v["per_subject"].items() if e.get("macro_f1") is not None}

@@ -12,6 +12,7 @@ import pytest
 
 from agent.core.feature_specs import FEATURES
 from agent.core.features import FEATURE_NAMES, GROUPS
+from agent.core.model import onnx_file
 from agent.replay import build_core, open_recorded, replay
 from models import train
 from models.datasets import DATASETS, EEGMAT, WESAD
@@ -207,3 +208,25 @@ def test_level_metrics_follow_each_datasets_own_rest_and_stressor_codes(dataset,
     assert out["rest_ticks"] == rest_ticks
     assert out["rest_distressed_share"] == round(1 / rest_ticks, 4)
     assert out["rest_elevated_or_above_share"] == round(2 / rest_ticks, 4)
+
+
+def test_a_folds_seed_is_the_draw_its_model_is_trained_with(tmp_path: Path, eegmat, monkeypatch):
+    """``models.variant --seed``: each fold trains on the copies its seed draws, and another seed draws others."""
+    monkeypatch.setattr(train, "_SUBJECTS", eegmat)
+    weights = {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}
+    others = eegmat[:1] + eegmat[2:]
+
+    def weights_of(path: Path) -> dict[str, np.ndarray]:
+        return onnx_file.read(path.read_bytes()).initializers
+
+    kept = {}
+    for seed in (0, 1):
+        train.held_out(train.Fold(("logistic",), "all", 1, json.dumps(weights), keep=tmp_path / str(seed), seed=seed))
+        kept[seed] = weights_of(train.fold_model_dir(tmp_path / str(seed), "logistic", eegmat[1]) / "distress.onnx")
+        direct = tmp_path / f"direct-{seed}.onnx"
+        model = train.fit_kinds(("logistic",), others, "all", seed)["logistic"]
+        write_model(direct, model, metadata(model, others, weights))
+        mine = weights_of(direct)
+        assert mine.keys() == kept[seed].keys()
+        assert all(np.array_equal(mine[k], kept[seed][k]) for k in mine)
+    assert any(not np.array_equal(kept[0][k], kept[1][k]) for k in kept[0])

@@ -8,13 +8,15 @@ import pytest
 from models.variant import TIE, compared, parse
 
 
-def test_a_variant_takes_agent_settings_and_settling_times():
+def test_a_variant_takes_agent_settings_settling_times_and_a_seed():
+    assert parse([]).seed == 0  # the committed model's draw
     args = parse(["--settings", "[features.eeg]\nwindow_s = 6\n[policy]\nwindowed_tau_s = 3",
-                  "--settle", "eegmat=0", "--settle", "wesad=30"])
+                  "--settle", "eegmat=0", "--settle", "wesad=30", "--seed", "2"])
     features = args.config.top.features  # what the tables are extracted with
     assert features.eeg.window_s == 6.0 and features.tick_hz == 4.0  # the rest stay the agent's defaults
     assert args.config.top.policy.windowed_tau_s == 3.0
     assert args.settle == {"eegmat": 0.0, "wesad": 30.0}
+    assert args.seed == 2
 
 
 def test_every_wrong_option_is_named_in_one_message(capsys):
