@@ -55,6 +55,11 @@ features must be extracted again); with none it reproduces the deployed figures.
 | the features that move neither way with calm (EEG's) follow their level over 180 s while the decisions read calm, as the calm-moving features follow a calmer stretch; training's rows take the label's calm for the decisions' (a code change) | – | 0.8253 | 0.9307 | 0.6692 | 0.8983 |
 | the same for every such feature: the heart's SDNN, LF, HF and LF/HF and skin conductance's slope, rise time and recent responses as well (a code change) | – | 0.8179 | 0.9140 | 0.6633 | 0.8983 |
 | WESAD's meditation trained on as calm, beside baseline and amusement, and scored as before (a code change) | – | 0.8260 | 0.9315 | 0.6643 | 0.9035 |
+| the sensor groups removed from training's copies drawn with seed 1, not the committed 0 | `--seed 1` | 0.8260 | 0.9303 | 0.6689 | 0.9011 |
+| the same with seed 2 | `--seed 2` | 0.8257 | 0.9292 | 0.6686 | 0.9016 |
+| the same with seed 3 | `--seed 3` | 0.8266 | 0.9309 | 0.6698 | 0.9011 |
+| the same with seed 4 | `--seed 4` | 0.8268 | 0.9297 | 0.6690 | 0.9038 |
+| no draw: beside each row, a copy with each proper subset of its sensor groups, weighted by the chance the draw gives that subset (the draw's expectation; a code change) | – | 0.8260 | 0.9315 | 0.6655 | 0.9030 |
 
 Three rows beat the deployed criterion, by 0.0006 to 0.0011: about what one EEGMAT subject's macro-F1
 moving by 0.1 does to it, and the best of sixteen variants on the same subjects can beat the deployed model
@@ -92,6 +97,15 @@ decisions read calm also follows a task's first seconds, before the decisions ri
 0.005; on every
 neutral feature it costs WESAD 0.017. Meditation trained on as calm costs Stress-Predict 0.005 and
 hardly moves the meditation it targets ("Known limits").
+
+The last five rows measure the draw itself. Training adds to each row a copy with sensor groups removed
+at random, so that any subset of sensors works; the committed model and every other row draw them with
+seed 0, the default, which nobody chose. With seeds 1 to 4 the criterion is 0.8260, 0.8257, 0.8266 and
+0.8268, so the draw alone moves it by up to 0.0017, WESAD by 0.0017, Stress-Predict by 0.0012 and
+EEGMAT by 0.0027: differences between rows smaller than that are within a draw's reach, and the
+deployed figures sit at the top of the five draws, about 0.001 above their mean (0.8265). The nested
+checks chose their settings with seed 0 as well. Replacing the draw by its expectation gives 0.8260,
+the level of the other draws: steadier, not better; not kept.
 
 Other checks, not through the core:
 
