@@ -30,7 +30,7 @@ class Dataset:
     one_stressor: bool
     groups: tuple[str, ...]  # the model heads this dataset can train and test
     citation: str
-    # conditions with a meaning that the binary target leaves out (code -> name): their decisions are reported
+    # conditions with a meaning that the binary target leaves out, (code, name): their decisions are reported
     # (models.errors), as a patient in them would meet them, but neither trained on nor scored
     unscored: tuple[tuple[int, str], ...] = ()
 
