@@ -41,13 +41,18 @@ class Errors:
         return int(self.since[..., 1].sum())
 
 
+def stretches(label: np.ndarray) -> list[tuple[int, int]]:
+    """The [start, end) of each run of one label code."""
+    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
+    return list(zip(starts.tolist(), np.r_[starts[1:], len(label)].tolist(), strict=True))
+
+
 def add(errors: Errors, timeline: dict[str, np.ndarray], dataset: Dataset) -> None:
     """One subject's replay (``models.train.timeline``: t, label, distress per tick) into ``errors``."""
     t, label, p = timeline["t"].astype(float), timeline["label"].astype(float), timeline["distress"]
     y, scored = dataset.target(np.where(label < 0, np.nan, label))
-    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
     position = 0
-    for a, b in zip(starts, np.r_[starts[1:], len(label)], strict=True):
+    for a, b in stretches(label):
         keep = scored[a:b] & np.isfinite(p[a:b])  # a stretch's decided, scored ticks (not calibration, not hold)
         if not keep.any():
             continue
@@ -104,9 +109,8 @@ def unscored(timelines: dict[str, dict[str, np.ndarray]], dataset: Dataset) -> l
             y, scored = as_calm.target(np.where(label < 0, np.nan, label))
             truth.append(y[scored & np.isfinite(p)])
             called.append(p[scored & np.isfinite(p)] >= 0.5)
-            starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
             before, shares = None, []
-            for a, b in zip(starts, np.r_[starts[1:], len(label)], strict=True):
+            for a, b in stretches(label):
                 if label[a] == code and (decided := np.isfinite(p[a:b])).any():
                     after = before in dataset.stress
                     high = int((p[a:b][decided] >= 0.5).sum())
