@@ -24,6 +24,7 @@ class AnchorOptions(Protocol):
 
     anchor_tau_s: float
     skin_anchor_tau_s: float
+    skin_anchor_heart_s: float
     anchor_smooth_s: float
 
 
@@ -51,7 +52,10 @@ class Anchor:
     heart's smoothed rate is at or below its resting level, the skin features'
     resting level also follows them upwards. A stressor that raises the heart
     stops that, so the skin still cannot learn stress on its own; without a
-    heart sensor it never happens.
+    heart sensor it never happens. A heart whose quality gate holds for a
+    moment (a wrist pulse's does about half the time) still counts for
+    ``skin_anchor_heart_s`` after it was last trustworthy, with the rate it
+    had then.
     """
 
     STEP_S = 1.0
@@ -59,13 +63,16 @@ class Anchor:
     @classmethod
     def of(cls, options: AnchorOptions, mean: np.ndarray) -> Anchor:
         """An anchor with ``[baseline]``'s time constants, starting at ``mean``."""
-        return cls(options.anchor_tau_s, options.skin_anchor_tau_s, options.anchor_smooth_s, mean)
+        return cls(options.anchor_tau_s, options.skin_anchor_tau_s, options.anchor_smooth_s, mean,
+                   options.skin_anchor_heart_s)
 
-    def __init__(self, tau_s: float, skin_tau_s: float, smooth_s: float, mean: np.ndarray) -> None:
-        self.tau_s, self.skin_tau_s, self.smooth_s = tau_s, skin_tau_s, smooth_s
+    def __init__(self, tau_s: float, skin_tau_s: float, smooth_s: float, mean: np.ndarray,
+                 heart_hold_s: float = 0.0) -> None:
+        self.tau_s, self.skin_tau_s, self.smooth_s, self.heart_hold_s = tau_s, skin_tau_s, smooth_s, heart_hold_s
         self.center = np.array(mean, dtype=np.float64)
         self._smooth = np.full(len(FEATURE_NAMES), np.nan)
         self._last: float | None = None
+        self._heart_seen: float | None = None  # when the heart's rate was last trustworthy
 
     def observe(self, t: float, values: np.ndarray, usable: np.ndarray) -> bool:
         """One tick; True when the centre moved."""
@@ -86,7 +93,7 @@ class Anchor:
         step = np.zeros(len(FEATURE_NAMES))
         if tau:
             step[(_CALM * (self._smooth - self.center) > 0) & known] = 1.0 - math.exp(-dt / tau)
-        if skin_tau and self._heart_calm(usable):
+        if skin_tau and self._heart_calm(usable, t):
             step[_SKIN_UP & known & (self._smooth > self.center)] = 1.0 - math.exp(-dt / skin_tau)
         moving = step > 0
         if not moving.any():
@@ -94,6 +101,12 @@ class Anchor:
         self.center = np.where(moving, self.center + step * (self._smooth - self.center), self.center)
         return True
 
-    def _heart_calm(self, usable: np.ndarray) -> bool:
-        """The heart's smoothed rate is trustworthy now and at or below its resting level."""
-        return bool(usable[_HR]) and bool(self._smooth[_HR] <= self.center[_HR])  # False where either is NaN
+    def _heart_calm(self, usable: np.ndarray, t: float) -> bool:
+        """The heart's smoothed rate was trustworthy within ``heart_hold_s`` (0: now) and is at or below its
+        resting level: a wrist pulse's quality gate holds about half the time, and its smoothed rate stands
+        for the minute before."""
+        if usable[_HR]:
+            self._heart_seen = t
+        if self._heart_seen is None or t - self._heart_seen > self.heart_hold_s:
+            return False
+        return bool(self._smooth[_HR] <= self.center[_HR])  # False where either is NaN

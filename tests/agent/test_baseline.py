@@ -266,3 +266,38 @@ def test_each_sensor_group_calibrates_on_its_own_trustworthy_seconds():
     assert pb.profile.known[HR] and pb.profile.mean[HR] == pytest.approx(np.mean(heart_trusted))
     assert pb.profile.mean[scl] == pytest.approx(2.0) and pb.progress == 1.0 and pb.waiting == ()
     assert t == pytest.approx(50.25)  # ten trusted seconds of the heart
+
+
+@pytest.mark.parametrize("hold_s", [0.0, 30.0])
+def test_a_heart_that_was_calm_lets_the_skin_follow_for_skin_anchor_heart_s_after_it_went_untrustworthy(hold_s):
+    """A wrist pulse's quality gate holds about half the time: with ``skin_anchor_heart_s`` the heart's last
+    calm still lets the skin's level follow for that long, and not a second more; with 0, only while it is."""
+    options = BaselineOptions(calibration_s=10, min_samples=5, skin_anchor_heart_s=hold_s)
+    pb = PatientBaseline(options, store=None)
+    scl = FEATURE_NAMES.index("scl_us")
+    t = 0.0
+
+    def hold(values: dict[str, float | None], seconds: float) -> None:
+        nonlocal t
+        for _ in range(int(4 * seconds)):
+            pb.observe(vector(t, values))
+            t += 0.25
+
+    def level() -> float:
+        assert pb.profile is not None
+        return float(pb.profile.mean[scl])
+
+    while pb.calibrating:
+        hold(REST, 0.25)
+    sweaty = {**REST, "scl_us": 5.0}
+    hold({**sweaty, "hr_bpm": 63.0}, 60)  # a calm heart: the skin's level starts to follow
+    before = level()
+    assert before > 2.0
+    hold({**sweaty, "hr_bpm": None}, hold_s + 2)  # the pulse gated from here on
+    gated = level()
+    hold({**sweaty, "hr_bpm": None}, 600)
+    assert level() == gated  # past the hold the level stays, however long the gate holds
+    if hold_s:
+        assert gated > before + 0.05  # it went on following through the hold
+    else:
+        assert gated == before  # it stopped with the heart
