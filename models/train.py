@@ -365,9 +365,10 @@ def main() -> None:
                      "criterion over every other subject; those subjects' decisions come from the outer LOSO, whose "
                      "models were trained with the subject left out here (a cheaper stand-in for fully nested LOSO)",
         "deployed": {"kind": best.kind, "anchor_tau_s": best.anchor_tau_s, "settings": settings,
-                     # not grid axes: their own nested checks (models.skin_anchor, models.eeg_smoothing,
-                     # models.rise) set the agent's defaults
+                     # not grid axes: their own nested checks (models.skin_anchor, models.skin_heart,
+                     # models.eeg_smoothing, models.rise) set the agent's defaults
                      "skin_anchor_tau_s": deployed_config.top.baseline.skin_anchor_tau_s,
+                     "skin_anchor_heart_s": deployed_config.top.baseline.skin_anchor_heart_s,
                      "eeg_alone_tau_s": deployed_config.top.policy.eeg_alone_tau_s,
                      "windowed_rise_share": deployed_config.top.policy.windowed_rise_share,
                      "criterion": round(criterion(f1s[best]), 4)},

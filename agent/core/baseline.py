@@ -66,7 +66,7 @@ class BaselineOptions(pydantic.BaseModel):
         "follows it upwards with this time constant (sweating stays up for the hour after a stressor; 0: never)",
     )
     skin_anchor_heart_s: float = pydantic.Field(  # chosen by nested LOSO (models/skin_heart.py)
-        0.0, ge=0, allow_inf_nan=False,
+        120.0, ge=0, allow_inf_nan=False,
         description="for how long after the heart rate was last trustworthy its calm still lets skin conductance's "
         "resting level follow upwards (a wrist pulse's quality gate holds about half the time; 0: only while it is)",
     )
