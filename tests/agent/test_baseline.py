@@ -202,6 +202,14 @@ def test_a_calibration_taken_while_unsettled_is_re_anchored_to_a_calmer_stretch_
     assert pb.profile.mean[eeg] == pytest.approx(REST["eeg_alpha_rel"])  # features with no calm direction keep theirs
 
 
+def _observed(pb: PatientBaseline, t: float, values: dict[str, float | None], seconds: float) -> float:
+    """``seconds`` of 4-Hz ticks of ``values`` from ``t`` into ``pb``; the time after them."""
+    for _ in range(int(4 * seconds)):
+        pb.observe(vector(t, values))
+        t += 0.25
+    return t
+
+
 @pytest.mark.parametrize("follows", [True, False])
 def test_skin_that_stays_up_after_a_stressor_is_re_anchored_only_while_the_heart_is_calm(follows: bool):
     """Calibrated at rest (SCL 2, HR 65). After a stressor the skin stays up (SCL 5) while the heart settles (63):
@@ -215,9 +223,7 @@ def test_skin_that_stays_up_after_a_stressor_is_re_anchored_only_while_the_heart
 
     def hold(values: dict[str, float | None], seconds: float) -> None:
         nonlocal t
-        for _ in range(int(4 * seconds)):
-            pb.observe(vector(t, values))
-            t += 0.25
+        t = _observed(pb, t, values, seconds)
 
     while pb.calibrating:
         hold(REST, 0.25)
@@ -279,9 +285,7 @@ def test_a_heart_that_was_calm_lets_the_skin_follow_for_skin_anchor_heart_s_afte
 
     def hold(values: dict[str, float | None], seconds: float) -> None:
         nonlocal t
-        for _ in range(int(4 * seconds)):
-            pb.observe(vector(t, values))
-            t += 0.25
+        t = _observed(pb, t, values, seconds)
 
     def level() -> float:
         assert pb.profile is not None
