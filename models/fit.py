@@ -5,7 +5,11 @@ core, normalised by the agent's own baseline (calibrated from the recording's
 start, re-anchored as it goes; :func:`models.loso.deployed`). Every row says
 which features were usable; a copy of each row with sensor groups randomly
 removed (``DROP``) teaches the model that any subset of sensors can be all it
-gets. Subjects weigh the same, and within a subject so do stress and calm.
+gets. A copy without a heart takes its skin conductance features as the
+baseline scales them in a session without a heart sensor (``Heartless``):
+there the skin's resting level never follows a calm heart, and its
+calibration does not wait for the heart's. Subjects weigh the same, and
+within a subject so do stress and calm.
 
 Four kinds, each with an exact term per feature (the reasons):
 
@@ -39,8 +43,18 @@ from models.export import Additive
 
 F = len(FEATURES)
 MEMBERSHIP = np.array([[f.group == g for g in GROUPS] for f in FEATURES], dtype=np.float64)  # (F, G)
+_CARDIAC = GROUPS.index("cardiac")
+_SKIN = np.array([f.group == "eda" for f in FEATURES])
 DROP = 0.35  # chance that each present group is removed from an augmented copy
 STRIDE = 4  # one tick a second: 4 Hz ticks of 60-s windows add correlation, not information
+
+
+@dataclass
+class Heartless:
+    """A subject's z-scores (n, F) and usable features as the baseline gives them with no heart sensor worn."""
+
+    z: np.ndarray
+    usable: np.ndarray
 
 
 @dataclass
@@ -49,13 +63,19 @@ class Rows:
     usable: np.ndarray  # (n, F) bool
     y: np.ndarray  # (n,) 0/1
     w: np.ndarray  # (n,) sample weight
+    heartless: Heartless | None = None  # the same rows without a heart sensor; None: as they are
 
     @classmethod
     def join(cls, parts: list[Rows]) -> Rows:
-        return cls(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("z", "usable", "y", "w")))
+        heartless = None
+        if any(p.heartless is not None for p in parts):
+            own = [p.heartless or Heartless(p.z, p.usable) for p in parts]
+            heartless = Heartless(np.concatenate([h.z for h in own]), np.concatenate([h.usable for h in own]))
+        return cls(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("z", "usable", "y", "w")), heartless)
 
 
-def subject_rows(z: np.ndarray, usable: np.ndarray, y: np.ndarray, train: np.ndarray) -> Rows:
+def subject_rows(z: np.ndarray, usable: np.ndarray, y: np.ndarray, train: np.ndarray,
+                 heartless: Heartless | None = None) -> Rows:
     """One subject's training ticks (``train``), a tick a second, weighted so each class totals 1."""
     idx = np.flatnonzero(train)[::STRIDE]
     yy = y[idx]
@@ -64,19 +84,27 @@ def subject_rows(z: np.ndarray, usable: np.ndarray, y: np.ndarray, train: np.nda
         n = int((yy == c).sum())
         if n:
             w[yy == c] = 1.0 / n
-    return Rows(z[idx], usable[idx], yy, w)
+    return Rows(z[idx], usable[idx], yy, w,
+                None if heartless is None else Heartless(heartless.z[idx], heartless.usable[idx]))
 
 
 def augmented(rows: Rows, seed: int) -> Rows:
-    """``rows`` plus a copy with sensor groups randomly removed (never all of them)."""
+    """``rows`` plus a copy with sensor groups randomly removed (never all of them). A copy left without a heart
+    stands for a session without a heart sensor: its skin features are ``rows.heartless``'s."""
     rng = np.random.default_rng(seed)
     present = rows.usable.astype(float) @ MEMBERSHIP > 0  # (n, G)
     drop = present & (rng.random(present.shape) < DROP)
     drop &= (present & ~drop).any(axis=1, keepdims=True)  # keep at least one group
     keep = ~(drop.astype(float) @ MEMBERSHIP.T > 0)  # (n, F)
-    usable = rows.usable & keep
-    copy = Rows(np.where(usable, rows.z, 0.0), usable, rows.y, rows.w)
-    return Rows.join([rows, copy])
+    z, usable = rows.z, rows.usable
+    if rows.heartless is not None:
+        # the draw removed the heart, or it was not trustworthy at that tick: the copy stands for a session without one
+        swap = (~(present & ~drop)[:, [_CARDIAC]]) & _SKIN[None, :]
+        z = np.where(swap, rows.heartless.z, z)
+        usable = np.where(swap, rows.heartless.usable, usable)
+    usable = usable & keep
+    copy = Rows(np.where(usable, z, 0.0), usable, rows.y, rows.w)
+    return Rows.join([Rows(rows.z, rows.usable, rows.y, rows.w), copy])
 
 
 def _presence(usable: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from agent import config as agent_config
 from agent.base.driver import Registry
 from agent.config import AgentConfig
 from agent.core.baseline import PatientBaseline
+from agent.core.feature_specs import FEATURES
 from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
 from agent.core.model import ModelOptions
 from agent.core.signals.quality import QualityReport
@@ -58,6 +59,9 @@ def table_ticks(table: FeatureTable, min_quality: float, start: int = 0, keep: n
     return out
 
 
+_HEART, _SKIN = (np.array([f.group == g for f in FEATURES]) for g in ("cardiac", "eda"))
+
+
 @dataclass
 class Deployed:
     """What the deployed baseline makes of a subject: z-scores and which ticks were past calibration."""
@@ -80,6 +84,15 @@ def deployed(ticks: list[Tick], config: AgentConfig) -> Deployed:
         if normalised is not None:
             z[i], usable[i], calibrated[i] = *normalised, True
     return Deployed(z, usable, calibrated)
+
+
+def without_heart(table: FeatureTable, config: AgentConfig) -> Deployed | None:
+    """What the deployed baseline makes of the subject with no heart sensor worn: skin conductance's resting
+    level then never follows a calm heart, and its calibration does not wait for the heart's. None where the
+    subject has no skin conductance, or no heart, for that to change."""
+    if not (table.available[:, _SKIN].any() and table.available[:, _HEART].any()):
+        return None
+    return deployed(table_ticks(table, config.top.features.min_quality, keep=~_HEART), config)
 
 
 def settled(t: np.ndarray, label: np.ndarray, settle_s: float) -> np.ndarray:

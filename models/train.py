@@ -41,7 +41,7 @@ from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
-from models.fit import MEMBERS, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
+from models.fit import MEMBERS, Heartless, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import (
     classify,
     config_for,
@@ -51,6 +51,7 @@ from models.loso import (
     score_subjects,
     settled,
     table_ticks,
+    without_heart,
 )
 from models.nested import (
     ANCHORS_S,
@@ -92,6 +93,7 @@ class Subject:
     usable: np.ndarray
     y: np.ndarray
     train: np.ndarray  # ticks fit for training: calibrated, scored, settled
+    heartless: Heartless | None = None  # its z-scores without a heart sensor, where it has skin and heart
 
     @property
     def key(self) -> str:
@@ -110,7 +112,9 @@ def prepare(dataset: Dataset, found: list[FeatureTable], settings: str | None = 
         d = deployed(ticks, config)
         y, scored = dataset.target(table.label)
         train = d.calibrated & scored & settled(table.t, table.label, settle)
-        out.append(Subject(dataset.name, table.subject, table, d.z, d.usable, y, train))
+        alone = without_heart(table, config)  # for training's copies without a heart
+        out.append(Subject(dataset.name, table.subject, table, d.z, d.usable, y, train,
+                           None if alone is None else Heartless(alone.z, alone.usable)))
     return out
 
 
@@ -121,7 +125,9 @@ def view_mask(view: str) -> np.ndarray:
 
 def rows_of(subjects: list[Subject], view: str, seed: int) -> Rows:
     mask = view_mask(view)
-    parts = [subject_rows(s.z, s.usable & mask, s.y, s.train & (s.usable & mask).any(axis=1)) for s in subjects]
+    parts = [subject_rows(s.z, s.usable & mask, s.y, s.train & (s.usable & mask).any(axis=1),
+                          None if s.heartless is None else Heartless(s.heartless.z, s.heartless.usable & mask))
+             for s in subjects]
     return augmented(Rows.join(parts), seed)
 
 

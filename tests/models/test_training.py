@@ -18,8 +18,19 @@ from models import train
 from models.datasets import DATASETS, EEGMAT, WESAD
 from models.export import write_model
 from models.extract import extract
-from models.fit import MEMBERSHIP, F, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
-from models.loso import classify, config_for, decide, levels, table_ticks
+from models.fit import (
+    MEMBERSHIP,
+    F,
+    Heartless,
+    Rows,
+    augmented,
+    ensemble,
+    fit_boosted,
+    fit_gam,
+    fit_logistic,
+    subject_rows,
+)
+from models.loso import classify, config_for, decide, deployed, levels, table_ticks
 from models.nested import anchor_settings
 from models.train import metadata, prepare
 
@@ -88,6 +99,56 @@ def test_sensor_dropout_never_removes_every_group():
     assert present.any(axis=1).all()  # at least one group left in every copy
     assert (present.sum(axis=1) < (usable.astype(float) @ MEMBERSHIP > 0).sum(axis=1)).mean() > 0.3
     assert (rows.z[n:][~copy] == 0).all()
+
+
+def test_a_copy_left_without_a_heart_takes_its_skin_as_a_session_without_a_heart_sensor():
+    """The skin's resting level follows a calm heart, so a GSR band worn alone scales it otherwise: a copy with
+    no heart (the draw removed it, or it was not trustworthy at that tick) takes its skin features from
+    ``heartless``; every other copy and every original row keeps its own."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    usable = ((rng.random((n, MEMBERSHIP.shape[1])) < 0.7) @ MEMBERSHIP.T > 0) & (rng.random((n, F)) < 0.9)
+    z = rng.normal(size=(n, F))
+    skin, heart = (np.array([f.group == g for f in FEATURES]) for g in ("eda", "cardiac"))
+    other = rng.normal(size=(n, F)) + 100.0  # told apart from z at a glance
+    other_usable = usable.copy()
+    other_usable[: n // 10, skin] = False  # skin not yet calibrated without a heart here
+    rows = augmented(Rows(z, usable, np.zeros(n), np.ones(n), Heartless(other, other_usable)), seed=2)
+    assert rows.heartless is None
+    np.testing.assert_array_equal(rows.z[:n], z)
+    np.testing.assert_array_equal(rows.usable[:n], usable)
+    copy_z, copy_usable = rows.z[n:], rows.usable[n:]
+    no_heart = ~copy_usable[:, heart].any(axis=1)
+    had_heart = usable[:, heart].any(axis=1)
+    assert (no_heart & had_heart).sum() > 300 and (no_heart & ~had_heart).sum() > 300 and (~no_heart).sum() > 300
+    kept_skin = copy_usable & skin[None, :]
+    swapped = kept_skin & no_heart[:, None]
+    np.testing.assert_array_equal(copy_z[swapped], other[swapped])
+    np.testing.assert_array_equal(copy_z[kept_skin & ~no_heart[:, None]], z[kept_skin & ~no_heart[:, None]])
+    assert not (copy_usable & ~other_usable & no_heart[:, None]).any()  # usable only as it is without a heart
+    rest = copy_usable & ~skin[None, :]
+    np.testing.assert_array_equal(copy_z[rest], z[rest])
+
+
+def test_training_scales_the_skin_without_a_heart_as_the_agent_wearing_no_heart_sensor_does():
+    subject, path = WESAD.recordings()[0]
+    table = extract(path, subject, WESAD.streams)
+    (s,) = prepare(WESAD, [table])
+    assert s.heartless is not None
+    config = config_for()
+    heart = np.array([f.group == "cardiac" for f in FEATURES])
+    alone = deployed(table_ticks(table, config.top.features.min_quality, keep=~heart), config)
+    np.testing.assert_array_equal(s.heartless.z, alone.z)
+    np.testing.assert_array_equal(s.heartless.usable, alone.usable)
+    skin = np.array([f.group == "eda" for f in FEATURES])
+    both = s.usable[:, skin] & s.heartless.usable[:, skin]
+    assert both.any(axis=1)[s.train].mean() > 0.9
+    assert (s.z[:, skin] != s.heartless.z[:, skin])[both].mean() > 0.1  # the heart's calm moved the skin's level
+    assert not s.heartless.usable[:, heart].any()
+
+
+def test_a_subject_without_skin_conductance_has_no_heartless_rows(eegmat):
+    assert all(s.heartless is None for s in prepare(EEGMAT, [s.table for s in eegmat[:1]]))
 
 
 @pytest.mark.parametrize("fit", [fit_logistic, fit_gam, fit_boosted])
