@@ -6,10 +6,9 @@ start, re-anchored as it goes; :func:`models.loso.deployed`). Every row says
 which features were usable; a copy of each row with sensor groups randomly
 removed (``DROP``) teaches the model that any subset of sensors can be all it
 gets. A copy without a heart takes its skin conductance features as the
-baseline scales them in a session without a heart sensor (``Heartless``):
-there the skin's resting level never follows a calm heart, and its
-calibration does not wait for the heart's. Subjects weigh the same, and
-within a subject so do stress and calm.
+baseline scales them in a session without a heart sensor (``Heartless``),
+where the skin's resting level never follows a calm heart. Subjects weigh
+the same, and within a subject so do stress and calm.
 
 Four kinds, each with an exact term per feature (the reasons):
 

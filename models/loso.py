@@ -88,8 +88,8 @@ def deployed(ticks: list[Tick], config: AgentConfig) -> Deployed:
 
 def without_heart(table: FeatureTable, config: AgentConfig) -> Deployed | None:
     """What the deployed baseline makes of the subject with no heart sensor worn: skin conductance's resting
-    level then never follows a calm heart, and its calibration does not wait for the heart's. None where the
-    subject has no skin conductance, or no heart, for that to change."""
+    level then never follows a calm heart. None where the subject has no skin conductance, or no heart, for
+    that to change."""
     if not (table.available[:, _SKIN].any() and table.available[:, _HEART].any()):
         return None
     return deployed(table_ticks(table, config.top.features.min_quality, keep=~_HEART), config)
