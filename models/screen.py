@@ -32,7 +32,7 @@ from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector
 from agent.core.model.runtime import Inference
 from models.datasets import DATASETS
 from models.features_cache import tables
-from models.fit import Rows, _presence, augmented, subject_rows
+from models.fit import Heartless, Rows, _presence, augmented, subject_rows
 from models.loso import classify, config_for, decide, table_ticks
 from models.train import Subject, prepare
 from models.variant import TIE
@@ -100,7 +100,8 @@ def fit(v: Variant, others: list[Subject], held: Subject) -> LogisticRegression:
         if weight == 0:
             continue
         usable = _usable(v, o.usable, _ecg(o))
-        rows = subject_rows(o.z, usable, o.y, o.train & usable.any(axis=1))
+        heartless = None if o.heartless is None else Heartless(o.heartless.z, _usable(v, o.heartless.usable, _ecg(o)))
+        rows = subject_rows(o.z, usable, o.y, o.train & usable.any(axis=1), heartless)
         rows.w = rows.w * weight
         parts.append(rows)
         ecg.append(np.full(len(rows.y), _ecg(o)))
