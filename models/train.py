@@ -43,6 +43,7 @@ from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
 from models.fit import MEMBERS, Heartless, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
 from models.loso import (
+    Deployed,
     classify,
     config_for,
     decide,
@@ -93,7 +94,7 @@ class Subject:
     usable: np.ndarray
     y: np.ndarray
     train: np.ndarray  # ticks fit for training: calibrated, scored, settled
-    heartless: Heartless | None = None  # its z-scores without a heart sensor, where it has skin and heart
+    heartless: Deployed | None = None  # its z-scores without a heart sensor, where it has skin and heart
 
     @property
     def key(self) -> str:
@@ -112,9 +113,7 @@ def prepare(dataset: Dataset, found: list[FeatureTable], settings: str | None = 
         d = deployed(ticks, config)
         y, scored = dataset.target(table.label)
         train = d.calibrated & scored & settled(table.t, table.label, settle)
-        alone = without_heart(table, config)  # for training's copies without a heart
-        out.append(Subject(dataset.name, table.subject, table, d.z, d.usable, y, train,
-                           None if alone is None else Heartless(alone.z, alone.usable)))
+        out.append(Subject(dataset.name, table.subject, table, d.z, d.usable, y, train, without_heart(table, config)))
     return out
 
 
