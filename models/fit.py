@@ -43,7 +43,7 @@ from models.export import Additive
 F = len(FEATURES)
 MEMBERSHIP = np.array([[f.group == g for g in GROUPS] for f in FEATURES], dtype=np.float64)  # (F, G)
 _CARDIAC = GROUPS.index("cardiac")
-_SKIN = np.array([f.group == "eda" for f in FEATURES])
+_SKIN = MEMBERSHIP[:, GROUPS.index("eda")] > 0
 DROP = 0.35  # chance that each present group is removed from an augmented copy
 STRIDE = 4  # one tick a second: 4 Hz ticks of 60-s windows add correlation, not information
 

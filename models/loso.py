@@ -26,8 +26,7 @@ from agent import config as agent_config
 from agent.base.driver import Registry
 from agent.config import AgentConfig
 from agent.core.baseline import PatientBaseline
-from agent.core.feature_specs import FEATURES
-from agent.core.features import FEATURE_NAMES, GROUPS, FeatureVector
+from agent.core.features import FEATURE_NAMES, GROUP_OF, GROUPS, FeatureVector
 from agent.core.model import ModelOptions
 from agent.core.signals.quality import QualityReport
 from agent.core.ticker import Tick
@@ -59,7 +58,7 @@ def table_ticks(table: FeatureTable, min_quality: float, start: int = 0, keep: n
     return out
 
 
-_HEART, _SKIN = (np.array([f.group == g for f in FEATURES]) for g in ("cardiac", "eda"))
+_HEART, _SKIN = (GROUP_OF == GROUPS.index(g) for g in ("cardiac", "eda"))
 
 
 @dataclass
