@@ -19,6 +19,7 @@ from collections.abc import Callable
 from agent.core.baseline import BaselineOptions
 from models.datasets import DATASETS
 from models.features_cache import tables
+from models.fit import COMMITTED, Recipe
 from models.loso import score_subjects
 from models.nested import KINDS, Results, anchor_settings, criterion, per_subject_f1, verdict
 from models.train import OUT, Timelines, loso_results, prepare
@@ -41,19 +42,19 @@ def deployed_candidate(doc: str | None) -> tuple[int, str, float, dict[str, floa
 
 
 def decided(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
-            settle_s: dict[str, float] | None = None, seed: int = 0) -> tuple[Results, Timelines]:
+            settle_s: dict[str, float] | None = None, recipe: Recipe = COMMITTED) -> tuple[Results, Timelines]:
     """Every subject's LOSO decisions through the core with these agent settings, and its replay's timeline.
-    ``settle_s``: a training-row settling time per dataset, instead of ``models.train``'s; ``seed``: the draw
-    of the sensor groups removed from training's copies."""
+    ``settle_s``: a training-row settling time per dataset, instead of ``models.train``'s; ``recipe``: how the
+    folds' models are fitted (the draw of the sensor groups removed from training's copies, the regularisation)."""
     settle_s = settle_s or {}
     subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings, settle_s.get(n))]
-    return loso_results(subjects, (kind,), "all", weights, jobs, settings, seed=seed)[kind]
+    return loso_results(subjects, (kind,), "all", weights, jobs, settings, recipe=recipe)[kind]
 
 
 def evaluated(found: dict[str, list], settings: str, kind: str, weights: dict[str, float], jobs: int,
-              settle_s: dict[str, float] | None = None, seed: int = 0) -> tuple[Results, dict[str, float]]:
+              settle_s: dict[str, float] | None = None, recipe: Recipe = COMMITTED) -> tuple[Results, dict[str, float]]:
     """:func:`decided`'s results, and the pooled macro-F1s."""
-    results, _ = decided(found, settings, kind, weights, jobs, settle_s, seed)
+    results, _ = decided(found, settings, kind, weights, jobs, settle_s, recipe)
     return results, {d: round(score_subjects(v)["macro_f1"], 4) for d, v in results.items()}
 
 

@@ -46,6 +46,26 @@ _CARDIAC = GROUPS.index("cardiac")
 _SKIN = MEMBERSHIP[:, GROUPS.index("eda")] > 0
 DROP = 0.35  # chance that each present group is removed from an augmented copy
 STRIDE = 4  # one tick a second: 4 Hz ticks of 60-s windows add correlation, not information
+LOGISTIC_C = 0.1  # the members' own regularisation, fixed a priori; Recipe scales it (models.capacity checks it)
+GAM_C = 0.05
+STUMPS = 300
+
+
+@dataclass(frozen=True, order=True)
+class Recipe:
+    """How a training fits its rows, beside the rows themselves: what ``models.variant`` and the nested
+    checks vary. The default is the committed model's."""
+
+    seed: int = 0  # the draw of the sensor groups removed from training's copies (:func:`augmented`)
+    penalty: float = 1.0  # the logistic and GAM members' L2 penalty, times their own (their C divided by it)
+    stumps: int = STUMPS  # the boosted member's trees
+
+    @property
+    def label(self) -> str:
+        return f"penalty x{self.penalty:g}, {self.stumps} stumps" + (f", seed {self.seed}" if self.seed else "")
+
+
+COMMITTED = Recipe()  # the recipe the committed model was trained with
 
 
 @dataclass
@@ -110,7 +130,7 @@ def _presence(usable: np.ndarray) -> np.ndarray:
     return np.minimum(usable.astype(np.float64) @ MEMBERSHIP, 1.0)
 
 
-def fit_logistic(rows: Rows, c: float = 0.1) -> Additive:
+def fit_logistic(rows: Rows, c: float = LOGISTIC_C) -> Additive:
     x = np.hstack([np.where(rows.usable, rows.z, 0.0), _presence(rows.usable)])
     clf = LogisticRegression(C=c, max_iter=3000)
     clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
@@ -118,7 +138,7 @@ def fit_logistic(rows: Rows, c: float = 0.1) -> Additive:
     return Additive("logistic", float(clf.intercept_[0]), coef[F:], MEMBERSHIP, coef=coef[:F])
 
 
-def fit_gam(rows: Rows, bins: int = 8, c: float = 0.05) -> Additive:
+def fit_gam(rows: Rows, bins: int = 8, c: float = GAM_C) -> Additive:
     """Quantile bins of each feature's usable z-scores; a term per bin, 0 for a feature never usable."""
     edges = np.full((F, bins - 1), np.inf)
     for j in range(F):
@@ -141,7 +161,7 @@ def fit_gam(rows: Rows, bins: int = 8, c: float = 0.05) -> Additive:
     return Additive("gam", float(clf.intercept_[0]), coef[F * bins:], MEMBERSHIP, edges=edges, table=table)
 
 
-def fit_boosted(rows: Rows) -> Additive:
+def fit_boosted(rows: Rows, stumps: int = STUMPS) -> Additive:
     """Depth-one boosted trees on the z-scores, NaN where a feature is not usable (the trees learn where
     a missing feature goes, which :func:`boosted_additive` folds into the intercept)."""
     # a feature never usable here (another sensor, or a view without it) gets no trees: scikit-learn
@@ -149,7 +169,7 @@ def fit_boosted(rows: Rows) -> Additive:
     seen = np.array([np.unique(rows.z[rows.usable[:, j], j]).size >= 2 for j in range(F)])
     x = np.where(rows.usable, rows.z, np.nan)[:, seen]
     clf = HistGradientBoostingClassifier(
-        max_depth=1, learning_rate=0.1, max_iter=300, max_bins=32, min_samples_leaf=200,
+        max_depth=1, learning_rate=0.1, max_iter=stumps, max_bins=32, min_samples_leaf=200,
         l2_regularization=1.0, early_stopping=False, random_state=0,
     )
     clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
@@ -193,6 +213,17 @@ def boosted_additive(clf: HistGradientBoostingClassifier, columns: np.ndarray | 
 
 
 MEMBERS = ("logistic", "gam", "boosted")  # what an ensemble averages
+
+
+def fit_member(kind: str, rows: Rows, recipe: Recipe) -> Additive:
+    """One member of :data:`MEMBERS` fitted on ``rows`` with ``recipe``'s regularisation."""
+    if kind == "logistic":
+        return fit_logistic(rows, LOGISTIC_C / recipe.penalty)
+    if kind == "gam":
+        return fit_gam(rows, c=GAM_C / recipe.penalty)
+    if kind == "boosted":
+        return fit_boosted(rows, recipe.stumps)
+    raise ValueError(f"not a member: {kind}")
 
 
 def ensemble(members: list[Additive]) -> Additive:

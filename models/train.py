@@ -41,7 +41,7 @@ from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import FeatureTable, fingerprint
 from models.features_cache import tables
-from models.fit import MEMBERS, Heartless, Rows, augmented, ensemble, fit_boosted, fit_gam, fit_logistic, subject_rows
+from models.fit import COMMITTED, MEMBERS, Heartless, Recipe, Rows, augmented, ensemble, fit_member, subject_rows
 from models.loso import (
     Deployed,
     classify,
@@ -75,7 +75,6 @@ from models.nested import (
 VERSION = "distress-2.3.0"
 OUT = Path(__file__).resolve().parent / "distress"
 SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
-FITS = {"logistic": fit_logistic, "gam": fit_gam, "boosted": fit_boosted}
 GAMMA = tuple(f.name for f in FEATURES if "gamma" in f.name)  # mostly muscle at frontal and temporal sites
 # What each evaluation may use: every sensor, one sensor group alone ("eeg-only", ...), or EEG without gamma.
 VIEWS = {
@@ -122,7 +121,7 @@ def view_mask(view: str) -> np.ndarray:
     return np.array([keep(f) for f in FEATURES])
 
 
-def rows_of(subjects: list[Subject], view: str, seed: int) -> Rows:
+def rows_of(subjects: list[Subject], view: str, seed: int = 0) -> Rows:
     mask = view_mask(view)
     parts = [subject_rows(s.z, s.usable & mask, s.y, s.train & (s.usable & mask).any(axis=1),
                           None if s.heartless is None else Heartless(s.heartless.z, s.heartless.usable & mask))
@@ -141,11 +140,12 @@ def metadata(m: Additive, subjects: list[Subject], weights: dict[str, float], ve
     )
 
 
-def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str, seed: int = 0) -> dict[str, Additive]:
+def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str, recipe: Recipe = COMMITTED,
+              ) -> dict[str, Additive]:
     """A model of each kind on the same rows; an ensemble averages the members fitted here, not refitted."""
-    rows = rows_of(subjects, view, seed)
+    rows = rows_of(subjects, view, recipe.seed)
     needed = set(kinds) | (set(MEMBERS) if "ensemble" in kinds else set())
-    members = {k: FITS[k](rows) for k in MEMBERS if k in needed}
+    members = {k: fit_member(k, rows, recipe) for k in MEMBERS if k in needed}
     out = {k: members[k] if k != "ensemble" else ensemble([members[m] for m in MEMBERS]) for k in kinds}
     mask = view_mask(view)
     for m in out.values():
@@ -156,8 +156,8 @@ def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str, seed: 
     return out
 
 
-def fit(kind: str, subjects: list[Subject], view: str, seed: int = 0) -> Additive:
-    return fit_kinds((kind,), subjects, view, seed)[kind]
+def fit(kind: str, subjects: list[Subject], view: str, recipe: Recipe = COMMITTED) -> Additive:
+    return fit_kinds((kind,), subjects, view, recipe)[kind]
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class Fold:
     from_rest: bool = False  # decide only from the start of its rest condition, as if the session began there
     settings: str | None = None  # the agent's settings (TOML) it is decided with
     keep: Path | None = None  # where each kind's fold model is kept (:func:`fold_model_dir`), for :func:`alone_results`
-    seed: int = 0  # the draw of the sensor groups removed from training's copies (models.fit.augmented)
+    recipe: Recipe = COMMITTED  # how the fold's models are fitted (the draw, the regularisation)
 
 
 def fold_model_dir(keep: Path, kind: str, subject: Subject) -> Path:
@@ -190,7 +190,7 @@ def held_out(fold: Fold) -> tuple[str, dict[str, tuple[SubjectResult, dict]]]:
         rest = np.flatnonzero(np.nan_to_num(held.table.label, nan=-1) == dataset.rest)
         start = int(rest[0]) if rest.size else 0
     out = {}
-    for kind, m in fit_kinds(fold.kinds, others, fold.view, fold.seed).items():
+    for kind, m in fit_kinds(fold.kinds, others, fold.view, fold.recipe).items():
         with tempfile.TemporaryDirectory(prefix="edge-agent-fold-") as tmp:
             where = Path(tmp) if fold.keep is None else fold_model_dir(fold.keep, kind, held)
             write_model(where / "distress.onnx", m, metadata(m, others, json.loads(fold.weights)))
@@ -246,12 +246,12 @@ Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
 
 def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
                  settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
-                 keep: Path | None = None, seed: int = 0) -> dict[str, tuple[Results, Timelines]]:
+                 keep: Path | None = None, recipe: Recipe = COMMITTED) -> dict[str, tuple[Results, Timelines]]:
     """Per kind: per dataset and subject, the decisions of a model that never saw it (trained on ``view``, the
     subject wearing only ``view``'s sensors); and the timelines. ``keep``: where the fold models stay, for
-    :func:`alone_results`; ``seed``: the draw of the groups removed from training's copies."""
+    :func:`alone_results`; ``recipe``: how the folds' models are fitted."""
     wanted = [i for i, s in enumerate(subjects) if (only is None or s.dataset in only)]
-    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, keep, seed) for i in wanted]
+    work = [Fold(kinds, view, i, json.dumps(weights), from_rest, settings, keep, recipe) for i in wanted]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(subjects,)) as pool:
         done = list(pool.map(held_out, work))
     out: dict[str, tuple[Results, Timelines]] = {k: ({}, {}) for k in kinds}

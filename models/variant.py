@@ -2,8 +2,9 @@
 
 A variant changes the agent's settings (``--settings``, TOML over the defaults:
 ``[features]`` and its subsections, ``[baseline]``, ``[policy]``, ...), the
-training rows' settling time after a label change (``--settle``) or the draw
-of the sensor groups removed from training's copies (``--seed``). It is
+training rows' settling time after a label change (``--settle``), the draw
+of the sensor groups removed from training's copies (``--seed``) or the members'
+regularisation (``--penalty``, ``--stumps``; ``models.fit.Recipe``). It is
 evaluated exactly as ``models.train`` evaluates the deployed candidate: features
 extracted through the core with the variant's ``[features]`` (cached beside the
 default's), calibration from each recording's start with its ``[baseline]``,
@@ -30,6 +31,7 @@ from agent.errors import ConfigError
 from models.calibration import evaluated
 from models.datasets import DATASETS
 from models.features_cache import tables
+from models.fit import COMMITTED, Recipe
 from models.loso import config_for
 from models.nested import criterion, per_subject_f1
 from models.train import OUT
@@ -43,9 +45,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "$'[features.eeg]\\nwindow_s = 6' or $'[policy]\\nwindowed_tau_s = 3'")
     parser.add_argument("--settle", action="append", default=[], metavar="DATASET=S",
                         help="training rows start S seconds after a label change in DATASET (repeatable)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=int, default=COMMITTED.seed,
                         help="the draw of the sensor groups removed from training's copies (the committed model's: 0); "
                         "another says how much of a difference the draw alone makes")
+    parser.add_argument("--penalty", type=float, default=COMMITTED.penalty,
+                        help="the logistic and GAM members' L2 penalty, times the committed model's")
+    parser.add_argument("--stumps", type=int, default=COMMITTED.stumps, help="the boosted member's trees")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
     args = parser.parse_args(argv)
     problems = []
@@ -63,6 +68,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
             problems.append(f"--settle {item}: write DATASET=SECONDS, DATASET one of {', '.join(DATASETS)}, "
                             "SECONDS >= 0")
     args.settle = settle
+    if args.penalty > 0 and args.stumps > 0:
+        args.recipe = Recipe(args.seed, args.penalty, args.stumps)
+    else:
+        problems.append("--penalty and --stumps: give numbers above 0")
     if problems:
         parser.error("; ".join(problems))
     return args
@@ -92,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("the committed model's anchor_tau_s is not the agent's default: run python -m models.train first")
     found = {n: tables(DATASETS[n], progress=False, config=args.config.top.features) for n in DATASETS}
     results, pooled = evaluated(found, args.settings, evaluation["kind"], evaluation["group_weights"], args.jobs,
-                                args.settle, args.seed)
+                                args.settle, args.recipe)
     f1s = per_subject_f1(results)
     loso = evaluation["loso"]
     committed = {d: {s: e["macro_f1"] for s, e in v["per_subject"].items() if e.get("macro_f1") is not None}

@@ -22,6 +22,7 @@ from models.fit import (
     MEMBERSHIP,
     F,
     Heartless,
+    Recipe,
     Rows,
     augmented,
     ensemble,
@@ -271,8 +272,9 @@ def test_level_metrics_follow_each_datasets_own_rest_and_stressor_codes(dataset,
     assert out["rest_elevated_or_above_share"] == round(2 / rest_ticks, 4)
 
 
-def test_a_folds_seed_is_the_draw_its_model_is_trained_with(tmp_path: Path, eegmat, monkeypatch):
-    """``models.variant --seed``: each fold trains on the copies its seed draws, and another seed draws others."""
+def test_a_folds_recipe_is_what_its_model_is_trained_with(tmp_path: Path, eegmat, monkeypatch):
+    """``models.variant --seed/--penalty``: each fold trains with its recipe (the copies its seed draws, the
+    members' regularisation), and another recipe gives another model."""
     monkeypatch.setattr(train, "_SUBJECTS", eegmat)
     weights = {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}
     others = eegmat[:1] + eegmat[2:]
@@ -280,14 +282,16 @@ def test_a_folds_seed_is_the_draw_its_model_is_trained_with(tmp_path: Path, eegm
     def weights_of(path: Path) -> dict[str, np.ndarray]:
         return onnx_file.read(path.read_bytes()).initializers
 
+    recipes = (Recipe(), Recipe(seed=1), Recipe(penalty=100.0))
     kept = {}
-    for seed in (0, 1):
-        train.held_out(train.Fold(("logistic",), "all", 1, json.dumps(weights), keep=tmp_path / str(seed), seed=seed))
-        kept[seed] = weights_of(train.fold_model_dir(tmp_path / str(seed), "logistic", eegmat[1]) / "distress.onnx")
-        direct = tmp_path / f"direct-{seed}.onnx"
-        model = train.fit_kinds(("logistic",), others, "all", seed)["logistic"]
+    for n, recipe in enumerate(recipes):
+        train.held_out(train.Fold(("logistic",), "all", 1, json.dumps(weights), keep=tmp_path / str(n), recipe=recipe))
+        kept[n] = weights_of(train.fold_model_dir(tmp_path / str(n), "logistic", eegmat[1]) / "distress.onnx")
+        direct = tmp_path / f"direct-{n}.onnx"
+        model = train.fit_kinds(("logistic",), others, "all", recipe)["logistic"]
         write_model(direct, model, metadata(model, others, weights))
         mine = weights_of(direct)
-        assert mine.keys() == kept[seed].keys()
-        assert all(np.array_equal(mine[k], kept[seed][k]) for k in mine)
-    assert any(not np.array_equal(kept[0][k], kept[1][k]) for k in kept[0])
+        assert mine.keys() == kept[n].keys()
+        assert all(np.array_equal(mine[k], kept[n][k]) for k in mine)
+    for n in (1, 2):
+        assert any(not np.array_equal(kept[0][k], kept[n][k]) for k in kept[0])
