@@ -46,8 +46,9 @@ _CARDIAC = GROUPS.index("cardiac")
 _SKIN = MEMBERSHIP[:, GROUPS.index("eda")] > 0
 DROP = 0.35  # chance that each present group is removed from an augmented copy
 STRIDE = 4  # one tick a second: 4 Hz ticks of 60-s windows add correlation, not information
-LOGISTIC_C = 0.1  # the members' own regularisation, fixed a priori; Recipe scales it (models.capacity checks it)
+LOGISTIC_C = 0.1  # the members' regularisation as fixed a priori; Recipe.penalty divides these C
 GAM_C = 0.05
+PENALTY = 10.0  # the committed penalty, times the a-priori one: models.capacity's nested choice (2026-12-06)
 STUMPS = 300
 
 
@@ -57,7 +58,7 @@ class Recipe:
     checks vary. The default is the committed model's."""
 
     seed: int = 0  # the draw of the sensor groups removed from training's copies (:func:`augmented`)
-    penalty: float = 1.0  # the logistic and GAM members' L2 penalty, times their own (their C divided by it)
+    penalty: float = PENALTY  # the logistic and GAM members' L2 penalty, times the a-priori one (their C divided by it)
     stumps: int = STUMPS  # the boosted member's trees
 
     @property

@@ -32,7 +32,7 @@ from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector
 from agent.core.model.runtime import Inference
 from models.datasets import DATASETS
 from models.features_cache import tables
-from models.fit import Heartless, Rows, _presence, augmented, subject_rows
+from models.fit import COMMITTED, LOGISTIC_C, Heartless, Rows, _presence, augmented, subject_rows
 from models.loso import classify, config_for, decide, table_ticks
 from models.train import Subject, prepare
 from models.variant import TIE
@@ -93,7 +93,7 @@ def design(v: Variant, z: np.ndarray, usable: np.ndarray, ecg: np.ndarray | bool
 
 def fit(v: Variant, others: list[Subject], held: Subject) -> LogisticRegression:
     """The rows ``models.train`` fits a fold on (:func:`models.train.rows_of`), the variant's change made:
-    with nothing changed, the same model as ``fit_logistic``'s."""
+    with nothing changed, the committed recipe's logistic member."""
     parts, ecg = [], []
     for o in others:
         weight = v.weight(o, held)
@@ -105,9 +105,9 @@ def fit(v: Variant, others: list[Subject], held: Subject) -> LogisticRegression:
         rows.w = rows.w * weight
         parts.append(rows)
         ecg.append(np.full(len(rows.y), _ecg(o)))
-    rows = augmented(Rows.join(parts), 0)
+    rows = augmented(Rows.join(parts), COMMITTED.seed)
     x = design(v, rows.z, rows.usable, np.tile(np.concatenate(ecg), 2))  # augmented: the rows, then their copy
-    clf = LogisticRegression(C=0.1, max_iter=3000)
+    clf = LogisticRegression(C=LOGISTIC_C / COMMITTED.penalty, max_iter=3000)
     return clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
 
 

@@ -28,7 +28,7 @@ import json
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -376,6 +376,7 @@ def main() -> None:
                      "skin_anchor_heart_s": deployed_config.top.baseline.skin_anchor_heart_s,
                      "eeg_alone_tau_s": deployed_config.top.policy.eeg_alone_tau_s,
                      "windowed_rise_share": deployed_config.top.policy.windowed_rise_share,
+                     "recipe": asdict(COMMITTED),  # the draw and the members' regularisation (models.capacity)
                      "criterion": round(criterion(f1s[best]), 4)},
         "loso": scored[best],
         "nested": {"figures": honest,

@@ -31,7 +31,7 @@ from agent.errors import ConfigError
 from models.calibration import evaluated
 from models.datasets import DATASETS
 from models.features_cache import tables
-from models.fit import COMMITTED, Recipe
+from models.fit import COMMITTED, GAM_C, LOGISTIC_C, Recipe
 from models.loso import config_for
 from models.nested import criterion, per_subject_f1
 from models.train import OUT
@@ -49,7 +49,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the draw of the sensor groups removed from training's copies (the committed model's: 0); "
                         "another says how much of a difference the draw alone makes")
     parser.add_argument("--penalty", type=float, default=COMMITTED.penalty,
-                        help="the logistic and GAM members' L2 penalty, times the committed model's")
+                        help="the logistic and GAM members' L2 penalty, times the a-priori one "
+                        f"(their C {LOGISTIC_C:g} and {GAM_C:g} divided by it; the committed model's: {COMMITTED.penalty:g})")
     parser.add_argument("--stumps", type=int, default=COMMITTED.stumps, help="the boosted member's trees")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ import pytest
 
 from agent.core.features import FEATURE_NAMES, GROUP_OF
 from models import screen
-from models.fit import fit_logistic
+from models.fit import COMMITTED, fit_member
 from models.train import rows_of
 
 CARDIAC = np.array(GROUP_OF) == 0
@@ -17,7 +17,7 @@ F = len(FEATURE_NAMES)
 def test_the_plain_screen_is_the_ensembles_logistic_member(eegmat):
     held, others = eegmat[0], eegmat[1:]
     clf = screen.fit(screen.VARIANTS["plain"], others, held)
-    member = fit_logistic(rows_of(others, "all", 0))
+    member = fit_member("logistic", rows_of(others, "all", COMMITTED.seed), COMMITTED)
     assert member.coef is not None
     assert clf.coef_[0][:F] == pytest.approx(member.coef, abs=1e-9)
     assert clf.coef_[0][F:] == pytest.approx(member.presence, abs=1e-9)
