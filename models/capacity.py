@@ -20,7 +20,7 @@ check's first run (2026-12-06): the committed recipe becomes the one the nested
 choice gives the most subjects, ties staying with the committed one (then the
 first of the grid). It chose a penalty 10 times the a-priori one. It prints,
 and changes nothing; its figures are in the model card's "Known limits"
-(``models/card_limits.py``). About 20 minutes on 2 cores.
+(``models/card_limits.py``). About 22 minutes on 2 cores.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 
 from agent.core.baseline import BaselineOptions
 from agent.core.policy import PolicyOptions
 from models.check import committed_check, replay_lines
+from models.fit import COMMITTED
 from models.loso import config_for
 from models.nested import COMPARED, GRID
 from models.train import OUT
@@ -32,6 +34,7 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert BaselineOptions().skin_anchor_heart_s == deployed["skin_anchor_heart_s"]
     assert PolicyOptions().eeg_alone_tau_s == deployed["eeg_alone_tau_s"]
     assert PolicyOptions().windowed_rise_share == deployed["windowed_rise_share"]
+    assert deployed["recipe"] == asdict(COMMITTED)  # the draw and regularisation a training uses by default
     assert recorded["kind"] == deployed["kind"]
     candidates = recorded["candidates"]
     assert set(candidates) == {c.label for c in COMPARED}  # every model of the declared grid was evaluated
