@@ -9,7 +9,7 @@ each weighing 1 on average, those C barely bind: the rows' fitted weights alone
 and 1.53 at C 0.05, 0.005 and 0.0005. A model that follows its 60-odd subjects
 closely may follow their quirks, which people it has never seen do not share.
 
-The grid (``RECIPES``) moves one thing at a time from the committed recipe: the
+The grid (``RECIPES``) moves one thing at a time from the a-priori recipe: the
 logistic and GAM members' penalty 10 and 100 times theirs, and the boosted
 member's stumps a third of theirs and three times as many. Each is evaluated as
 ``models.train`` evaluates the deployed candidate (its kind, anchoring constant

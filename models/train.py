@@ -121,7 +121,7 @@ def view_mask(view: str) -> np.ndarray:
     return np.array([keep(f) for f in FEATURES])
 
 
-def rows_of(subjects: list[Subject], view: str, seed: int = 0) -> Rows:
+def rows_of(subjects: list[Subject], view: str, seed: int = COMMITTED.seed) -> Rows:
     mask = view_mask(view)
     parts = [subject_rows(s.z, s.usable & mask, s.y, s.train & (s.usable & mask).any(axis=1),
                           None if s.heartless is None else Heartless(s.heartless.z, s.heartless.usable & mask))
@@ -140,8 +140,8 @@ def metadata(m: Additive, subjects: list[Subject], weights: dict[str, float], ve
     )
 
 
-def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str, recipe: Recipe = COMMITTED,
-              ) -> dict[str, Additive]:
+def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str,
+              recipe: Recipe = COMMITTED) -> dict[str, Additive]:
     """A model of each kind on the same rows; an ensemble averages the members fitted here, not refitted."""
     rows = rows_of(subjects, view, recipe.seed)
     needed = set(kinds) | (set(MEMBERS) if "ensemble" in kinds else set())
