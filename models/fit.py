@@ -52,7 +52,7 @@ PENALTY = 10.0  # the committed penalty, times the a-priori one: models.capacity
 STUMPS = 300
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Recipe:
     """How a training fits its rows, beside the rows themselves: what ``models.variant`` and the nested
     checks vary. The default is the committed model's."""

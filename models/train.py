@@ -121,7 +121,7 @@ def view_mask(view: str) -> np.ndarray:
     return np.array([keep(f) for f in FEATURES])
 
 
-def rows_of(subjects: list[Subject], view: str, seed: int = COMMITTED.seed) -> Rows:
+def rows_of(subjects: list[Subject], view: str, seed: int) -> Rows:
     mask = view_mask(view)
     parts = [subject_rows(s.z, s.usable & mask, s.y, s.train & (s.usable & mask).any(axis=1),
                           None if s.heartless is None else Heartless(s.heartless.z, s.heartless.usable & mask))
