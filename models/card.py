@@ -60,6 +60,10 @@ def _subject_rows(e: dict) -> list[str]:
     unscored = [s for s, v in e["per_subject"].items() if v.get("coverage") is None]
     if unscored:
         rows += ["", f"Replayed but not scored, with no labelled tick after calibration: {', '.join(unscored)}."]
+    one_class = [s for s, v in e["per_subject"].items() if v.get("coverage") is not None and v.get("macro_f1") is None]
+    if one_class:
+        rows += ["", "In the pooled figures but with no macro-F1 of their own, one condition alone labelled after "
+                 f"calibration: {', '.join(one_class)} (\"Known limits\")."]
     return rows
 
 

@@ -32,6 +32,11 @@ LIMITS = """\
   most of them in S02, S04 and S29, whose last minute of rest reads as a task. To reach 0.93 pooled
   with those false alarms, a task would have to be caught within about 3.6 s of its onset on average
   (about 6.7 s of each is missed now); with no false alarm at all, today's misses would reach it.
+- **A rest shorter than calibration.** EEGMAT S31's rest lasts 79 s, so the agent, which calibrates on
+  the first 120 s of whatever comes, as a deployed one does, takes the first 46 s of its arithmetic task
+  as resting too. Only the task's last 13 s are decided (52 ticks, all labelled task): they count in the
+  pooled figures, but the subject has no macro-F1 of its own. A patient whose session begins with the
+  stressor gets the same, until the resting level re-anchors on a calmer stretch.
 - **Until 2026-12-06, EEGMAT's figures were flattered by the padding at the end of its files.** Every
   segment of every EEGMAT subject ends with all seven channels held at one value for about a second,
   and then again (EDF padding: files of 182 s for the 180-s rest, 62 s for the 60-s task). Replay

@@ -244,4 +244,16 @@ Other checks, not through the core:
   but S04 is told apart best by its frontal alpha asymmetry (AUC 0.08, lower in the task), which goes
   either way across subjects (mean AUC 0.43); S10's alpha rises and its theta falls; and S32's best are
   gamma's share (AUC 1.00) and beta's (0.91).
+- **EEG without gamma, with the spectrum's shape** (2026-12-06), in a tick-level LOSO logistic screen
+  of EEGMAT computed offline from its six EEG channels, as the screen above (2-s Hann segments every
+  second, 4-s windows, each subject's first 120 s as its resting level, logits smoothed over 10 s; mean
+  per-subject macro-F1 0.611 on the eight features without gamma, 0.677 with gamma's share beside them).
+  Beside the eight: the aperiodic slope of the log spectrum over 2–30 Hz (the alpha band left out)
+  0.647, the same slope over 2–20 Hz 0.598, the alpha peak frequency (the power-weighted mean of 7–14 Hz)
+  0.607, spectral entropy over 1–30 Hz 0.607, theta's share at the temporal sites 0.624, the share of
+  20–30 Hz 0.651. What gains is what reaches above 20 Hz, where muscle at these frontal and temporal
+  sites shows as well as the brain, and the slope's gain goes when it stops at 20 Hz; beta taken as
+  13–20 Hz rather than 13–30 Hz scores 0.597. So the EEG-without-gamma figure may still carry some
+  muscle through beta's upper half, which these recordings cannot tell apart, and nothing below 20 Hz
+  found here lifts it towards 0.80; not built.
 """
