@@ -62,6 +62,14 @@ class Recipe:
     stumps: int = STUMPS  # the boosted member's trees
 
     @property
+    def logistic_c(self) -> float:
+        return LOGISTIC_C / self.penalty
+
+    @property
+    def gam_c(self) -> float:
+        return GAM_C / self.penalty
+
+    @property
     def label(self) -> str:
         return f"penalty x{self.penalty:g}, {self.stumps} stumps" + (f", seed {self.seed}" if self.seed else "")
 
@@ -131,7 +139,7 @@ def _presence(usable: np.ndarray) -> np.ndarray:
     return np.minimum(usable.astype(np.float64) @ MEMBERSHIP, 1.0)
 
 
-def fit_logistic(rows: Rows, c: float = LOGISTIC_C) -> Additive:
+def fit_logistic(rows: Rows, c: float = COMMITTED.logistic_c) -> Additive:
     x = np.hstack([np.where(rows.usable, rows.z, 0.0), _presence(rows.usable)])
     clf = LogisticRegression(C=c, max_iter=3000)
     clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
@@ -139,7 +147,7 @@ def fit_logistic(rows: Rows, c: float = LOGISTIC_C) -> Additive:
     return Additive("logistic", float(clf.intercept_[0]), coef[F:], MEMBERSHIP, coef=coef[:F])
 
 
-def fit_gam(rows: Rows, bins: int = 8, c: float = GAM_C) -> Additive:
+def fit_gam(rows: Rows, bins: int = 8, c: float = COMMITTED.gam_c) -> Additive:
     """Quantile bins of each feature's usable z-scores; a term per bin, 0 for a feature never usable."""
     edges = np.full((F, bins - 1), np.inf)
     for j in range(F):
@@ -219,9 +227,9 @@ MEMBERS = ("logistic", "gam", "boosted")  # what an ensemble averages
 def fit_member(kind: str, rows: Rows, recipe: Recipe) -> Additive:
     """One member of :data:`MEMBERS` fitted on ``rows`` with ``recipe``'s regularisation."""
     if kind == "logistic":
-        return fit_logistic(rows, LOGISTIC_C / recipe.penalty)
+        return fit_logistic(rows, recipe.logistic_c)
     if kind == "gam":
-        return fit_gam(rows, c=GAM_C / recipe.penalty)
+        return fit_gam(rows, c=recipe.gam_c)
     if kind == "boosted":
         return fit_boosted(rows, recipe.stumps)
     raise ValueError(f"not a member: {kind}")

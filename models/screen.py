@@ -32,7 +32,7 @@ from agent.core.features import FEATURE_NAMES, GROUP_OF, FeatureVector
 from agent.core.model.runtime import Inference
 from models.datasets import DATASETS
 from models.features_cache import tables
-from models.fit import COMMITTED, LOGISTIC_C, Heartless, Rows, _presence, augmented, subject_rows
+from models.fit import COMMITTED, Heartless, Rows, _presence, augmented, subject_rows
 from models.loso import classify, config_for, decide, table_ticks
 from models.train import Subject, prepare
 from models.variant import TIE
@@ -107,7 +107,7 @@ def fit(v: Variant, others: list[Subject], held: Subject) -> LogisticRegression:
         ecg.append(np.full(len(rows.y), _ecg(o)))
     rows = augmented(Rows.join(parts), COMMITTED.seed)
     x = design(v, rows.z, rows.usable, np.tile(np.concatenate(ecg), 2))  # augmented: the rows, then their copy
-    clf = LogisticRegression(C=LOGISTIC_C / COMMITTED.penalty, max_iter=3000)
+    clf = LogisticRegression(C=COMMITTED.logistic_c, max_iter=3000)
     return clf.fit(x, rows.y, sample_weight=rows.w * len(rows.w) / rows.w.sum())
 
 
