@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -171,10 +172,10 @@ def plot_timelines(path: Path, dataset: str, timelines: dict[str, dict[str, np.n
     plt.close(fig)
 
 
-def _timeline_section(timelines: dict[str, dict[str, np.ndarray]]) -> list[str]:
+def _timeline_section(plotted: Sequence[str]) -> list[str]:
     lines = ["### Timelines (LOSO: each subject decided by a model trained without it)", ""]
     for dataset in CONDITIONS:
-        if any(k.startswith(f"{dataset}/") for k in timelines):
+        if dataset in plotted:
             lines += [f"**{dataset}**", "", f"![{dataset} timelines](timelines-{dataset}.png)", ""]
     return lines
 
@@ -237,14 +238,24 @@ def _selection(evaluation: dict) -> list[str]:
 
 def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: dict,
                timelines: dict[str, dict[str, np.ndarray]]) -> None:
-    loso = evaluation["loso"]
-    plot_reliability(folder / "reliability.png", loso)
+    """The card (``distress.md``) and its plots, in ``folder``."""
+    plot_reliability(folder / "reliability.png", evaluation["loso"])
     for old in folder.glob("timelines-*.png"):
         old.unlink()
+    plotted = []
     for dataset in CONDITIONS:
         mine = {k: v for k, v in timelines.items() if k.startswith(f"{dataset}/")}
         if mine:
             plot_timelines(folder / f"timelines-{dataset}.png", dataset, mine)
+            plotted.append(dataset)
+    (folder / "distress.md").write_text(card_text(meta, _terms(model, meta), evaluation, plotted))
+
+
+def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: Sequence[str]) -> str:
+    """The card's Markdown: the model's ``terms`` (its Inputs table), and the datasets whose timelines are
+    ``plotted``. Everything else comes from ``meta`` and ``evaluation``, so a test can render the committed
+    card again from the committed files alone."""
+    loso = evaluation["loso"]
     lines = [
         f"# Model card: distress model {meta.model_version}",
         "",
@@ -328,8 +339,8 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
     ]
     for name, e in loso.items():
         lines += [f"**{name}**", "", *_subject_rows(e), ""]
-    if timelines:
-        lines += _timeline_section(timelines)
+    if plotted:
+        lines += _timeline_section(plotted)
     lines += [
         "## The check",
         "",
@@ -339,7 +350,7 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "",
         "## Inputs",
         "",
-        *_terms(model, meta),
+        *terms,
         "",
         f"Normalisation `{meta.normalisation}`. Sensor group weights for the confidence: {meta.group_weights}.",
         "Trained with the agent's default `[features]` settings, recorded in the model: `edge-agent check`",
@@ -375,4 +386,4 @@ def write_card(folder: Path, meta: ModelMetadata, model: Additive, evaluation: d
         "",
         limits(evaluation),
     ]
-    (folder / "distress.md").write_text("\n".join(lines))
+    return "\n".join(lines)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict
 
+import numpy as np
+
 from agent.core.baseline import BaselineOptions
+from agent.core.model.runtime import DistressModel
 from agent.core.policy import PolicyOptions
+from models.card import CONDITIONS, card_text
 from models.check import committed_check, replay_lines
 from models.fit import COMMITTED
 from models.loso import config_for
@@ -43,3 +48,29 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert (best["kind"], best["anchor_tau_s"]) == (deployed["kind"], deployed["anchor_tau_s"])
     nested = recorded["nested"]
     assert sum(nested["chosen_counts"].values()) == sum(e["subjects"] for e in nested["figures"].values())
+
+
+_TERM = re.compile(r"\| `(\w+)` \| [^|]* \| \w+ \| ([+-]\d+\.\d+) per baseline spread, plus from ([+-]\d+\.\d+) to ([+-]\d+\.\d+) over its bins \|")
+
+
+def test_the_committed_card_is_what_training_writes_from_the_committed_files():
+    """The card is rendered from evaluation.json and the model; a hand edit, or one section rendered anew
+    without the rest, would leave it saying what the training no longer writes."""
+    card = (OUT / "distress.md").read_text()
+    evaluation = json.loads((OUT / "evaluation.json").read_text())
+    model = DistressModel.load()
+    lines = card.splitlines()
+    start = lines.index("## Inputs") + 2
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    terms = lines[start:end]
+    # the Inputs table, which the render takes from the card itself, says what the committed graph holds
+    rows = [_TERM.fullmatch(line) for line in terms[2:]]
+    assert all(rows), [line for line, row in zip(terms[2:], rows, strict=True) if row is None]
+    assert [r[1] for r in rows] == list(model.meta.features)
+    weights = model.graph.initializers["w"].reshape(-1)
+    table = model.graph.initializers["table"].reshape(len(rows), -1)
+    written = np.array([[float(r[2]), float(r[3]), float(r[4])] for r in rows])
+    np.testing.assert_allclose(written[:, 0], weights, atol=5e-4 + 1e-7)  # printed to 3 places
+    np.testing.assert_allclose(written[:, 1:], np.c_[table.min(axis=1), table.max(axis=1)], atol=5e-3 + 1e-7)
+    plotted = [d for d in CONDITIONS if (OUT / f"timelines-{d}.png").exists()]
+    assert card_text(model.meta, terms, evaluation, plotted) == card
