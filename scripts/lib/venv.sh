@@ -15,9 +15,15 @@ find_python() {
   return 1
 }
 
-# ensure_venv EXTRAS: create the virtualenv if needed and install the project with those extras,
-# only when pyproject.toml changed since the last install (the install is editable: code changes
-# need none). The stamp records what was installed; "dev" includes the plain install.
+# What an install is made from: pyproject.toml's requirements and the versions constraints.txt pins.
+install_stamp() {
+  cat "$repo_root/pyproject.toml" "$repo_root/constraints.txt" | sha256sum | cut -d' ' -f1
+}
+
+# ensure_venv EXTRAS: create the virtualenv if needed and install the project with those extras, at
+# the versions constraints.txt pins (scripts/lock writes it), only when pyproject.toml or
+# constraints.txt changed since the last install (the install is editable: code changes need
+# none). The stamp records what was installed; "dev" includes the plain install.
 ensure_venv() {
   local extras="$1" py want stamp
   if [ ! -x "$venv/bin/python" ]; then
@@ -26,16 +32,17 @@ ensure_venv() {
     "$py" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
   fi
-  want="$(sha256sum "$repo_root/pyproject.toml" | cut -d' ' -f1)"
+  want="$(install_stamp)"
   local stamps=("$venv/.installed-${extras:-base}")
   [ -z "$extras" ] && stamps+=("$venv/.installed-dev")
   for stamp in "${stamps[@]}"; do
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-      echo "==> vr-edge-agent${extras:+[$extras]} is installed in $venv (pyproject.toml unchanged)"
+      echo "==> vr-edge-agent${extras:+[$extras]} is installed in $venv (pyproject.toml and constraints.txt unchanged)"
       return 0
     fi
   done
   echo "==> installing vr-edge-agent${extras:+[$extras]} into $venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$repo_root${extras:+[$extras]}"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --constraint "$repo_root/constraints.txt" -e "$repo_root${extras:+[$extras]}"
   echo "$want" > "$venv/.installed-${extras:-base}"
 }

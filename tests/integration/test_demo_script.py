@@ -1,7 +1,8 @@
-"""Issue 18 finding 9: scripts/demo installs only when pyproject.toml changed, and says when it reuses a baseline.
+"""Issue 18 finding 9: scripts/demo installs only when pyproject.toml (or constraints.txt) changed, and says when
+it reuses a baseline.
 
 The script runs against a stand-in virtualenv whose install stamp matches
-pyproject.toml (a pip install would show, and would fail without the
+pyproject.toml and constraints.txt (a pip install would show, and would fail without the
 network) and whose `edge-agent` prints the command it was given: what is
 tested here is the script; the agent it starts is tested everywhere else.
 """
@@ -28,7 +29,8 @@ def stand_in_venv(tmp: Path) -> Path:
         script = venv / "bin" / name
         script.write_text(f"#!/bin/sh\n{body}\n")
         script.chmod(0o755)
-    (venv / ".installed-base").write_text(hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest() + "\n")
+    made_from = (REPO / "pyproject.toml").read_bytes() + (REPO / "constraints.txt").read_bytes()
+    (venv / ".installed-base").write_text(hashlib.sha256(made_from).hexdigest() + "\n")
     return venv
 
 
@@ -42,7 +44,7 @@ def demo(tmp: Path, venv: Path, **extra: str) -> str:
 def test_the_demo_skips_the_install_and_says_when_it_reuses_a_baseline(tmp_path: Path) -> None:
     venv = stand_in_venv(tmp_path)
     first = demo(tmp_path, venv)
-    assert "pyproject.toml unchanged" in first and "installing" not in first
+    assert "pyproject.toml and constraints.txt unchanged" in first and "installing" not in first
     assert "no stored baseline: the agent calibrates first" in first
     config = tmp_path / "demo/agent.toml"
     assert f"started: edge-agent run --config {config} --for 360 --speed 4" in first
