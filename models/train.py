@@ -1,7 +1,7 @@
 """Train, evaluate (LOSO through the core) and export the distress model: ``python -m models.train``.
 
 1. Feature tables for every subject, through the core's ticker (cached).
-2. Each subject normalised by the deployed baseline: calibration from the
+2. Each subject normalised by the deployed baseline (``models.subjects``): calibration from the
    recording's start, re-anchored as the agent does (``models.loso.deployed``).
 3. Leave-one-subject-out over all three datasets at once, for each model kind
    and baseline re-anchoring time constant declared in ``models.nested``
@@ -39,20 +39,16 @@ from agent.core.model.metadata import ModelMetadata
 from models.baseline_eda import loso_f1
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
-from models.extract import FeatureTable, fingerprint
+from models.extract import fingerprint
 from models.features_cache import tables
-from models.fit import COMMITTED, MEMBERS, Heartless, Recipe, Rows, augmented, ensemble, fit_member, subject_rows
+from models.fit import COMMITTED, Recipe
 from models.loso import (
-    Deployed,
     classify,
     config_for,
     decide,
-    deployed,
     levels,
     score_subjects,
-    settled,
     table_ticks,
-    without_heart,
 )
 from models.nested import (
     ANCHORS_S,
@@ -69,66 +65,13 @@ from models.nested import (
     per_subject_f1,
     summary,
 )
+from models.pins import differences
+from models.subjects import Subject, fit, fit_kinds, prepare, view_mask
 
 # 2.1: EEG bands over 6 s, the ensemble alone; 2.2: regional EEG shares of 4-30 Hz;
 # 2.3: an EEG channel counts only when its whole window is clean, windows of 4 s
 VERSION = "distress-2.3.0"
 OUT = Path(__file__).resolve().parent / "distress"
-SETTLE_S = {"wesad": 60.0, "stress-predict": 60.0, "eegmat": 20.0}  # training rows: windows inside one condition
-GAMMA = tuple(f.name for f in FEATURES if "gamma" in f.name)  # mostly muscle at frontal and temporal sites
-# What each evaluation may use: every sensor, one sensor group alone ("eeg-only", ...), or EEG without gamma.
-VIEWS = {
-    "all": lambda f: True,
-    **{f"{g}-only": (lambda f, g=g: f.group == g) for g in GROUPS},
-    "eeg-no-gamma": lambda f: f.group == "eeg" and f.name not in GAMMA,
-}
-
-
-@dataclass
-class Subject:
-    dataset: str
-    name: str
-    table: FeatureTable
-    z: np.ndarray
-    usable: np.ndarray
-    y: np.ndarray
-    train: np.ndarray  # ticks fit for training: calibrated, scored, settled
-    heartless: Deployed | None = None  # its z-scores without a heart sensor, where it has skin and heart
-
-    @property
-    def key(self) -> str:
-        return f"{self.dataset}/{self.name}"
-
-
-def prepare(dataset: Dataset, found: list[FeatureTable], settings: str | None = None,
-            settle_s: float | None = None) -> list[Subject]:
-    """Each subject's ticks normalised by the deployed baseline, as the agent with ``settings`` would.
-    ``settle_s``: the training rows' settling time instead of the dataset's (``SETTLE_S``)."""
-    config = config_for(text=settings)
-    settle = SETTLE_S[dataset.name] if settle_s is None else settle_s
-    out = []
-    for table in found:
-        ticks = table_ticks(table, config.top.features.min_quality)
-        d = deployed(ticks, config)
-        y, scored = dataset.target(table.label)
-        train = d.calibrated & scored & settled(table.t, table.label, settle)
-        out.append(Subject(dataset.name, table.subject, table, d.z, d.usable, y, train, without_heart(table, config)))
-    return out
-
-
-def view_mask(view: str) -> np.ndarray:
-    keep = VIEWS[view]
-    return np.array([keep(f) for f in FEATURES])
-
-
-def rows_of(subjects: list[Subject], view: str, seed: int) -> Rows:
-    mask = view_mask(view)
-    parts = [subject_rows(s.z, s.usable & mask, s.y, s.train & (s.usable & mask).any(axis=1),
-                          None if s.heartless is None else Heartless(s.heartless.z, s.heartless.usable & mask))
-             for s in subjects]
-    return augmented(Rows.join(parts), seed)
-
-
 def metadata(m: Additive, subjects: list[Subject], weights: dict[str, float], version: str = VERSION,
              data_sha256: str = "fold", created: str = "fold") -> ModelMetadata:
     return ModelMetadata(
@@ -138,26 +81,6 @@ def metadata(m: Additive, subjects: list[Subject], weights: dict[str, float], ve
         datasets=tuple(sorted({s.dataset for s in subjects})), subjects=len(subjects),
         data_sha256=data_sha256, created=created, feature_settings=FeatureConfig().model_dump(mode="json"),
     )
-
-
-def fit_kinds(kinds: tuple[str, ...], subjects: list[Subject], view: str,
-              recipe: Recipe = COMMITTED) -> dict[str, Additive]:
-    """A model of each kind on the same rows; an ensemble averages the members fitted here, not refitted."""
-    rows = rows_of(subjects, view, recipe.seed)
-    needed = set(kinds) | (set(MEMBERS) if "ensemble" in kinds else set())
-    members = {k: fit_member(k, rows, recipe) for k in MEMBERS if k in needed}
-    out = {k: members[k] if k != "ensemble" else ensemble([members[m] for m in MEMBERS]) for k in kinds}
-    mask = view_mask(view)
-    for m in out.values():
-        if m.coef is not None:
-            m.coef[~mask] = 0.0
-        if m.table is not None:
-            m.table[~mask] = 0.0
-    return out
-
-
-def fit(kind: str, subjects: list[Subject], view: str, recipe: Recipe = COMMITTED) -> Additive:
-    return fit_kinds((kind,), subjects, view, recipe)[kind]
 
 
 @dataclass(frozen=True)
@@ -298,6 +221,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    if moved := differences():
+        print(f"NOTE: not the versions constraints.txt pins: {', '.join(moved)}; the figures may differ from "
+              "the committed ones in their last digits (scripts/test installs the pinned versions)", flush=True)
 
     found = {name: tables(DATASETS[name], refresh=args.refresh) for name in DATASETS}
     grid = [c for c in COMPARED if c.kind in args.kinds and c.anchor_tau_s in args.anchors]
