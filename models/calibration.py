@@ -22,7 +22,8 @@ from models.features_cache import tables
 from models.fit import COMMITTED, Recipe
 from models.loso import score_subjects
 from models.nested import KINDS, Results, anchor_settings, criterion, per_subject_f1, verdict
-from models.train import OUT, Timelines, loso_results, prepare
+from models.subjects import prepare
+from models.train import OUT, Timelines, loso_results
 
 LENGTHS_S = (60.0, 90.0, 120.0)  # the values compared on pooled figures when the default was set
 

@@ -41,7 +41,8 @@ from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
 from models.nested import anchor_settings, verdict
-from models.train import alone_results, loso_results, prepare
+from models.subjects import prepare
+from models.train import alone_results, loso_results
 
 TAUS_S = (5.0, 10.0, 20.0, 40.0)  # the shared windowed constant, twice it, four times, eight times (since 2026-12-06)
 

@@ -24,7 +24,8 @@ from models.datasets import DATASETS
 from models.features_cache import tables
 from models.loso import score_subjects
 from models.nested import anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
-from models.train import loso_results, prepare
+from models.subjects import prepare
+from models.train import loso_results
 
 WINDOWS_S = (4.0, 6.0, 10.0)  # 6 s: the default before 4 s (20 s before that lost to 6 s and 10 s for every subject)
 

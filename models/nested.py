@@ -74,7 +74,7 @@ def anchor_settings(anchor_tau_s: float) -> str:
 # - 600 s sits at this grid's edge too. Checked once outside the grid (2026-12-05, the deployed ensemble's
 #   LOSO, not nested): 1200 s gave criterion 0.8038 against 0.8203, WESAD 0.899 against 0.930, so the
 #   constant has stopped moving and the grid stays.
-# Each fold fits the three members once and replays four models (models.train.fit_kinds). All 4 x 3 run:
+# Each fold fits the three members once and replays four models (models.subjects.fit_kinds). All 4 x 3 run:
 # with the ablations the training took 22 min 55 s with the feature cache warm, and extracting every
 # feature table from a cold cache 1 min 03 s more (2 cores, 2026-12-03); on 2026-12-04, from a cold
 # cache, 28 min 18 s, and 28 min 35 s with the 4-s EEG window: inside its 30-min budget, but barely.

@@ -34,7 +34,7 @@ from models.datasets import DATASETS
 from models.features_cache import tables
 from models.fit import COMMITTED, Heartless, Rows, _presence, augmented, subject_rows
 from models.loso import classify, config_for, decide, table_ticks
-from models.train import Subject, prepare
+from models.subjects import Subject, prepare
 from models.variant import TIE
 
 _GROUP = np.array(GROUP_OF)
@@ -92,7 +92,7 @@ def design(v: Variant, z: np.ndarray, usable: np.ndarray, ecg: np.ndarray | bool
 
 
 def fit(v: Variant, others: list[Subject], held: Subject) -> LogisticRegression:
-    """The rows ``models.train`` fits a fold on (:func:`models.train.rows_of`), the variant's change made:
+    """The rows ``models.train`` fits a fold on (:func:`models.subjects.rows_of`), the variant's change made:
     with nothing changed, the committed recipe's logistic member."""
     parts, ecg = [], []
     for o in others:

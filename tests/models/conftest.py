@@ -7,7 +7,7 @@ import pytest
 from models.datasets import EEGMAT
 from models.extract import extract
 from models.loso import config_for, deployed, table_ticks
-from models.train import Subject
+from models.subjects import Subject
 
 
 @pytest.fixture(scope="module")

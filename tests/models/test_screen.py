@@ -8,7 +8,7 @@ import pytest
 from agent.core.features import FEATURE_NAMES, GROUP_OF
 from models import screen
 from models.fit import COMMITTED, fit_member
-from models.train import rows_of
+from models.subjects import rows_of
 
 CARDIAC = np.array(GROUP_OF) == 0
 F = len(FEATURE_NAMES)

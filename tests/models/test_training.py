@@ -14,7 +14,7 @@ from agent.core.feature_specs import FEATURES
 from agent.core.features import FEATURE_NAMES, GROUPS
 from agent.core.model import onnx_file
 from agent.replay import build_core, open_recorded, replay
-from models import train
+from models import subjects, train
 from models.datasets import DATASETS, EEGMAT, WESAD
 from models.export import write_model
 from models.extract import extract
@@ -33,7 +33,8 @@ from models.fit import (
 )
 from models.loso import classify, config_for, decide, deployed, levels, table_ticks
 from models.nested import anchor_settings
-from models.train import metadata, prepare
+from models.subjects import prepare
+from models.train import metadata
 
 
 def test_tables_come_from_the_core_with_labels(eegmat):
@@ -288,7 +289,7 @@ def test_a_folds_recipe_is_what_its_model_is_trained_with(tmp_path: Path, eegmat
         train.held_out(train.Fold(("logistic",), "all", 1, json.dumps(weights), keep=tmp_path / str(n), recipe=recipe))
         kept[n] = weights_of(train.fold_model_dir(tmp_path / str(n), "logistic", eegmat[1]) / "distress.onnx")
         direct = tmp_path / f"direct-{n}.onnx"
-        model = train.fit_kinds(("logistic",), others, "all", recipe)["logistic"]
+        model = subjects.fit_kinds(("logistic",), others, "all", recipe)["logistic"]
         write_model(direct, model, metadata(model, others, weights))
         mine = weights_of(direct)
         assert mine.keys() == kept[n].keys()
