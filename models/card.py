@@ -364,7 +364,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "## Reproduce",
         "",
         "```sh",
-        "pip install -e '.[train]'",
+        "pip install -c constraints.txt -e '.[train]'  # the versions that reproduce this model",
         "python -m models.train          # features cached under ~/.cache/vr-edge-agent",
         "python -m models.calibration    # nested check of [baseline] calibration_s: prints only (about 13 min)",
         "python -m models.eeg_window     # nested check of [features.eeg] window_s: prints only (about 13 min)",
