@@ -14,7 +14,8 @@ CONSTRAINTS = Path(__file__).resolve().parents[1] / "constraints.txt"  # beside 
 
 
 def canonical(name: str) -> str:
-    """A distribution's name as PEP 503 compares it (``fhir.resources`` and ``Fhir_Resources`` are one)."""
+    """A distribution's name as PEP 503 compares it (``fhir.resources`` and ``Fhir_Resources`` are one).
+    One line, written here: ``packaging``, which has it, is no requirement of the train extra."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -33,8 +34,10 @@ def pins(path: Path = CONSTRAINTS) -> dict[str, str]:
     return out
 
 
-def differences(path: Path = CONSTRAINTS) -> list[str]:
-    """Each pinned package installed at another version, or not installed at all, as one phrase."""
+def differences(path: Path = CONSTRAINTS, *, installed_only: bool = False) -> list[str]:
+    """Each pinned package installed at another version, or not installed at all, as one phrase.
+    ``installed_only``: not the missing ones (a training needs only the train extra's, and imports them)."""
     installed = {canonical(d.metadata["Name"]): d.version for d in metadata.distributions()}
     return [f"{name} {installed.get(name, 'not installed')} (pinned {version})"
-            for name, version in sorted(pins(path).items()) if installed.get(name) != version]
+            for name, version in sorted(pins(path).items())
+            if installed.get(name) != version and not (installed_only and name not in installed)]
