@@ -256,4 +256,20 @@ Other checks, not through the core:
   13–20 Hz rather than 13–30 Hz scores 0.597. So the EEG-without-gamma figure may still carry some
   muscle through beta's upper half, which these recordings cannot tell apart, and nothing below 20 Hz
   found here lifts it towards 0.80; not built.
+- **EEG without gamma, with how the channels move together** (2026-12-06), in a tick-level LOSO
+  logistic screen of EEGMAT computed offline: each file in µV from its own scale and offset (the rest
+  and task files are scaled differently, so raw counts would step at the task's onset), 4-s windows
+  every second, each subject's first 120 s as its resting level (mean and SD, the spread floored at a
+  tenth of the level), logits smoothed over 10 s, scored on the rest after calibration and the task, mean
+  per-subject macro-F1. The eight features without gamma scored 0.743, and 0.828 with gamma's share. The
+  six channels' covariance over the window in theta (4–8 Hz), alpha (8–13) and low beta (13–20; causal
+  4th-order Butterworth filters), taken to its matrix logarithm so that its 21 entries per band can be
+  z-scored and weighed like any feature (the log-Euclidean form of the Riemannian features that carry
+  EEG across subjects in brain–computer interfaces), scored 0.732 alone and 0.727 beside the eight, and
+  0.727 with only the entries off the diagonal, which hold the coupling rather than each channel's power;
+  regularisation from C = 0.003 to 0.1 moved each by under 0.01. The coupling adds nothing to the bands'
+  shares here; not built.
+- **Blink rate** (2026-12-06): blinking quickens with anxiety, and a headset's frontal channels see it.
+  EEGMAT's blinks were removed before its release ("Known limits": its Fp1 and Fp2 show one in 3 of 28
+  subjects), so there is nothing here to learn it from; not built.
 """
