@@ -269,6 +269,11 @@ Other checks, not through the core:
   0.727 with only the entries off the diagonal, which hold the coupling rather than each channel's power;
   regularisation from C = 0.003 to 0.1 moved each by under 0.01. The coupling adds nothing to the bands'
   shares here; not built.
+- **A cap on gamma's z-score** (2026-12-06), what muscle at a headband could add ("Known limits"), in
+  the same screen with gamma's share beside the eight: clipped at ±4, 3, 2 and 1 rather than the
+  deployed ±8, 0.824, 0.818, 0.820 and 0.798 against 0.828. EEGMAT's tasks raise gamma's z-score to 0.75
+  at the median and 6.0 at the 90th percentile (its rest after calibration −0.15 and 1.35), so a cap
+  takes what the tasks show along with what muscle would add; not built.
 - **Blink rate** (2026-12-06): blinking quickens with anxiety, and a headset's frontal channels see it.
   EEGMAT's blinks were removed before its release ("Known limits": its Fp1 and Fp2 show one in 3 of 28
   subjects), so there is nothing here to learn it from; not built.
