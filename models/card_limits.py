@@ -99,7 +99,8 @@ LIMITS = """\
   alarms are led more often by delta's share (eye movement, at the forehead), frontal theta and alpha at
   the sides, which also move between recordings. EEG alone on a headband is not validated by any figure here. A gate that takes a channel out
   while its gamma share is far above the patient's rest, as movement takes the heart out, would keep
-  muscle from voting; it is not built.
+  muscle from voting; it is not built. The reason the agent gives for gamma names both: "more fast
+  activity, brain or muscle".
 - **What was chosen on these subjects, and what was fixed before.** Chosen by nested LOSO (see
   "How the model was chosen"): the baseline's re-anchoring time constant. The grid moved twice after
   nested runs (`models/nested.py` says how): the ensemble kind was added when the three single kinds

@@ -42,17 +42,19 @@ class FeatureSpec:
     reading: Reading
 
 
-_BANDS = {"delta": ("slow-wave", "deep relaxation or drowsiness"), "theta": ("drowsy", "drowsiness, inward focus"),
-          "alpha": ("relaxed", "relaxed wakefulness; falls with alertness or anxiety"),
-          "beta": ("busy-thinking", "active thinking, alertness, tension"),
-          "gamma": ("fast", "fast activity; also muscle tension near the sensors")}
+# gamma is named for what it measures at a headband: muscle tension near the sensors shows there as much
+# as the brain does (EEGMAT's EEG, which trained it, had muscle removed by ICA: see the model card)
+_BANDS = {"delta": ("slow-wave brain rhythm", "deep relaxation or drowsiness"),
+          "theta": ("drowsy brain rhythm", "drowsiness, inward focus"),
+          "alpha": ("relaxed brain rhythm", "relaxed wakefulness; falls with alertness or anxiety"),
+          "beta": ("busy-thinking brain rhythm", "active thinking, alertness, tension"),
+          "gamma": ("fast activity, brain or muscle", "fast activity; also muscle tension near the sensors")}
 
 
 def _band(band: str) -> FeatureSpec:
-    word, meaning = _BANDS[band]
+    what, meaning = _BANDS[band]
     return FeatureSpec(f"eeg_{band}_rel", "fraction", "eeg", 0.02, 0, Reading(
-        f"more {word} brain rhythm", f"less {word} brain rhythm", f"{band} share", "pct", "",
-        f"{band} band's share of EEG power: {meaning}"))
+        f"more {what}", f"less {what}", f"{band} share", "pct", "", f"{band} band's share of EEG power: {meaning}"))
 
 
 FEATURES: tuple[FeatureSpec, ...] = (
