@@ -42,8 +42,8 @@ class FeatureSpec:
     reading: Reading
 
 
-# gamma is named for what it measures at a headband: muscle tension near the sensors shows there as much
-# as the brain does (EEGMAT's EEG, which trained it, had muscle removed by ICA: see the model card)
+# gamma is named for what it carries at a headband, muscle near the sensors as well as the brain (EEGMAT's
+# EEG, which trained it, had muscle removed by ICA: the model card's Known limits)
 _BANDS = {"delta": ("slow-wave brain rhythm", "deep relaxation or drowsiness"),
           "theta": ("drowsy brain rhythm", "drowsiness, inward focus"),
           "alpha": ("relaxed brain rhythm", "relaxed wakefulness; falls with alertness or anxiety"),
