@@ -377,6 +377,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "python -m models.variant --seed 1  # the same recipe, another training draw (what a draw alone moves): prints only (about 4 min)",
         "python -m models.screen cardiac-by-source --policy  # a quick look at a modelling idea: prints only (about 7 min; 3 at tick level)",
         "python -m models.errors         # where the deployed model's LOSO errors fall, by condition and time, and how it reads WESAD's meditation: prints only (about 4 min)",
+        "python -m models.eeg_offline screen  # EEGMAT's EEG screened outside the core; also cleanliness, muse: prints only (seconds)",
         "```",
         "",
         "## Tried and not kept",

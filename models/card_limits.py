@@ -84,23 +84,24 @@ LIMITS = """\
   (93 % before); the noisy "concentrating" recordings lose most.
 - **EEGMAT's EEG is cleaner than a headband's.** PhysioNet describes its recordings as artifact-free:
   independent component analysis removed eye, muscle and cardiac artifacts before release. It shows
-  (2026-12-06, computed offline): a blink, a 0.5–8 Hz swing of over 60 µV at Fp1 and Fp2, appears in 3
-  of its 28 subjects, and the gamma band's share of 1–45 Hz power, in 2-s segments of each channel, is
-  0.018 at the median and 0.16 at the 99th percentile, against 0.047 and 0.31 in the 24 Muse files (a
-  consumer headband's EEG as it streams, nothing removed). So every EEG figure here is of cleaned EEG;
-  the artifact gates above were hardly exercised by it; and a headband's gamma and upper beta carry
-  muscle that EEGMAT's lack, which the model counts towards distress. Joined Muse recordings, replayed
-  through the deployed model with EEG alone, are a rough check: each subject's two relaxed files, then
-  its two neutral and its two concentrating ones, as one session (`edge-agent replay`; the files were
-  recorded minutes to days apart, so the headband was put on again between some of them). Calibrated on
-  the relaxed files, the agent puts 80 % of the neutral ticks at *elevated* or above (by subject 94, 94,
-  35 and 81 %; 38 % at *distressed*) and 90 % of the concentrating ones. A gamma share up to 338 % over
-  resting is the first reason on 54 % of the concentrating ticks and 15 % of the neutral ones, whose
-  alarms are led more often by delta's share (eye movement, at the forehead), frontal theta and alpha at
-  the sides, which also move between recordings. EEG alone on a headband is not validated by any figure here. A gate that takes a channel out
-  while its gamma share is far above the patient's rest, as movement takes the heart out, would keep
-  muscle from voting; it is not built. The reason the agent gives for gamma names both: "more fast
-  activity, brain or muscle".
+  (2026-12-06, `python -m models.eeg_offline cleanliness`): a blink, a 0.5–8 Hz swing of over 60 µV at
+  Fp1 and Fp2, appears in 3 of its 28 subjects, and the gamma band's share of 1–45 Hz power, in 2-s
+  segments of each channel, is 0.018 at the median and 0.16 at the 99th percentile, against 0.047 and
+  0.31 in the 24 Muse files (a consumer headband's EEG as it streams, nothing removed). So every EEG
+  figure here is of cleaned EEG; the artifact gates above were hardly exercised by it; and a headband's
+  gamma and upper beta carry muscle that EEGMAT's lack, which the model counts towards distress. Joined
+  Muse recordings, replayed through the deployed model with EEG alone, are a rough check: each subject's
+  two relaxed files, then its two neutral and its two concentrating ones, as one session (`python -m
+  models.eeg_offline muse`, through `edge-agent replay`'s code; the files were recorded minutes to days
+  apart, so the headband was put on again between some of them). Calibrated on the relaxed files, the
+  agent puts 80 % of the neutral ticks at *elevated* or above (by subject 94, 94, 35 and 81 %; 38 % at
+  *distressed*) and 90 % of the concentrating ones. A gamma share up to 338 % over resting is the first
+  reason on 54 % of the concentrating ticks and 15 % of the neutral ones, whose alarms are led more
+  often by delta's share (eye movement, at the forehead), frontal theta and alpha at the sides, which
+  also move between recordings. EEG alone on a headband is not validated by any figure here. A gate that
+  takes a channel out while its gamma share is far above the patient's rest, as movement takes the heart
+  out, would keep muscle from voting; it is not built. The reason the agent gives for gamma names both:
+  "more fast activity, brain or muscle".
 - **What was chosen on these subjects, and what was fixed before.** Chosen by nested LOSO (see
   "How the model was chosen"): the baseline's re-anchoring time constant. The grid moved twice after
   nested runs (`models/nested.py` says how): the ensemble kind was added when the three single kinds

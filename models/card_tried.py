@@ -257,22 +257,22 @@ Other checks, not through the core:
   muscle through beta's upper half, which these recordings cannot tell apart, and nothing below 20 Hz
   found here lifts it towards 0.80; not built.
 - **EEG without gamma, with how the channels move together** (2026-12-06), in a tick-level LOSO
-  logistic screen of EEGMAT computed offline: each file in µV from its own scale and offset (the rest
-  and task files are scaled differently, so raw counts would step at the task's onset), 4-s windows
-  every second, each subject's first 120 s as its resting level (mean and SD, the spread floored at a
-  tenth of the level), logits smoothed over 10 s, scored on the rest after calibration and the task, mean
-  per-subject macro-F1. The eight features without gamma scored 0.743, and 0.828 with gamma's share. The
-  six channels' covariance over the window in theta (4–8 Hz), alpha (8–13) and low beta (13–20; causal
-  4th-order Butterworth filters), taken to its matrix logarithm so that its 21 entries per band can be
-  z-scored and weighed like any feature (the log-Euclidean form of the Riemannian features that carry
-  EEG across subjects in brain–computer interfaces), scored 0.732 alone and 0.727 beside the eight, and
-  0.727 with only the entries off the diagonal, which hold the coupling rather than each channel's power;
-  regularisation from C = 0.003 to 0.1 moved each by under 0.01. The coupling adds nothing to the bands'
-  shares here; not built.
+  logistic screen of EEGMAT computed outside the core (`python -m models.eeg_offline screen`, whose
+  docstring gives the protocol: 4-s windows every second, each subject's first 120 s as its resting
+  level, logits smoothed over 10 s, the mean per-subject macro-F1 over the rest after calibration and the
+  task; S31, whose rest is shorter than calibration, trained on but not scored). The eight features
+  without gamma scored 0.756, and 0.822 with gamma's share. The six channels' covariance over the window
+  in theta (4–8 Hz), alpha (8–13) and low beta (13–20; causal 4th-order Butterworth filters), taken to its
+  matrix logarithm so that its 21 entries per band can be z-scored and weighed like any feature (the
+  log-Euclidean form of the Riemannian features that carry EEG across subjects in brain–computer
+  interfaces), scored 0.759 alone, 0.753 beside the eight, and 0.754 with only the entries off the
+  diagonal, which hold the coupling rather than each channel's power; regularisation from C = 0.003 to
+  0.1 (`--c`) moved each by 0.011 at most. The coupling carries about what the bands' shares carry, and
+  nothing beside them; not built.
 - **A cap on gamma's z-score** (2026-12-06), what muscle at a headband could add ("Known limits"), in
   the same screen with gamma's share beside the eight: clipped at ±4, 3, 2 and 1 rather than the
-  deployed ±8, 0.824, 0.818, 0.820 and 0.798 against 0.828. EEGMAT's tasks raise gamma's z-score to 0.75
-  at the median and 6.0 at the 90th percentile (its rest after calibration −0.15 and 1.35), so a cap
+  deployed ±8, 0.818, 0.812, 0.814 and 0.810 against 0.822. EEGMAT's tasks raise gamma's z-score to 0.73
+  at the median and 5.96 at the 90th percentile (its rest after calibration −0.15 and 1.35), so a cap
   takes what the tasks show along with what muscle would add; not built.
 - **Blink rate** (2026-12-06): blinking quickens with anxiety, and a headset's frontal channels see it.
   EEGMAT's blinks were removed before its release ("Known limits": its Fp1 and Fp2 show one in 3 of 28
