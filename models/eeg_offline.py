@@ -204,37 +204,56 @@ def join_muse(subject: str, folder: Path) -> tuple[Path, list[tuple[str, float]]
     return out, ends
 
 
-def muse() -> dict[str, object]:
-    """Per condition after calibration: the share of decided ticks at *elevated* or above (per subject and
-    pooled), at *distressed*, and whose first reason is gamma's share."""
+def _replayed(path: Path, settings: str = "") -> list[dict]:
+    """The decided ticks of ``edge-agent replay`` of ``path`` with the deployed model and ``settings``."""
     from agent import config as agent_config
     from agent.base.driver import Registry
     from agent.replay import build_core, open_recorded, replay
 
     registry = Registry()
-    config = agent_config.parse("", "<defaults>", registry)
-    counts: dict[str, Counter] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for subject in "abcd":
-            path, ends = join_muse(subject, Path(tmp))
-            out = io.StringIO()
-            replay(config, open_recorded(path, registry=registry), out, core=build_core(config))
-            for tick in map(json.loads, out.getvalue().splitlines()):
-                if tick["distress"] is None:
-                    continue
-                condition = next((c for c, end in ends if tick["t"] <= end), ends[-1][0])
-                n = counts.setdefault(condition, Counter())
-                up = tick["level"] != "calm"
-                n["decided"] += 1
-                n[f"decided {subject}"] += 1
-                n["up"] += up
-                n[f"up {subject}"] += up
-                n["distressed"] += tick["level"] == "distressed"
-                n["gamma first"] += up and tick["reasons"][0].startswith("more fast activity")
+    config = agent_config.parse(settings, "<models.eeg_offline>", registry)
+    out = io.StringIO()
+    replay(config, open_recorded(path, registry=registry), out, core=build_core(config))
+    return [tick for tick in map(json.loads, out.getvalue().splitlines()) if tick["distress"] is not None]
+
+
+def _tally(counts: Counter, subject: str, tick: dict) -> None:
+    up = tick["level"] != "calm"
+    counts.update({"decided": 1, f"decided {subject}": 1, "up": up, f"up {subject}": up,
+                   "distressed": tick["level"] == "distressed",
+                   "gamma first": up and tick["reasons"][0].startswith("more fast activity")})
+
+
+def _shares(counts: dict[str, Counter]) -> dict[str, object]:
     return {c: {"elevated_or_above": round(n["up"] / n["decided"], 2),
                 "by_subject": {s: round(n[f"up {s}"] / n[f"decided {s}"], 2) for s in "abcd" if n[f"decided {s}"]},
                 "distressed": round(n["distressed"] / n["decided"], 2),
                 "gamma_first": round(n["gamma first"] / n["decided"], 2)} for c, n in counts.items()}
+
+
+WITHIN_FILE_CALIBRATION_S = 30  # the files last about a minute: half of it calibrates, half is decided
+
+
+def muse() -> dict[str, object]:
+    """The deployed model at a headband, EEG alone. Per condition after calibration: the share of decided
+    ticks at *elevated* or above (pooled and per subject), at *distressed*, and whose first reason is
+    gamma's share. ``joined``: each subject's files as one session, calibrated on the relaxed ones;
+    ``within_file``: each calm file of a minute or more on its own, calibrated on its first 30 s (no
+    refitting of the headband between calibration and decisions, but a shorter calibration)."""
+    joined: dict[str, Counter] = {}
+    within: dict[str, Counter] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for subject in "abcd":
+            path, ends = join_muse(subject, Path(tmp))
+            for tick in _replayed(path):
+                condition = next((c for c, end in ends if tick["t"] <= end), ends[-1][0])
+                _tally(joined.setdefault(condition, Counter()), subject, tick)
+    for path in muse_files():
+        subject, condition = path.stem.removeprefix("subject")[0], path.stem.split("-")[1]
+        if condition != "concentrating":  # calibrated on a task, it would have nothing to find
+            for tick in _replayed(path, f"[baseline]\ncalibration_s = {WITHIN_FILE_CALIBRATION_S}\n"):
+                _tally(within.setdefault(condition, Counter()), subject, tick)
+    return {"joined": _shares(joined), "within_file": _shares(within)}
 
 
 def main() -> None:

@@ -77,9 +77,13 @@ def test_eegmat_is_clean_and_a_headband_is_not_as_the_card_says():
 
 
 def test_the_muse_check_gives_the_figures_the_card_quotes():
-    """The deployed model replayed on the joined Muse sessions: a retraining that moves these must move the
-    card's Known limits with them."""
+    """The deployed model replayed on the Muse files: a retraining that moves these must move the card's
+    Known limits with them."""
     got = eo.muse()
-    assert got["neutral"] == {"elevated_or_above": 0.8, "by_subject": {"a": 0.94, "b": 0.94, "c": 0.35, "d": 0.81},
-                              "distressed": 0.38, "gamma_first": 0.15}
-    assert got["concentrating"]["elevated_or_above"] == 0.9 and got["concentrating"]["gamma_first"] == 0.54
+    joined, within = got["joined"], got["within_file"]
+    assert joined["neutral"] == {"elevated_or_above": 0.8, "by_subject": {"a": 0.94, "b": 0.94, "c": 0.35, "d": 0.81},
+                                 "distressed": 0.38, "gamma_first": 0.15}
+    assert joined["concentrating"]["elevated_or_above"] == 0.9 and joined["concentrating"]["gamma_first"] == 0.54
+    assert within["relaxed"]["elevated_or_above"] == 0.05 and within["relaxed"]["distressed"] == 0.0
+    assert within["neutral"] == {"elevated_or_above": 0.64, "by_subject": {"a": 0.82, "b": 0.51, "c": 0.53, "d": 0.64},
+                                 "distressed": 0.01, "gamma_first": 0.08}
