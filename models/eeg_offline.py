@@ -153,19 +153,37 @@ def screen(tables: dict[str, dict[str, np.ndarray]], blocks: tuple[str, ...], ga
     return scores
 
 
-def gamma_shares(x: np.ndarray, fs: float) -> np.ndarray:
-    """Gamma's share of 1–45 Hz power in 2-s Hann segments every second, per channel."""
-    n, out = int(2 * fs), []
-    for start in range(0, len(x) - n + 1, n // 2):
-        f, p = periodogram(x[start:start + n] - x[start:start + n].mean(axis=0), fs=fs, window="hann", axis=0)
-        out.append(p[(f >= 30) & (f < 45)].sum(axis=0) / np.maximum(p[(f >= 1) & (f < 45)].sum(axis=0), 1e-12))
-    return np.array(out).ravel()
-
-
 def blinks(x: np.ndarray, fs: float = FS, height_uv: float = 60.0) -> int:
     """Swings of over ``height_uv`` in 0.5–8 Hz of Fp1 and Fp2's mean, 0.25 s apart at least."""
     y = sosfiltfilt(butter(2, (0.5, 8), btype="band", fs=fs, output="sos"), x[:, :2].mean(axis=1))
     return len(find_peaks(np.abs(y), height=height_uv, distance=int(0.25 * fs))[0])
+
+
+def band_powers(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
+    """Each channel's power in ``band`` (µV²), 2-s Hann segments every second: (segments, channels)."""
+    n, out = int(2 * fs), []
+    for start in range(0, len(x) - n + 1, int(fs)):
+        f, p = periodogram(x[start:start + n] - x[start:start + n].mean(axis=0), fs=fs, window="hann", axis=0)
+        out.append(p[(f >= band[0]) & (f < band[1])].sum(axis=0))
+    return np.array(out)
+
+
+def gamma_shares(x: np.ndarray, fs: float) -> np.ndarray:
+    """Gamma's share of 1–45 Hz power in 2-s Hann segments every second, per channel."""
+    return (band_powers(x, fs, (30.0, 45.0)) / np.maximum(band_powers(x, fs, (1.0, 45.0)), 1e-12)).ravel()
+
+
+MUSCLE_BAND, MUSCLE_RATIO, MUSCLE_HISTORY = (70.0, 110.0), 10.0, 300
+
+
+def muscle_flags(power: np.ndarray, least: int) -> np.ndarray:
+    """A gate that was considered: a channel's segment is muscle when its power in ``MUSCLE_BAND`` (above
+    any EEG, where muscle is broadband) is over ``MUSCLE_RATIO`` times its 10th percentile over the last
+    ``MUSCLE_HISTORY`` segments (at least ``least`` of them)."""
+    flags = np.zeros(power.shape, dtype=bool)
+    for i in range(least, len(power)):
+        flags[i] = power[i] > MUSCLE_RATIO * np.percentile(power[max(0, i - MUSCLE_HISTORY):i], 10, axis=0)
+    return flags
 
 
 def muse_files() -> list[Path]:
@@ -180,9 +198,18 @@ def cleanliness() -> dict[str, object]:
     ours = np.concatenate([gamma_shares(x, FS) for pair in files.values() for x in pair])
     muse = np.concatenate([gamma_shares(np.loadtxt(p, delimiter=",", skiprows=1)[:, 1:5], 256.0)
                            for p in muse_files()])
+    # the muscle gate: EEGMAT's two files one after the other, as a session; each Muse file on its own
+    eegmat_muscle = [muscle_flags(np.vstack([band_powers(x, FS, MUSCLE_BAND) for x in pair]), 30).mean()
+                     for pair in files.values()]
+    muse_muscle = {c: float(np.mean(np.concatenate([
+        muscle_flags(band_powers(np.loadtxt(p, delimiter=",", skiprows=1)[:, 1:5], 256.0, MUSCLE_BAND), 10).ravel()
+        for p in muse_files() if f"-{c}-" in p.name]))) for c in ("relaxed", "neutral", "concentrating")}
     return {"eegmat_subjects_with_a_blink": with_blinks, "of": len(subjects),
             "gamma_share_median_p99": {"eegmat": np.percentile(ours, [50, 99]).round(3).tolist(),
-                                       "muse": np.percentile(muse, [50, 99]).round(3).tolist()}}
+                                       "muse": np.percentile(muse, [50, 99]).round(3).tolist()},
+            "muscle_gate_flagged": {"eegmat_mean": round(float(np.mean(eegmat_muscle)), 3),
+                                    "eegmat_most": round(float(np.max(eegmat_muscle)), 3),
+                                    **{f"muse_{c}": round(v, 3) for c, v in muse_muscle.items()}}}
 
 
 MUSE_ORDER = ("relaxed-1", "relaxed-2", "neutral-1", "neutral-2", "concentrating-1", "concentrating-2")

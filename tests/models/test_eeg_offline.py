@@ -74,6 +74,18 @@ def test_eegmat_is_clean_and_a_headband_is_not_as_the_card_says():
     clean = eo.cleanliness()
     assert clean["eegmat_subjects_with_a_blink"] == ["Subject02", "Subject14", "Subject25"]
     assert clean["gamma_share_median_p99"] == {"eegmat": [0.018, 0.162], "muse": [0.047, 0.314]}
+    assert clean["muscle_gate_flagged"] == {"eegmat_mean": 0.059, "eegmat_most": 0.293, "muse_relaxed": 0.001,
+                                            "muse_neutral": 0.034, "muse_concentrating": 0.034}
+
+
+def test_the_muscle_gate_flags_a_burst_above_the_channels_floor():
+    rng = np.random.default_rng(2)
+    power = rng.uniform(1.0, 2.0, size=(60, 2))
+    power[45, 0] = 25.0  # over 10 times channel 0's 10th percentile (about 1.1)
+    power[50, 1] = 9.0  # under 10 times channel 1's
+    flags = eo.muscle_flags(power, least=30)
+    assert flags[45, 0] and flags.sum() == 1
+    assert not eo.muscle_flags(power, least=60).any()  # too little history to judge
 
 
 def test_the_muse_check_gives_the_figures_the_card_quotes():
