@@ -7,9 +7,10 @@
   mean per-subject macro-F1 over the rest after calibration and the task. Each file is put in µV with its
   own scale and offset: the rest and task files are scaled differently, so raw counts would step at the
   task's onset. Quick and coarse, and not the agent's features: compare its rows with each other only.
-- ``cleanliness``: how clean EEGMAT's EEG is beside a headband's (blinks; gamma's share of 1–45 Hz).
-- ``muse``: each Muse subject's files joined into one session (relaxed, neutral, concentrating) and
-  replayed through the deployed model with ``edge-agent replay``'s code: what EEG alone does at a headband.
+- ``cleanliness``: how clean EEGMAT's EEG is beside a headband's (blinks; gamma's share of 1–45 Hz), and
+  what a muscle gate that was considered would flag in each.
+- ``muse``: the Muse files replayed through the deployed model with ``edge-agent replay``'s code, each
+  subject's joined into one session and each calm one alone: what EEG alone does at a headband.
 """
 
 from __future__ import annotations
