@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -250,13 +251,16 @@ def _tally(counts: Counter, subject: str, tick: dict) -> None:
     counts.update({"decided": 1, f"decided {subject}": 1, "up": up, f"up {subject}": up,
                    "distressed": tick["level"] == "distressed",
                    "gamma first": up and tick["reasons"][0].startswith("more fast activity")})
+    over = [int(m) for r in tick["reasons"] for m in re.findall(r"gamma share \+(\d+) %", r)]
+    counts["gamma most"] = max([counts["gamma most"], *over])
 
 
 def _shares(counts: dict[str, Counter]) -> dict[str, object]:
     return {c: {"elevated_or_above": round(n["up"] / n["decided"], 2),
                 "by_subject": {s: round(n[f"up {s}"] / n[f"decided {s}"], 2) for s in "abcd" if n[f"decided {s}"]},
                 "distressed": round(n["distressed"] / n["decided"], 2),
-                "gamma_first": round(n["gamma first"] / n["decided"], 2)} for c, n in counts.items()}
+                "gamma_first": round(n["gamma first"] / n["decided"], 2),
+                "gamma_most_over_resting_pct": n["gamma most"]} for c, n in counts.items()}
 
 
 WITHIN_FILE_CALIBRATION_S = 30  # the files last about a minute: half of it calibrates, half is decided
