@@ -270,8 +270,8 @@ def muse() -> dict[str, object]:
     """The deployed model at a headband, EEG alone. Per condition after calibration: the share of decided
     ticks at *elevated* or above (pooled and per subject), at *distressed*, and whose first reason is
     gamma's share. ``joined``: each subject's files as one session, calibrated on the relaxed ones;
-    ``within_file``: each calm file of a minute or more on its own, calibrated on its first 30 s (no
-    refitting of the headband between calibration and decisions, but a shorter calibration)."""
+    ``within_file``: each calm file on its own, calibrated on its first 30 s (no refitting of the headband
+    between calibration and decisions, but a shorter calibration)."""
     joined: dict[str, Counter] = {}
     within: dict[str, Counter] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -295,10 +295,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.check == "screen":
         tables = eegmat_tables()
-        kept = [(s["gamma"][:, 0], s["y"]) for k, s in tables.items() if k in scored(tables)]
         for label, name in ((0, "rest"), (1, "task")):
-            z = np.concatenate([g[(s_t > CALIBRATION_S) & (y == label)] for (g, y), s_t in
-                                zip(kept, (tables[k]["t"] for k in scored(tables)), strict=True)])
+            z = np.concatenate([s["gamma"][(s["t"] > CALIBRATION_S) & (s["y"] == label), 0]
+                                for k, s in tables.items() if k in scored(tables)])
             print(f"gamma's z-score after calibration, {name}: median {np.median(z):.2f}, "
                   f"90th percentile {np.percentile(z, 90):.2f}")
         for name, (blocks, cap) in SCREENS.items():
