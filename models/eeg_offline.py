@@ -40,6 +40,8 @@ _OFF_DIAGONAL = _UPPER[0] != _UPPER[1]
 SCREENS = {  # name: (feature blocks, gamma's z-score cap)
     "bands": (("bands",), None),
     "bands+gamma": (("bands", "gamma"), None),
+    "bands-without-delta": (("bands-without-delta",), None),
+    "bands-without-delta+gamma": (("bands-without-delta", "gamma"), None),
     "coupling": (("coupling",), None),
     "bands+coupling": (("bands", "coupling"), None),
     "bands+coupling-off-diagonal": (("bands", "coupling-off-diagonal"), None),
@@ -125,6 +127,7 @@ def eegmat_tables() -> dict[str, dict[str, np.ndarray]]:
         out[path.stem] = {"t": t, "y": label[ends - 1], "bands": resting_z(bands[:, :8], t),
                           "gamma": resting_z(bands[:, 8:], t), "coupling": resting_z(coupling, t)}
         out[path.stem]["coupling-off-diagonal"] = out[path.stem]["coupling"][:, np.tile(_OFF_DIAGONAL, 3)]
+        out[path.stem]["bands-without-delta"] = out[path.stem]["bands"][:, 1:]  # delta's share is the first
     return out
 
 
