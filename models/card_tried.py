@@ -62,6 +62,7 @@ features must be extracted again); with none it reproduces the deployed figures.
 | no draw: beside each row, a copy with each proper subset of its sensor groups, weighted by the chance the draw gives that subset (the draw's expectation; a code change) | – | 0.8260 | 0.9315 | 0.6655 | 0.9030 |
 | fast heart rate over 5 s, again, without EEGMAT's padding | `--settings $'[features.cardiac.hrv]\\nhr_window_s = 5'` | 0.8252 | 0.9301 | 0.6658 | 0.9022 |
 | every feature's shape monotone, measured 2026-12-06 against the deployed 0.8303 (before the copies without a heart took the skin's scaling without one): the binned shapes of the GAM (by isotonic regression over its bins, weighted by their rows) and of the boosted stumps (scikit-learn's `monotonic_cst`) rise or fall as the fold's logistic weight does, where that weight is over 0.05 (a code change) | – | 0.8276 | 0.9328 | 0.6715 | 0.8995 |
+| delta's share left out of the model, measured 2026-12-06 against the deployed 0.8300: at a headband's forehead delta is mostly eye movement, which the regional shares already leave out (a code change: `models.subjects`' `all` view without `eeg_delta_rel`) | – | 0.8294 | 0.9313 | 0.6747 | 0.9040 |
 
 Three rows beat the deployed criterion, by 0.0006 to 0.0011: about what one EEGMAT subject's macro-F1
 moving by 0.1 does to it, and the best of sixteen variants on the same subjects can beat the deployed model
@@ -112,10 +113,16 @@ The row of a heart rate over 5 s, again, measures it once more without the paddi
 EEGMAT 0.002 with it: it now costs EEGMAT 0.001 (better for 6 subjects, worse for 10) and Stress-Predict
 0.004, so a task's onset is not caught sooner by a faster heart rate.
 
-The last row asked whether shapes that may bend either way learn one lab's quirks: a person's heart rate
-or skin conductance should not count less for distress as it climbs. Held to one direction, every dataset
-lost a little (Stress-Predict better for 3 subjects and worse for 7, EEGMAT 6 and 8), so the bends
-the data keeps are not what loses the unseen subjects.
+The row of every feature's shape monotone asked whether shapes that may bend either way learn one lab's
+quirks: a person's heart rate or skin conductance should not count less for distress as it climbs. Held
+to one direction, every dataset lost a little (Stress-Predict better for 3 subjects and worse for 7,
+EEGMAT 6 and 8), so the bends the data keeps are not what loses the unseen subjects.
+
+The row of delta's share left out asked whether a feature that a headband's eye movements drive (in VR a
+patient looks around) could go at no cost: in the EEG screen (`python -m models.eeg_offline screen`,
+"Other checks") it scored 0.760 against 0.756, and 0.832 against 0.822 with gamma. Through the core it
+cost EEGMAT 0.0012 (better for 5 subjects, worse for 5) and the criterion 0.0006, within what a draw
+moves. EEGMAT's cleaned EEG cannot show what it would spare at a headband; not kept.
 
 Other checks, not through the core:
 
