@@ -120,7 +120,7 @@ EEGMAT 6 and 8), so the bends the data keeps are not what loses the unseen subje
 
 The row of delta's share left out asked whether a feature that a headband's eye movements drive (in VR a
 patient looks around) could go at no cost: in the EEG screen (`python -m models.eeg_offline screen`,
-"Other checks") it scored 0.760 against 0.756, and 0.832 against 0.822 with gamma. Through the core it
+"Other checks") it scored 0.756 against 0.747, and 0.829 against 0.816 with gamma. Through the core it
 cost EEGMAT 0.0012 (better for 5 subjects, worse for 5) and the criterion 0.0006, within what a draw
 moves. EEGMAT's cleaned EEG cannot show what it would spare at a headband; not kept.
 
@@ -263,23 +263,25 @@ Other checks, not through the core:
   13–20 Hz rather than 13–30 Hz scores 0.597. So the EEG-without-gamma figure may still carry some
   muscle through beta's upper half, which these recordings cannot tell apart, and nothing below 20 Hz
   found here lifts it towards 0.80; not built.
-- **EEG without gamma, with how the channels move together** (2026-12-06), in a tick-level LOSO
-  logistic screen of EEGMAT computed outside the core (`python -m models.eeg_offline screen`, whose
-  docstring gives the protocol: 4-s windows every second, each subject's first 120 s as its resting
-  level, logits smoothed over 10 s, the mean per-subject macro-F1 over the rest after calibration and the
-  task; S31, whose rest is shorter than calibration, trained on but not scored). The eight features
-  without gamma scored 0.756, and 0.822 with gamma's share. The six channels' covariance over the window
-  in theta (4–8 Hz), alpha (8–13) and low beta (13–20; causal 4th-order Butterworth filters), taken to its
-  matrix logarithm so that its 21 entries per band can be z-scored and weighed like any feature (the
-  log-Euclidean form of the Riemannian features that carry EEG across subjects in brain–computer
-  interfaces), scored 0.759 alone, 0.753 beside the eight, and 0.754 with only the entries off the
-  diagonal, which hold the coupling rather than each channel's power; regularisation from C = 0.003 to
-  0.1 (`--c`) moved each by 0.011 at most. The coupling carries about what the bands' shares carry, and
-  nothing beside them; not built.
+- **EEG without gamma, with how the channels move together** (2026-12-06), in a tick-level LOSO logistic
+  screen of EEGMAT computed outside the core (`python -m models.eeg_offline screen`, whose docstring
+  gives the protocol: 4-s windows every second, the recordings read as replay reads them, each subject's
+  first 120 s as its resting level, logits smoothed over 10 s, the mean per-subject macro-F1 over the
+  rest after calibration and the task; S31, whose rest is shorter than calibration, trained on but not
+  scored). The eight features without gamma scored 0.747, and 0.816 with gamma's share. The six
+  channels' covariance over the window in theta (4–8 Hz), alpha (8–13) and low beta (13–20; causal
+  4th-order Butterworth filters), taken to its matrix logarithm so that its 21 entries per band can be
+  z-scored and weighed like any feature (the log-Euclidean form of the Riemannian features that carry
+  EEG across subjects in brain–computer interfaces), scored 0.757 alone, 0.758 beside the eight, and
+  0.749 with only the entries off the diagonal, which hold the coupling rather than each channel's
+  power; regularisation from C = 0.003 to 0.1 (`--c`) moved the eight from 0.747 to 0.752 and the two
+  together from 0.752 to 0.758. The coupling carries about what the bands' shares carry, and beside them
+  adds under 0.011 in a screen whose gains of that size have not survived the core, where the target
+  needs 0.05; not built.
 - **A cap on gamma's z-score** (2026-12-06), what muscle at a headband could add ("Known limits"), in
   the same screen with gamma's share beside the eight: clipped at ±4, 3, 2 and 1 rather than the
-  deployed ±8, 0.818, 0.812, 0.814 and 0.810 against 0.822. EEGMAT's tasks raise gamma's z-score to 0.73
-  at the median and 5.96 at the 90th percentile (its rest after calibration −0.15 and 1.35), so a cap
+  deployed ±8, 0.810, 0.808, 0.802 and 0.798 against 0.816. EEGMAT's tasks raise gamma's z-score to 0.68
+  at the median and 5.88 at the 90th percentile (its rest after calibration −0.16 and 1.36), so a cap
   takes what the tasks show along with what muscle would add; not built.
 - **Blink rate** (2026-12-06): blinking quickens with anxiety, and a headset's frontal channels see it.
   EEGMAT's blinks were removed before its release ("Known limits": its Fp1 and Fp2 show one in 3 of 28

@@ -4,9 +4,10 @@
   recordings rather than by the agent: 4-s windows every second (Welch, 2-s Hann segments), each subject's
   first 120 s as its resting level (mean and SD, the spread floored at a tenth of the level), one logistic
   per left-out subject fitted on the others' ticks after calibration, its logit smoothed over 10 s, and the
-  mean per-subject macro-F1 over the rest after calibration and the task. Each file is put in µV with its
-  own scale and offset: the rest and task files are scaled differently, so raw counts would step at the
-  task's onset. Quick and coarse, and not the agent's features: compare its rows with each other only.
+  mean per-subject macro-F1 over the rest after calibration and the task. The recordings are read as
+  replay reads them: each file in µV by its own scale and offset (the rest and task files are scaled
+  differently, so raw counts would step at the task's onset), without the padding at its end. Quick and
+  coarse, and not the agent's features: compare its rows with each other only.
 - ``cleanliness``: how clean EEGMAT's EEG is beside a headband's (blinks; gamma's share of 1–45 Hz), and
   what a muscle gate that was considered would flag in each.
 - ``muse``: the Muse files replayed through the deployed model with ``edge-agent replay``'s code, each
@@ -29,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from agent.base.datasets import data_root
+from drivers.replay.formats.eegmat import segments as eegmat_segments
 
 FS = 500  # EEGMAT's rate
 WINDOW_S, CALIBRATION_S, TAU_S = 4, 120, 10.0
@@ -50,9 +52,12 @@ SCREENS = {  # name: (feature blocks, gamma's z-score cap)
 
 
 def eegmat_files(path: Path) -> list[np.ndarray]:
-    """The rest file's and the task file's six EEG channels, each in µV by its own scale and offset."""
-    z = np.load(path)
-    return [(z[k] * z[f"{k}_scale"] + z[f"{k}_offset"])[:, :6] for k in ("rest", "task")]
+    """The rest file's and the task file's six EEG channels in µV, as replay reads them (each by its own scale
+    and offset, its padding dropped)."""
+    fs, channels, parts = eegmat_segments(path)
+    assert fs == FS, f"{path}: {fs} Hz"
+    eeg = [i for i, c in enumerate(channels) if c.upper() != "ECG"]
+    return [part[:, eeg].astype(np.float64) for part in parts]
 
 
 def eegmat_subject(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -67,22 +67,40 @@ def _physical(z: np.lib.npyio.NpzFile, path: Path, segment: str, width: int, fs:
     return np.asarray(raw * scale + offset, dtype=np.float32)
 
 
+def _header(z: np.lib.npyio.NpzFile, path: Path) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    fs = rate(z, path, "fs")
+    channels, units = texts(z, path, "channels"), texts(z, path, "units")
+    check(
+        path,
+        0 < len(channels) == len(units) and all(u in _TO_UV for u in units),
+        f"fs {fs}, channels {channels} and units {units} do not describe the columns",
+    )
+    return fs, channels, units
+
+
+def _segments(z: np.lib.npyio.NpzFile, path: Path, fs: float, units: tuple[str, ...]) -> list[np.ndarray]:
+    to_uv = np.asarray([_TO_UV[u] for u in units], dtype=np.float32)
+    return [_physical(z, path, s, len(units), fs) * to_uv for s in SEGMENTS]
+
+
+def segments(path: Path) -> tuple[float, tuple[str, ...], list[np.ndarray]]:
+    """The rate, the channel names, and each of :data:`SEGMENTS` in µV without its padding, as replay plays
+    them (for analyses that must not run a filter across the join)."""
+    with npz(path, _KEYS) as z:
+        fs, channels, units = _header(z, path)
+        return fs, channels, _segments(z, path, fs, units)
+
+
 def load(path: Path, select: StreamSelection) -> list[Track]:
     with npz(path, _KEYS) as z:
-        fs = rate(z, path, "fs")
-        channels, units = texts(z, path, "channels"), texts(z, path, "units")
-        check(
-            path,
-            0 < len(channels) == len(units) and all(u in _TO_UV for u in units),
-            f"fs {fs}, channels {channels} and units {units} do not describe the columns",
-        )
+        fs, channels, units = _header(z, path)
         is_ecg = np.array([c.upper() == "ECG" for c in channels])
         names = ("eeg", "ecg", "label") if is_ecg.any() else ("eeg", "label")
         wants = {name: select.wants(name) for name in names}
         if not any(wants.values()):
             return []
-        segments = [_physical(z, path, s, len(channels), fs) for s in SEGMENTS]
-    data = np.concatenate(segments) * np.asarray([_TO_UV[u] for u in units], dtype=np.float32)
+        parts = _segments(z, path, fs, units)
+    data = np.concatenate(parts)
     tracks = []
     if wants["eeg"]:
         spec = StreamSpec(
@@ -93,7 +111,7 @@ def load(path: Path, select: StreamSelection) -> list[Track]:
         spec = StreamSpec("ecg", Modality.ECG, tuple(c for c, e in zip(channels, is_ecg, strict=True) if e), "µV", fs)
         tracks.append(Track(spec, data[:, is_ecg]))
     if wants["label"]:  # at the segments' exact start: a rest of 180.02 s is not rounded to a second
-        starts = np.array([0.0, segments[0].shape[0] / fs])
+        starts = np.array([0.0, parts[0].shape[0] / fs])
         spec = StreamSpec("label", Modality.OTHER, ("segment",), "code", None)
         tracks.append(Track(spec, np.arange(len(SEGMENTS), dtype=np.float32), times_s=starts))
     return tracks
