@@ -7,6 +7,7 @@ a pass, one line saying what to do. Exit 0 when nothing failed, 1 otherwise.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -58,8 +59,8 @@ def simulated(step: Step, config: agent_config.AgentConfig) -> Step:
     plugin = plugins.get(step.name)
     if plugin is None or plugin.is_hardware or step.status != "pass":
         return step
-    return Step(step.name, "warn", step.figure, f"SIMULATED sensor ({plugin.name}): this tests the agent, not hardware",
-                "pair the real sensors: edge-agent scan, then edge-agent provision --sensor ...")
+    return dataclasses.replace(step, status="warn", detail=f"SIMULATED sensor ({plugin.name}): this tests the agent, not hardware",
+                               fix="pair the real sensors: edge-agent scan, then edge-agent provision --sensor ...")
 
 
 def _run(config: agent_config.AgentConfig, seconds: float, min_free_mb: float, broker_timeout: float, speed: float,

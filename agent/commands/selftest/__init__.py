@@ -18,6 +18,7 @@ import socket
 import time
 
 from agent.commands.provision.checks import check_tls_files, probe_broker
+from agent.commands.selftest.groups import check_groups
 from agent.commands.selftest.model import check_model
 from agent.commands.selftest.protection import check_protection
 from agent.commands.selftest.sensors import check_sensor
@@ -36,7 +37,9 @@ async def check_sensors(ctx: Context) -> list[Step]:
         return [Step(f"sensor {d.device_id}", "fail", "", f"the agent (pid {live.data['pid']}) is running and holds it",  # type: ignore[index]
                      "stop it first (systemctl stop edge-agent), or watch it with edge-agent status") for d in devices]
     ctx.progress(f"streaming {len(devices)} sensor(s) for {ctx.seconds:g} s: {', '.join(d.device_id for d in devices)}")
-    return list(await asyncio.gather(*(check_sensor(d, ctx.seconds, ctx.config, ctx.clock, ctx.progress) for d in devices)))
+    steps = list(await asyncio.gather(*(check_sensor(d, ctx.seconds, ctx.config, ctx.clock, ctx.progress) for d in devices)))
+    ctx.feeds = {d.device_id: s.feeds for d, s in zip(devices, steps, strict=True) if s.status != "fail"}
+    return steps
 
 
 async def check_vr_socket(ctx: Context) -> list[Step]:
@@ -100,7 +103,7 @@ async def check_disk(ctx: Context) -> list[Step]:
     return [Step("disk", "pass", figure, f"under {where}")]
 
 
-CHECKS: list[Check] = [check_sensors, check_model, check_vr_socket, check_broker, check_protection, check_disk]
+CHECKS: list[Check] = [check_sensors, check_groups, check_model, check_vr_socket, check_broker, check_protection, check_disk]
 
 
 async def run_checks(ctx: Context, checks: list[Check] | None = None) -> list[Step]:

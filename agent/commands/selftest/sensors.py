@@ -134,9 +134,9 @@ def judge(spec: DeviceSpec, readings: list[Any], dropped: str | None, features: 
             return Step(name, "fail", "0 samples", "; ".join(dict.fromkeys(said)), fix_for(said))
         return Step(name, "fail", "0 samples", f"connected but sent no data{f' ({dropped})' if dropped else ''}",
                     "is the sensor worn and switched on? For BLE straps: moisten the electrodes")
-    status = DeviceStatus(spec.device_id, spec.plugin.name)
+    seen = DeviceStatus(spec.device_id, spec.plugin.name)
     for c in chunks:
-        status.on_chunk(c)
+        seen.on_chunk(c)
     t_first = min(float(c.t[0]) for c in chunks)
     t_end = max(float(c.t[-1]) for c in chunks)
     # Judge whole processing blocks only: the last, unfinished block would read as a gap.
@@ -154,30 +154,29 @@ def judge(spec: DeviceSpec, readings: list[Any], dropped: str | None, features: 
                 reported.append(f"device: {r.reason}")
     fv = extractor.tick(t_first + window)
     figures, problems, warnings = [], [], []
-    for group in GROUPS:
-        if fv.sources[group] is None:
-            continue
+    feeds = tuple(g for g in GROUPS if fv.sources[g] is not None)
+    for group in feeds:
         report = fv.quality[group]
         figures.append(f"{group} quality {report.index:.2f}")
         if not fv.group_ok(group):
             problems.append((group, report.reasons or ("poor",)))
-    for s in status.streams.values():
+    for s in seen.streams.values():
         if s.nominal_hz and s.rate_hz is not None and abs(s.rate_hz - s.nominal_hz) > RATE_TOLERANCE * s.nominal_hz:
             warnings.append(f"{s.name} at {s.rate_hz:.1f} Hz, expected {s.nominal_hz:g}")
         figures.append(f"{s.name} {s.samples} samples" + (f" @ {s.rate_hz:.1f} Hz" if s.rate_hz else ""))
     ignored = [f"{stream}: {why}" for (dev, stream), why in extractor.ignored.items() if dev == spec.device_id]
-    figure = ", ".join(figures)
+    status, detail, fix = "pass", f"streamed {span:.1f} s", ""
     if dropped:
-        return Step(name, "fail", figure, f"dropped while streaming: {dropped}",
-                    "check the battery and the distance; then run the check again")
-    if problems:
-        detail = "; ".join(f"{g}: {', '.join(r)}" for g, r in problems)
-        return Step(name, "fail", figure, detail, fix_for([r for _, rs in problems for r in rs]))
-    if reported:
-        return Step(name, "warn", figure, "; ".join(reported), fix_for(reported))
-    if warnings:
-        return Step(name, "warn", figure, "; ".join(warnings), "the rate differs from the device's nominal one: check its settings")
-    if len(figures) == len(status.streams):  # no feature group took any of its streams
-        return Step(name, "warn", figure, "no analysed stream: " + "; ".join(ignored),
-                    "check the driver's options: this device feeds nothing the model uses")
-    return Step(name, "pass", figure, f"streamed {span:.1f} s")
+        status, detail, fix = "fail", f"dropped while streaming: {dropped}", \
+            "check the battery and the distance; then run the check again"
+    elif problems:
+        status, detail = "fail", "; ".join(f"{g}: {', '.join(r)}" for g, r in problems)
+        fix = fix_for([r for _, rs in problems for r in rs])
+    elif reported:
+        status, detail, fix = "warn", "; ".join(reported), fix_for(reported)
+    elif warnings:
+        status, detail, fix = "warn", "; ".join(warnings), "the rate differs from the device's nominal one: check its settings"
+    elif not feeds:  # no feature group took any of its streams
+        status, detail, fix = "warn", "no analysed stream: " + "; ".join(ignored), \
+            "check the driver's options: this device feeds nothing the model uses"
+    return Step(name, status, ", ".join(figures), detail, fix, feeds)

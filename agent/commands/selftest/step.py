@@ -17,6 +17,8 @@ class Context:
     broker_timeout_s: float = 10.0
     clock: Clock = field(default_factory=Clock)
     progress: Callable[[str], None] = lambda _: None
+    # each sensor that streamed without failing, and the sensor groups it feeds (filled by the sensors' check)
+    feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +28,11 @@ class Step:
     figure: str = ""  # what was measured
     detail: str = ""
     fix: str = ""  # one line, when it is not a pass
+    feeds: tuple[str, ...] = ()  # a sensor's step: the sensor groups its streams feed (GROUPS)
 
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "figure": self.figure, "detail": self.detail, "fix": self.fix}
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "status": self.status, "figure": self.figure, "detail": self.detail, "fix": self.fix,
+                "feeds": list(self.feeds)}
 
 
 Check = Callable[[Context], Awaitable[list[Step]]]
