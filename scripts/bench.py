@@ -9,7 +9,9 @@
             Adaptation frame written to the VR socket), also for the first frame of each arrival alone
             (a later one waits for the ticks before it), and the model's inference latency
   model     the packaged model through the built-in evaluator and through onnxruntime (the reference):
-            inference latency percentiles, their ratio, and each engine's peak RSS (scripts/bench_model.py)
+            inference latency percentiles, their ratio, and each engine's peak RSS; then each engine's
+            calls after 50 ms asleep, as the live agent's come: what code that has not run lately costs
+            on this machine (scripts/bench_model.py)
   replay    a whole WESAD subject replayed as fast as possible through the full pipeline:
             recorded seconds per wall second
   signals, vrlink, sync, serial, ble, backend
@@ -222,7 +224,9 @@ def main() -> None:
     if "model" in results:
         m = results["model"]
         print(f"budgets: inference p99 {m['evaluator_p99_us']} us (<= 1000), "  # type: ignore[index]
-              f"{m['p99_ratio_to_onnxruntime']}x onnxruntime's; {m['rss_saved_mb']} MB less RSS")  # type: ignore[index]
+              f"{m['p99_ratio_to_onnxruntime']}x onnxruntime's; {m['rss_saved_mb']} MB less RSS; "  # type: ignore[index]
+              f"after {m['idle_s'] * 1000:g} ms asleep p50 {m['evaluator_after_idle_p50_us']} us, "  # type: ignore[index]
+              f"{m['evaluator_after_idle_ratio_to_warm']}x warm (onnxruntime's {m['onnxruntime_after_idle_p50_us']} us)")  # type: ignore[index]
     if "replay" in results:
         r = results["replay"]
         print(f"budgets: replay {r['speed_factor']}x real time (>= {BUDGETS['replay_factor']}); "  # type: ignore[index]
