@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from agent.commands.selftest.step import Context, Step
 from agent.core.feature_specs import GROUPS
+from agent.core.reasons import SENSOR_WORDS
 
-WORDS = {"cardiac": "heart", "eda": "skin conductance", "eeg": "EEG"}
 EEG_ALONE = ("EEG alone: the model's EEG figures come from lab recordings cleaned of eye and muscle artifacts, and a "
              "consumer headband's EEG alone read much of a calm minute as elevated (model card, Known limits)")
 EEG_ALONE_FIX = ("add a chest strap or a skin conductance band, so that the heart or the skin votes beside the EEG: "
@@ -25,7 +25,7 @@ async def check_groups(ctx: Context) -> list[Step]:
     groups = [g for g in GROUPS if fed[g]]
     if not groups:
         return []  # each sensor's own step already says why it gives nothing
-    figure = ", ".join(f"{WORDS[g]} ({', '.join(fed[g])})" for g in groups)
+    figure = ", ".join(f"{SENSOR_WORDS[g]} ({', '.join(fed[g])})" for g in groups)
     if groups == ["eeg"]:
         return [Step("decides from", "warn", figure, EEG_ALONE, EEG_ALONE_FIX)]
     return [Step("decides from", "pass", figure, "the sensor groups that streamed without failing")]

@@ -21,7 +21,7 @@ def decides(feeds: dict[str, tuple[str, ...]], tmp: Path) -> list:
 def test_the_groups_are_named_with_the_sensors_that_feed_them(tmp_path: Path) -> None:
     [step] = decides({"strap": ("cardiac",), "band": ("eda",), "ring": ("cardiac",), "cap": ("eeg",)}, tmp_path)
     assert step.status == "pass"
-    assert step.figure == "heart (strap, ring), skin conductance (band), EEG (cap)"
+    assert step.figure == "heart (strap, ring), skin (band), EEG (cap)"
 
 
 def test_eeg_alone_is_a_warning_with_a_fix_and_nothing_streamed_is_no_step(tmp_path: Path) -> None:
