@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from agent.backend.postgres_store import PostgresStore
 from agent.backend.sqlite_store import SqliteStore
 from agent.backend.store import Store
-from tests.support.mqtt_broker import Broker, Pki
+from tests.support.broker_fixtures import broker, pki  # noqa: F401 - fixtures
 from tools.harness.local_postgres import LocalPostgres
 
 
@@ -41,18 +41,3 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki.create(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-async def broker(tmp_path: Path, pki: Pki) -> AsyncIterator[Broker]:
-    b = Broker(tmp_path / "broker", pki)
-    await b.start()
-    try:
-        yield b
-    finally:
-        await b.stop()

@@ -1,25 +1,5 @@
-"""Fixtures for the sync tests: a throwaway PKI, a real mosquitto, agent and consumer option sets."""
+"""Fixtures for the sync tests: a throwaway PKI and a real mosquitto."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.support.mqtt_broker import Broker, Pki
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki.create(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-async def broker(tmp_path: Path, pki: Pki) -> AsyncIterator[Broker]:
-    b = Broker(tmp_path / "broker", pki)
-    await b.start()
-    try:
-        yield b
-    finally:
-        await b.stop()
+from tests.support.broker_fixtures import broker, pki  # noqa: F401 - fixtures
