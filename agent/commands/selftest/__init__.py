@@ -103,7 +103,7 @@ async def check_disk(ctx: Context) -> list[Step]:
     return [Step("disk", "pass", figure, f"under {where}")]
 
 
-CHECKS: list[Check] = [check_sensors, check_groups, check_model, check_vr_socket, check_broker, check_protection, check_disk]
+CHECKS: list[Check] = [check_sensors, check_model, check_groups, check_vr_socket, check_broker, check_protection, check_disk]
 
 
 async def run_checks(ctx: Context, checks: list[Check] | None = None) -> list[Step]:

@@ -1,6 +1,9 @@
-"""The self-test's "decides from" step: which sensor groups the streamed sensors feed, and where that is weak.
+"""The self-test's "decides from" step: which sensor groups the streamed sensors feed that the model reads, and
+where that is weak.
 
-The model decides from every group that streams and passes its quality gate. Its figures are of the kinds
+The model decides from every group it reads that streams and passes its quality gate. A model update may read
+fewer groups than the packaged model, so a sensor it does not read is named, and the step fails when nothing
+else streams. The packaged model's figures are of the kinds
 of sensor the agent reads, a chest ECG lead and wrist pulses and skin conductance, except EEG's: EEGMAT's
 recordings had eye, muscle and cardiac artifacts removed before release, and a consumer headband's EEG
 alone read much of a calm minute as *elevated* (``models/distress/distress.md``, "Known limits"). A heart
@@ -20,12 +23,21 @@ EEG_ALONE_FIX = ("add a chest strap or a skin conductance band, so that the hear
 
 
 async def check_groups(ctx: Context) -> list[Step]:
-    """One step from what the sensors' check found (``ctx.feeds``); none when no sensor streamed."""
+    """One step from what the sensors' and the model's checks found (``ctx.feeds``, ``ctx.model_groups``); none
+    when no sensor streamed or the model did not load (their own steps say why)."""
+    if ctx.model_groups is None:
+        return []
     fed = {g: [device for device, groups in ctx.feeds.items() if g in groups] for g in GROUPS}
-    groups = [g for g in GROUPS if fed[g]]
-    if not groups:
-        return []  # each sensor's own step already says why it gives nothing
-    figure = ", ".join(f"{SENSOR_WORDS[g]} ({', '.join(fed[g])})" for g in groups)
-    if groups == ["eeg"]:
-        return [Step("decides from", "warn", figure, EEG_ALONE, EEG_ALONE_FIX)]
-    return [Step("decides from", "pass", figure, "the sensor groups that streamed without failing")]
+    read = [g for g in GROUPS if fed[g] and g in ctx.model_groups]
+    unread = "; ".join(f"{SENSOR_WORDS[g]} ({', '.join(fed[g])}) streams, but the model does not read it"
+                       for g in GROUPS if fed[g] and g not in ctx.model_groups)
+    if not read and not unread:
+        return []
+    if not read:
+        wanted = ", ".join(SENSOR_WORDS[g] for g in ctx.model_groups)
+        return [Step("decides from", "fail", "nothing", unread,
+                     f"pair a sensor the model reads ({wanted}), or install a model that reads these")]
+    figure = ", ".join(f"{SENSOR_WORDS[g]} ({', '.join(fed[g])})" for g in read)
+    if read == ["eeg"]:
+        return [Step("decides from", "warn", figure, "; ".join(filter(None, (EEG_ALONE, unread))), EEG_ALONE_FIX)]
+    return [Step("decides from", "pass", figure, unread or "the sensor groups that streamed without failing")]

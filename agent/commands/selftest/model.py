@@ -24,6 +24,7 @@ async def check_model(ctx: Context) -> list[Step]:
         model = DistressModel.load(directory)
     except ModelError as exc:
         return [Step("model", "fail", str(where), str(exc), "reinstall the agent, or set [model] dir to a folder with one exported model")]
+    ctx.model_groups = model.groups
     n = len(FEATURE_NAMES)
     clean = {g: QualityReport(1.0, ()) for g in GROUPS}
     fv = FeatureVector(0.0, np.zeros(n, np.float32), np.ones(n, bool), clean, dict.fromkeys(GROUPS), 0.5)

@@ -19,6 +19,7 @@ class Context:
     progress: Callable[[str], None] = lambda _: None
     # each sensor that streamed without failing, and the sensor groups it feeds (filled by the sensors' check)
     feeds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    model_groups: tuple[str, ...] | None = None  # the sensor groups the installed model reads, once the model's check loaded it
 
 
 @dataclass(frozen=True, slots=True)
