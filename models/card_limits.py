@@ -105,9 +105,9 @@ LIMITS = """\
   EEGMAT's rest after calibration with only EEG worn; at *distressed* 0 and 1 %. So at a headband a calm
   minute's own drift reads as *elevated* far more often than in EEGMAT, though seldom as *distressed*.
   EEG alone on a headband is not validated by any figure here, and `edge-agent check` warns when EEG
-  would decide alone (its "decides from" step), with the fix: a heart or a skin beside it. A gate that takes a channel out while
-  muscle shows, as movement takes the heart out, would keep muscle from voting, and it cannot be checked
-  on these recordings. One was tried (`cleanliness`): a segment whose 70–110 Hz power, above any EEG and
+  would decide alone (its "decides from" step), with the fix: a heart or a skin beside it. A gate that
+  takes a channel out while muscle shows, as movement takes the heart out, would keep muscle from
+  voting, and it cannot be checked on these recordings. One was tried (`cleanliness`): a segment whose 70–110 Hz power, above any EEG and
   where muscle is broadband, is over 10 times its channel's 10th percentile of the last 5 minutes. It
   flags 0.1 % of the Muse relaxed files' channel segments and 3.4 % of the neutral and of the
   concentrating ones, and also 4.9 % of EEGMAT's (up to 28 % in one subject), whose band above 70 Hz is

@@ -9,7 +9,7 @@ Then each engine again, each call after the thread has slept for IDLE_S, as
 the live agent's calls come (a tick every 250 ms, a reading every few tens of
 ms): what the machine charges code that has not run lately. On the shared
 virtual machines this was measured on, the first call after 50 ms asleep cost
-about ten times a warm one, with either engine, whatever the idle state (a
+13 to 16 times a warm one, with either engine, whatever the idle state (a
 pure-Python loop of about the same length, 2.6 times): the tick latency that
 `scripts/bench --only latency` reports is mostly that, not the arithmetic.
 """

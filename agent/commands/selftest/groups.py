@@ -3,11 +3,11 @@ where that is weak.
 
 The model decides from every group it reads that streams and passes its quality gate. A model update may read
 fewer groups than the packaged model, so a sensor it does not read is named, and the step fails when nothing
-else streams. The packaged model's figures are of the kinds
-of sensor the agent reads, a chest ECG lead and wrist pulses and skin conductance, except EEG's: EEGMAT's
-recordings had eye, muscle and cardiac artifacts removed before release, and a consumer headband's EEG
-alone read much of a calm minute as *elevated* (``models/distress/distress.md``, "Known limits"). A heart
-or a skin beside the EEG has figures behind it, so EEG alone is warned about, not refused.
+else streams. The packaged model's figures are of the kinds of sensor the agent reads, a chest ECG lead and
+wrist pulses and skin conductance, except EEG's: EEGMAT's recordings had eye, muscle and cardiac artifacts
+removed before release, and a consumer headband's EEG alone read much of a calm minute as *elevated*
+(``models/distress/distress.md``, "Known limits"). A heart or a skin beside the EEG has figures behind it, so
+EEG alone is warned about, not refused.
 """
 
 from __future__ import annotations
