@@ -197,6 +197,8 @@ def score_subjects(per_subject: dict[str, tuple[np.ndarray, np.ndarray, int, dic
         # no scored tick after calibration (a recording without labels): nothing to cover, not "held throughout"
         coverage = round(len(ys_) / after, 4) if after else None
         entry: dict[str, object] = {"decided": int(len(ys_)), "coverage": coverage, **lv}
+        if len(ys_):  # what pools with other subjects' (models.sampling)
+            entry["confusion"] = confusion_matrix(ys_, ps_ >= 0.5, labels=[0, 1]).tolist()
         if len(np.unique(ys_)) == 2:
             entry["macro_f1"] = round(float(f1_score(ys_, ps_ >= 0.5, average="macro")), 4)
             # where the errors lie: calm ticks called stress, stress ticks called calm

@@ -66,6 +66,7 @@ from models.nested import (
     summary,
 )
 from models.pins import differences
+from models.sampling import held_out_spread
 from models.subjects import Subject, fit, fit_kinds, prepare, view_mask
 
 # 2.1: EEG bands over 6 s, the ensemble alone; 2.2: regional EEG shares of 4-30 Hz;
@@ -317,6 +318,7 @@ def main() -> None:
         "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
         "one_line_eda_reference": reference,
+        "held_out_spread": held_out_spread(scored[best]),
         "group_weights": weights,
     }
     from models.card import write_card
