@@ -13,6 +13,7 @@ from models.card_limits import limits, pct
 from models.card_tried import TRIED
 from models.datasets import DATASETS
 from models.export import Additive
+from models.sampling import card_section
 
 ABLATIONS = {  # evaluation.json's ablations, as the card names them
     "eeg-only": "a model trained on EEG alone",
@@ -304,6 +305,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "",
         "![reliability](reliability.png)",
         "",
+        *card_section(evaluation.get("held_out_spread", {})),
         *_selection(evaluation),
         "### EEG without muscle (EEGMAT)",
         "",

@@ -36,7 +36,7 @@ import numpy as np
 from agent.core.baseline import NORMALISATION, BaselineOptions
 from agent.core.features import FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
-from models.baseline_eda import loso_f1
+from models.baseline_eda import loso_confusions, loso_f1
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import fingerprint
@@ -271,7 +271,7 @@ def main() -> None:
         ablations["deployed-eeg-worn"] = alone_figures["eeg"]["eegmat"]
     from_rest = loso(subjects, best.kind, "all", weights, args.jobs, settings, only=("wesad",), from_rest=True)["wesad"]
     print("wesad calibrated on its rest condition", from_rest["macro_f1"], flush=True)
-    reference = {name: loso_f1(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}
+    reference = {name: loso_confusions(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     paths = [p for name in DATASETS for _, p in DATASETS[name].recordings()]
     from threadpoolctl import threadpool_limits
@@ -317,8 +317,8 @@ def main() -> None:
         "ablations": ablations,
         "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
-        "one_line_eda_reference": reference,
-        "held_out_spread": held_out_spread(scored[best]),
+        "one_line_eda_reference": {name: loso_f1(c) for name, c in reference.items()},
+        "held_out_spread": held_out_spread(scored[best], reference),
         "group_weights": weights,
     }
     from models.card import write_card

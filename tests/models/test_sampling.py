@@ -72,3 +72,16 @@ def test_held_out_spread_covers_the_held_out_datasets_and_their_decided_subjects
     out = held_out_spread(loso)
     assert list(out) == ["wesad"]
     assert out["wesad"]["subjects"] == 4 and out["wesad"]["draws"] == math.comb(4, HELD_OUT["wesad"])
+
+
+def test_a_reference_is_paired_subject_by_subject_and_one_it_did_not_score_adds_nothing():
+    model = {"a": subject(40, 30, 5, 2), "b": subject(20, 50, 0, 20), "c": subject(60, 10, 12, 0), "d": subject(30, 30, 3, 3)}
+    loso = {"wesad": score_subjects(model)}
+    perfect = {s: [[int(np.sum(y == 0)), 0], [0, int(np.sum(y == 1))]] for s, (y, *_) in model.items()}
+    assert held_out_spread(loso, {"wesad": perfect})["wesad"]["drawn_below_reference_share"] == 1.0
+    always_stress = {s: [[0, int(np.sum(y == 0))], [0, int(np.sum(y == 1))]] for s, (y, *_) in model.items()}
+    out = held_out_spread(loso, {"wesad": always_stress})["wesad"]
+    assert out["drawn_below_reference_share"] == 0.0
+    without_b = {s: c for s, c in always_stress.items() if s != "b"}
+    assert held_out_spread(loso, {"wesad": without_b})["wesad"]["reference_pooled"] == round(
+        float(macro_f1(np.sum(list(without_b.values()), axis=0))), 4)
