@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix, f1_score
 
 from models.loso import score_subjects
-from models.sampling import DRAWS, GAP, HELD_OUT, held_out_spread, macro_f1, spread
+from models.sampling import DRAWS, GAP, HELD_OUT, card_section, held_out_spread, macro_f1, spread
 
 
 def subject(rest: int, stress: int, false_alarms: int, missed: int) -> tuple[np.ndarray, np.ndarray, int, dict]:
@@ -85,3 +85,15 @@ def test_a_reference_is_paired_subject_by_subject_and_one_it_did_not_score_adds_
     without_b = {s: c for s, c in always_stress.items() if s != "b"}
     assert held_out_spread(loso, {"wesad": without_b})["wesad"]["reference_pooled"] == round(
         float(macro_f1(np.sum(list(without_b.values()), axis=0))), 4)
+
+
+def test_the_card_names_the_subject_in_every_draw_below_the_reference():
+    right, wrong, near = [[100, 0], [0, 100]], [[0, 100], [100, 0]], [[90, 10], [10, 90]]
+    # the model is right on a, b and c and wrong on d; the reference nearly right on a, b and c and right on d
+    out = spread([right, right, right, wrong], 3, reference=[near, near, near, right], names=["a", "b", "c", "d"])
+    assert out["drawn_below_reference_share"] == 0.75  # the three draws with d
+    assert out["in_every_draw_below_reference"] == {"d": {"macro_f1": 0.0, "reference": 1.0}}
+    text = "\n".join(card_section({"wesad": out}))
+    assert "| wesad | 0.750 |" in text and "| 75.0 % |" in text
+    assert "- wesad: every draw below the reference holds d (macro-F1 0.000, the reference's 1.000)." in text
+    assert "holds" not in "\n".join(card_section({"wesad": spread([right, right, right, wrong], 3)}))
