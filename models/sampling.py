@@ -41,6 +41,22 @@ def _subsets(subjects: int, n: int, rng: np.random.Generator) -> tuple[np.ndarra
     return np.argsort(rng.random((DRAWS, subjects)), axis=1)[:, :n], False
 
 
+def rank(figure: float, confusions: list[list[list[int]]], n: int, seed: int = SEED) -> dict[str, object]:
+    """Where a pooled macro-F1 over ``n`` other subjects falls among draws of ``n`` of these: the share of draws
+    below it, and the draws' 5th percentile, median and 95th (drawn with replacement when ``n`` is more)."""
+    c = np.asarray(confusions, dtype=float)
+    rng = np.random.default_rng(seed)
+    rows = _subsets(len(c), n, rng)[0] if n <= len(c) else rng.integers(0, len(c), size=(DRAWS, n))
+    drawn = macro_f1(c[rows].sum(axis=1))
+    return {
+        "draws": len(rows),
+        "below_share": round(float(np.mean(drawn < figure)), 4),
+        "p05": round(float(np.quantile(drawn, 0.05)), 4),
+        "median": round(float(np.median(drawn)), 4),
+        "p95": round(float(np.quantile(drawn, 0.95)), 4),
+    }
+
+
 def spread(confusions: list[list[list[int]]], n: int, seed: int = SEED,
            reference: list[list[list[int]]] | None = None, names: list[str] | None = None) -> dict[str, object]:
     """The pooled macro-F1 over ``n`` subjects drawn from these, and the bootstrap interval over all of them.
