@@ -6,8 +6,8 @@
 Each file is one subject's replay (the JSON lines ``edge-agent replay`` writes, with the recording's
 ``label``). A tick counts when it was decided (not hold) after calibration and its label is one the
 dataset's binary target scores, and ``distress >= 0.5`` is compared with that target:
-``models.loso``'s own functions, so the figures are what ``evaluation.json`` would say of these
-subjects. The pooled figure is then placed among the committed LOSO's pooled figures over as many of
+``models.loso``'s own functions, so these decisions get the figures ``evaluation.json`` would give
+them (its LOSO figures are of fold models; a replay runs the installed model). The pooled figure is then placed among the committed LOSO's pooled figures over as many of
 its subjects (``models.sampling``): how far it sits from what LOSO's own subjects give, drawn as few.
 """
 
@@ -94,7 +94,8 @@ def report(dataset: Dataset, figures: dict, evaluation: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m models.score", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", choices=sorted(DATASETS), help="whose labels the files carry")
     parser.add_argument("files", nargs="+", type=Path, help="edge-agent replay output, a file per subject")
     parser.add_argument("--json", action="store_true", help="the figures as evaluation.json holds a dataset's")
