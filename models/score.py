@@ -7,8 +7,9 @@ Each file is one subject's replay (the JSON lines ``edge-agent replay`` writes, 
 ``label``). A tick counts when it was decided (not hold) after calibration and its label is one the
 dataset's binary target scores, and ``distress >= 0.5`` is compared with that target:
 ``models.loso``'s own functions, so these decisions get the figures ``evaluation.json`` would give
-them (its LOSO figures are of fold models; a replay runs the installed model). The pooled figure is then placed among the committed LOSO's pooled figures over as many of
-its subjects (``models.sampling``): how far it sits from what LOSO's own subjects give, drawn as few.
+them (its LOSO figures are of fold models; a replay runs the installed model). The pooled figure is
+then placed among the committed LOSO's pooled figures over as many of its subjects
+(``models.sampling``): how far it sits from what LOSO's own subjects give, drawn as few.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def read_replay(path: Path) -> list[dict]:
             continue
         try:
             tick = json.loads(text)
-            if not {"t", "distress", "level", "reasons"} <= tick.keys():
+            if not isinstance(tick, dict) or not {"t", "distress", "level", "reasons"} <= tick.keys():
                 raise ValueError
         except ValueError:  # json.JSONDecodeError is one
             bad.append(i)
@@ -45,8 +46,9 @@ def read_replay(path: Path) -> list[dict]:
         lines.append(tick)
     if bad:
         shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
-        raise ReplayUnreadable(f"{path}: line {shown} is not a tick of `edge-agent replay` (t, distress, level "
-                               "and reasons); replay the recording again with --out FILE.jsonl")
+        what = f"line {shown} is not a tick" if len(bad) == 1 else f"lines {shown} are not ticks"
+        raise ReplayUnreadable(f"{path}: {what} of `edge-agent replay` (t, distress, level and reasons); replay "
+                               "the recording again with --out FILE.jsonl")
     if not any("label" in tick for tick in lines):
         raise ReplayUnreadable(f"{path}: no tick has a label; its recording has none to score against")
     return lines

@@ -36,10 +36,12 @@ def test_a_replay_scores_as_the_evaluation_recorded_it(tmp_path: Path):
 def test_a_malformed_line_is_named_and_nothing_is_scored(tmp_path: Path):
     good = {"t": 0.0, "distress": 0.2, "level": "calm", "confidence": 1.0, "reasons": [], "label": 1}
     bad = tmp_path / "S9.jsonl"
-    bad.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"t": 0.25}) + "\n")
+    bad.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"t": 0.25}) + "\n[1, 2]\n")
     done = run("models.score", "wesad", str(bad), cwd=tmp_path)
     assert done.returncode == 65 and done.stdout == ""
-    assert f"{bad}: line 2, 3 is not a tick of `edge-agent replay`" in done.stderr
+    assert f"{bad}: lines 2, 3, 4 are not ticks of `edge-agent replay`" in done.stderr
+    bad.write_text(json.dumps(good) + "\n[1, 2]\n")
+    assert f"{bad}: line 2 is not a tick of" in run("models.score", "wesad", str(bad), cwd=tmp_path).stderr
 
 
 def test_a_replay_without_labels_is_refused_with_the_reason(tmp_path: Path):
