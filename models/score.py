@@ -19,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+from models.card_limits import pct
 from models.datasets import DATASETS, Dataset
 from models.loso import classify, levels, score_subjects
 from models.sampling import rank
@@ -67,21 +68,17 @@ def score_files(dataset: Dataset, paths: list[Path]) -> dict[str, object]:
     return score_subjects(per)
 
 
-def _pct(share: float | None) -> str:
-    return "–" if share is None else f"{100 * share:.1f} %"
-
-
 def report(dataset: Dataset, figures: dict, evaluation: dict) -> str:
     rows = [f"{dataset.name}: distress >= 0.5 against the label, over decided ticks after calibration",
             "", "| Recording | Decided ticks | Coverage | Macro-F1 | Calm called stress | Stress called calm |",
             "|---|---|---|---|---|---|"]
     for s, e in figures["per_subject"].items():
         f1 = e.get("macro_f1")
-        rows.append(f"| {s} | {e['decided']} | {_pct(e['coverage'])} | {'–' if f1 is None else f'{f1:.3f}'} | "
-                    f"{_pct(e.get('false_alarm_share'))} | {_pct(e.get('missed_share'))} |")
+        rows.append(f"| {s} | {e['decided']} | {pct(e['coverage'])} | {'–' if f1 is None else f'{f1:.3f}'} | "
+                    f"{pct(e.get('false_alarm_share'))} | {pct(e.get('missed_share'))} |")
     n = figures["subjects"]
     rows += ["", f"pooled macro-F1 {figures['macro_f1']:.3f} over {n} recording{'s' * (n != 1)}, coverage "
-             f"{_pct(figures['coverage'])}"]
+             f"{pct(figures['coverage'])}"]
     if "stressors_reaching_distressed" in figures:
         rows.append(f"stressors reaching distressed: {figures['stressors_reaching_distressed']} of {n}, median "
                     f"delay {figures['median_delay_distressed_s']} s")
@@ -91,7 +88,7 @@ def report(dataset: Dataset, figures: dict, evaluation: dict) -> str:
         r = rank(figures["macro_f1"], confusions, n)
         rows.append(f"the committed model's LOSO ({evaluation['model_version']}) pools {r['p05']:.3f}, "
                     f"{r['median']:.3f} and {r['p95']:.3f} (5th percentile, median, 95th) over {n} of its "
-                    f"{len(confusions)} subjects; {_pct(r['below_share'])} of those draws are below this figure")
+                    f"{len(confusions)} subjects; {pct(r['below_share'])} of those draws are below this figure")
     return "\n".join(rows)
 
 
