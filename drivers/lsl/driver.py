@@ -15,6 +15,11 @@ reports as a :class:`~agent.base.events.Gap`. After ``give_up_after_s`` it raise
 :class:`~agent.errors.DeviceDisconnected` and the supervisor's own
 reconnect loop takes over (it enters this same instance again, so the count
 carries on).
+
+Stamps. A pulled sample's stamp cannot be older than the inlet's buffer holds, nor
+ahead of now. liblsl has handed back stamps hours out right after it recovered a
+stream by itself; such samples are counted and dropped (``lsl_stamps_dropped``),
+never placed, or one would be a gap of millions of samples.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from agent.plugin import (
 from drivers.lsl.layout import Layout, StreamHeader, build_layout, check_shape
 from drivers.lsl.lib import SCOPE, LostError, LslTimeout, pylsl
 from drivers.lsl.plugin import LslOptions
-from drivers.lsl.reader import InletReader, ReaderFailed, ReaderItem, StreamLost
+from drivers.lsl.reader import InletReader, ReaderFailed, ReaderItem, StampsDropped, StreamLost
 from drivers.lsl.selection import choose, predicate
 from drivers.lsl.timeline import Timeline
 
@@ -49,6 +54,7 @@ OPEN_TIMEOUT_S = 5.0  # each step of opening a stream that did answer the query
 JOIN_TIMEOUT_S = 5.0
 FULL_QUERY_S = 1.0  # long enough for liblsl's unicast query wave (MulticastMinRTT 0.5 s) to answer
 RETRY_PAUSE_S = 0.5  # between attempts when a stream answers but cannot be used
+STAMP_MARGIN_S = 5.0  # beyond the inlet's buffer: the oldest stamp a pulled sample can have (transit, a slow pull)
 
 
 def _header(info: Any) -> StreamHeader:
@@ -214,6 +220,10 @@ class LslDriver:
                 for out in self._release(item):
                     yield out
                 continue
+            if isinstance(item, StampsDropped):
+                self._log.warning("lsl_stamps_dropped", samples=item.samples, age_s=item.age_s,
+                                  max_age_s=self._opts.buffer_s + STAMP_MARGIN_S)
+                continue
             if isinstance(item, ReaderFailed):
                 raise DeviceDisconnected(f"LSL pull failed: {item.error!r}") from item.error
             if self._lost_at is None:
@@ -268,6 +278,7 @@ class LslDriver:
             loop=asyncio.get_running_loop(),
             post=self._queue.put,
             max_samples=self._opts.max_chunk,
+            max_age_s=self._opts.buffer_s + STAMP_MARGIN_S,
         )
         self._reader.start()
 
@@ -276,6 +287,8 @@ class LslDriver:
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.stop()
+            if reader.dropped:
+                self._log.warning("lsl_stamps_dropped_total", samples=reader.dropped)
             if not await asyncio.to_thread(reader.join, JOIN_TIMEOUT_S):
                 self._log.warning("lsl_reader_slow_to_stop", waited_s=JOIN_TIMEOUT_S)
             await asyncio.sleep(0)  # let its last call_soon_threadsafe posts land

@@ -21,7 +21,7 @@ import numpy as np
 from agent.plugin import Chunk, Clock
 from drivers.lsl.layout import Layout
 from drivers.lsl.lib import LostError, pylsl
-from drivers.lsl.timeline import Timeline, to_agent_time
+from drivers.lsl.timeline import Timeline, plausible, to_agent_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,15 @@ class ReaderFailed:
     error: BaseException
 
 
-ReaderItem = Chunk | StreamLost | ReaderFailed
+@dataclass(frozen=True, slots=True)
+class StampsDropped:
+    """The first pull of a connection whose stamps no pulled sample can have (``timeline.plausible``)."""
+
+    samples: int
+    age_s: float  # the oldest dropped stamp's age (negative: ahead of now)
+
+
+ReaderItem = Chunk | StreamLost | ReaderFailed | StampsDropped
 
 
 class InletReader:
@@ -55,6 +63,7 @@ class InletReader:
         loop: asyncio.AbstractEventLoop,
         post: Callable[[ReaderItem], object],
         max_samples: int,
+        max_age_s: float,
         wait_s: float = 0.1,
     ) -> None:
         self._inlet: Any = inlet
@@ -66,12 +75,14 @@ class InletReader:
         self._post = post
         self._max_samples = max_samples
         self._wait_s = wait_s  # how long one pull may wait for data: bounds how fast stop() is seen
+        self._max_age_s = max_age_s  # the oldest stamp a pulled sample can have
         # liblsl writes every pull into this one buffer; each Chunk gets its own converted copy.
         self._buf = np.empty((max_samples, layout.spec.n_channels), dtype=layout.dtype)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lsl-inlet:{device_id}", daemon=True)
         self.pulls = 0
         self.samples = 0
+        self.dropped = 0  # samples with stamps no pulled sample can have: counted, never placed
 
     def start(self) -> None:
         self._thread.start()
@@ -113,6 +124,14 @@ class InletReader:
                 if scale is not None:
                     x *= scale
                 lsl_t = np.array(lsl_t, dtype=np.float64)
+                ok = plausible(lsl_t, lsl_now=lsl_now, max_age_s=self._max_age_s)
+                if not ok.all():
+                    if not self.dropped:
+                        self._send(StampsDropped(int((~ok).sum()), round(float(lsl_now - lsl_t[~ok].min()), 3)))
+                    self.dropped += int((~ok).sum())
+                    x, lsl_t = x[ok], lsl_t[ok]
+                    if not len(lsl_t):
+                        continue
                 t = to_agent_time(lsl_t, lsl_now=lsl_now, agent_now=agent_now, clock=self._clock)
                 for start, stop, seq in self._timeline.place(lsl_t):
                     run = slice(start, stop)

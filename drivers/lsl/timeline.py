@@ -14,6 +14,8 @@ import numpy as np
 
 from agent.plugin import Clock
 
+FUTURE_S = 1.0  # a stamp this far ahead of now is no sample's: clock sync errs by milliseconds
+
 
 class Timeline:
     """Places each run of LSL timestamps in the stream's sample count."""
@@ -72,3 +74,13 @@ def to_agent_time(lsl_t: np.ndarray, *, lsl_now: float, agent_now: float, clock:
     real seconds old, which is ``age * speed`` agent seconds.
     """
     return agent_now + (np.asarray(lsl_t, dtype=np.float64) - lsl_now) * clock.speed
+
+
+def plausible(lsl_t: np.ndarray, *, lsl_now: float, max_age_s: float) -> np.ndarray:
+    """Which stamps a sample pulled at ``lsl_now`` can have: none older than the inlet can hold, none ahead.
+
+    Right after liblsl recovers a stream by itself, its clock sync can hand back a run of stamps hours
+    out (seen as a sample 5 h old from a 10-s buffer); placed, it would be a gap of millions of samples.
+    """
+    age = lsl_now - np.asarray(lsl_t, dtype=np.float64)
+    return (age <= max_age_s) & (age >= -FUTURE_S)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.base.clock import Clock
-from drivers.lsl.timeline import Timeline, to_agent_time
+from drivers.lsl.timeline import FUTURE_S, Timeline, plausible, to_agent_time
 
 RATE = 256.0
 JUMP_S = 10 / RATE
@@ -94,3 +94,15 @@ def test_lsl_time_maps_exactly_onto_the_agent_clock_at_any_speed():
     lsl_t = np.array([99.0, 99.5, 100.0])
     t = to_agent_time(lsl_t, lsl_now=100.0, agent_now=500.0, clock=fast)
     np.testing.assert_allclose(t, [496.0, 498.0, 500.0])  # 1 real second ago is 4 agent seconds ago
+
+
+def test_a_stamp_older_than_the_buffer_or_ahead_of_now_is_no_samples():
+    now = 19198.0
+    stamps = np.array([0.031, now - 15.1, now - 14.9, now - 0.01, now, now + 0.9, now + 1.1])
+    assert plausible(stamps, lsl_now=now, max_age_s=15.0).tolist() == [False, False, True, True, True, True, False]
+
+
+@given(st.floats(0, 1e6), st.floats(0.1, 400), st.floats(-0.99, 0.99))  # not on the edge, where rounding decides
+def test_a_sample_younger_than_the_buffer_is_plausible_whenever_it_was_pulled(now, max_age_s, share):
+    age = max_age_s * share if share >= 0 else FUTURE_S * share  # in the buffer, or ahead by less than FUTURE_S
+    assert plausible(np.array([now - age]), lsl_now=now, max_age_s=max_age_s).all()
