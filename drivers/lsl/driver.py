@@ -287,10 +287,10 @@ class LslDriver:
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.stop()
-            if reader.dropped:
-                self._log.warning("lsl_stamps_dropped_total", samples=reader.dropped)
             if not await asyncio.to_thread(reader.join, JOIN_TIMEOUT_S):
                 self._log.warning("lsl_reader_slow_to_stop", waited_s=JOIN_TIMEOUT_S)
+            if reader.dropped:  # read once the thread has stopped counting
+                self._log.warning("lsl_stamps_dropped_total", samples=reader.dropped)
             await asyncio.sleep(0)  # let its last call_soon_threadsafe posts land
         leftovers: list[Chunk] = []
         while (item := self._queue.get_nowait()) is not None:
