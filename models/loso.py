@@ -114,15 +114,20 @@ def decide(ticks: list[Tick], table: FeatureTable, config: AgentConfig, model: o
     return out
 
 
-def classify(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
-    """(y, p) over decided, scored ticks, and how many scored ticks came after calibration."""
+def scored_ticks(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per tick: the target, the distress (NaN at hold), and whether it is scored after calibration and decided."""
     label = np.array([np.nan if ln.get("label") is None else ln["label"] for ln in lines], dtype=float)
     y, scored = dataset.target(label)
     calibrating = np.array([bool(ln["reasons"]) and "calibrating baseline" in ln["reasons"][0] for ln in lines])
     after = scored & ~calibrating
-    decided = after & np.array([ln["distress"] is not None for ln in lines])
     p = np.array([np.nan if ln["distress"] is None else ln["distress"] for ln in lines], dtype=float)
-    return y[decided].astype(int), p[decided], int(after.sum())
+    return y.astype(int), p, after, after & np.isfinite(p)
+
+
+def classify(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
+    """(y, p) over decided, scored ticks, and how many scored ticks came after calibration."""
+    y, p, after, decided = scored_ticks(lines, dataset)
+    return y[decided], p[decided], int(after.sum())
 
 
 def levels(lines: list[dict], dataset: Dataset) -> dict[str, object]:

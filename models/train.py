@@ -36,7 +36,7 @@ import numpy as np
 from agent.core.baseline import NORMALISATION, BaselineOptions
 from agent.core.features import FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
-from models.baseline_eda import loso_confusions, loso_f1
+from models.baseline_eda import fitted, loso_confusions, loso_f1
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import fingerprint
@@ -318,6 +318,9 @@ def main() -> None:
         "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
         "one_line_eda_reference": {name: loso_f1(c) for name, c in reference.items()},
+        # fitted on every subject: what `python -m models.score --recordings` scores new recordings with
+        "one_line_eda_reference_fit": {name: asdict(r) for name in reference
+                                       if (r := fitted(found[name], DATASETS[name].target)) is not None},
         "held_out_spread": held_out_spread(scored[best], reference),
         "group_weights": weights,
     }
