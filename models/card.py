@@ -381,6 +381,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "python -m models.errors         # where the deployed model's LOSO errors fall, by condition and time, and how it reads WESAD's meditation: prints only (about 4 min)",
         "python -m models.eeg_offline screen  # EEGMAT's EEG screened outside the core; also cleanliness, muse: prints only (seconds)",
         "edge-agent replay wesad-wrist/S5_wrist.npz --out S5.jsonl && python -m models.score wesad S5.jsonl  # a replay scored as the evaluation scores it: prints only (seconds)",
+        "python -m models.score wesad S5.jsonl --recordings wesad-wrist/S5_wrist.npz  # the same, beside the one-line reference over the ticks both decide (seconds)",
         "```",
         "",
         "## Tried and not kept",

@@ -10,6 +10,10 @@ dataset's binary target scores, and ``distress >= 0.5`` is compared with that ta
 them (its LOSO figures are of fold models; a replay runs the installed model). The pooled figure is
 then placed among the committed LOSO's pooled figures over as many of its subjects
 (``models.sampling``): how far it sits from what LOSO's own subjects give, drawn as few.
+
+With ``--recordings`` (the recordings the files were replayed from, in the same order) the one-line
+skin-conductance reference (``models.baseline_eda``, fitted on every subject the committed model was
+evaluated on) is scored on them as well: the bar the model must clear on the same people.
 """
 
 from __future__ import annotations
@@ -19,10 +23,16 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+from agent.errors import ConfigError
+from models.baseline_eda import Reference, scored
 from models.card_limits import pct
 from models.datasets import DATASETS, Dataset
-from models.loso import classify, levels, score_subjects
-from models.sampling import rank
+from models.extract import FeatureTable, extract
+from models.loso import classify, levels, score_subjects, scored_ticks
+from models.sampling import macro_f1, rank
 
 EVALUATION = Path(__file__).resolve().parent / "distress" / "evaluation.json"  # the committed model's
 
@@ -55,27 +65,76 @@ def read_replay(path: Path) -> list[dict]:
     return lines
 
 
-def score_files(dataset: Dataset, paths: list[Path]) -> dict[str, object]:
-    """``models.loso.score_subjects`` of the replays, a subject per file named by its stem."""
+def score_files(dataset: Dataset, replays: dict[str, list[dict]]) -> dict[str, object]:
+    """``models.loso.score_subjects`` of the replays (``read_replay``'s ticks by subject)."""
     per = {}
-    for path in paths:
-        lines = read_replay(path)
+    for subject, lines in replays.items():
         y, p, after = classify(lines, dataset)
-        per[path.stem] = (y, p, after, levels(lines, dataset) if dataset.stressor is not None else {})
+        per[subject] = (y, p, after, levels(lines, dataset) if dataset.stressor is not None else {})
     if not any(len(v[0]) for v in per.values()):
         raise ReplayUnreadable("no file has a decided tick with a scored label after calibration: replay "
                                f"recordings of {dataset.name} with their labels")
     return score_subjects(per)
 
 
+def _labels_differ(lines: list[dict], table: FeatureTable) -> str | None:
+    """Why ``table`` is not of the recording ``lines`` were replayed from; None when their ticks agree."""
+    by_t = {tick["t"]: tick.get("label") for tick in lines}
+    shared = [(by_t[t], label) for t, label in zip(table.t.tolist(), table.label.tolist(), strict=True) if t in by_t]
+    if len(shared) < 0.9 * min(len(lines), len(table.t)):
+        return f"they share {len(shared)} of {len(lines)} ticks"
+    differ = sum((a is None) != np.isnan(b) or (a is not None and a != b) for a, b in shared)
+    return f"their labels differ at {differ} of {len(shared)} ticks" if differ else None
+
+
+def _model_decisions(lines: list[dict], dataset: Dataset) -> dict[float, tuple[int, int]]:
+    """tick time -> (target, distress >= 0.5) over the ticks ``classify`` scores."""
+    y, p, _, decided = scored_ticks(lines, dataset)
+    return {tick["t"]: (int(y[i]), int(p[i] >= 0.5)) for i, tick in enumerate(lines) if decided[i]}
+
+
+def reference_figures(dataset: Dataset, replays: dict[str, list[dict]], recordings: list[Path],
+                      fit: dict) -> dict[str, object]:
+    """The model and the one-line reference (``fit``: a ``Reference``'s fields) over the ticks both decide.
+
+    The reference decides from 10 minutes in, once it has its resting level; the model from the end of its
+    calibration. Their own figures are over different ticks; these are over the same ones."""
+    reference, model, theirs = Reference(**fit), {}, {}
+    for (subject, lines), recording in zip(replays.items(), recordings, strict=True):
+        table = extract(recording, subject, dataset.streams)
+        if (why := _labels_differ(lines, table)) is not None:
+            raise ReplayUnreadable(f"{recording} is not the recording {subject}'s replay was made from: {why}; "
+                                   "give --recordings in the order of the files")
+        decisions = _model_decisions(lines, dataset)
+        t, z, y = scored(table, dataset.target)
+        both = np.array([ti in decisions for ti in t.tolist()], dtype=bool)
+        if both.any():
+            ours = np.array([decisions[ti] for ti in t[both].tolist()])
+            model[subject] = confusion_matrix(ours[:, 0], ours[:, 1], labels=[0, 1])
+            theirs[subject] = np.asarray(reference.confusion(z[both], y[both]))
+    if not model:
+        raise ReplayUnreadable("no recording has a labelled tick that both the model and the one-line reference "
+                               "decide (the reference needs 10 minutes of skin conductance first)")
+
+    def figures(confusions: dict[str, np.ndarray]) -> dict[str, object]:
+        return {"macro_f1": round(float(macro_f1(sum(confusions.values()))), 4),
+                "per_subject": {s: round(float(macro_f1(c)), 4) for s, c in confusions.items()}}
+
+    return {"ticks": int(sum(c.sum() for c in model.values())), "fitted_on": reference.subjects,
+            "model": figures(model), "reference": figures(theirs)}
+
+
 def report(dataset: Dataset, figures: dict, evaluation: dict) -> str:
-    rows = [f"{dataset.name}: distress >= 0.5 against the label, over decided ticks after calibration",
-            "", "| Recording | Decided ticks | Coverage | Macro-F1 | Calm called stress | Stress called calm |",
-            "|---|---|---|---|---|---|"]
+    shared = figures.get("one_line_eda_reference")
+    extra = ("Model, shared ticks", "Reference, shared ticks") if shared else ()
+    rows = [f"{dataset.name}: distress >= 0.5 against the label, over decided ticks after calibration", "",
+            "| " + " | ".join(("Recording", "Decided ticks", "Coverage", "Macro-F1", "Calm called stress",
+                                "Stress called calm", *extra)) + " |", "|---" * (6 + len(extra)) + "|"]
     for s, e in figures["per_subject"].items():
         f1 = e.get("macro_f1")
-        rows.append(f"| {s} | {e['decided']} | {pct(e['coverage'])} | {'–' if f1 is None else f'{f1:.3f}'} | "
-                    f"{pct(e.get('false_alarm_share'))} | {pct(e.get('missed_share'))} |")
+        rows.append(f"| {s} | {e['decided']} | {pct(e['coverage'])} | {_f(f1)} | "
+                    f"{pct(e.get('false_alarm_share'))} | {pct(e.get('missed_share'))} |"
+                    + "".join(f" {_f(shared[w]['per_subject'].get(s))} |" for w in ("model", "reference") if shared))
     n = figures["subjects"]
     rows += ["", f"pooled macro-F1 {figures['macro_f1']:.3f} over {n} recording{'s' * (n != 1)}, coverage "
              f"{pct(figures['coverage'])}"]
@@ -89,7 +148,18 @@ def report(dataset: Dataset, figures: dict, evaluation: dict) -> str:
         rows.append(f"the committed model's LOSO ({evaluation['model_version']}) pools {r['p05']:.3f}, "
                     f"{r['median']:.3f} and {r['p95']:.3f} (5th percentile, median, 95th) over {n} of its "
                     f"{len(confusions)} subjects; {pct(r['below_share'])} of those draws are below this figure")
+    if shared:
+        ours, theirs = shared["model"]["macro_f1"], shared["reference"]["macro_f1"]
+        rows.append(f"on the {shared['ticks']:,} ticks both decide (the reference from 10 minutes in), the model pools "
+                    f"{ours:.3f} and the one-line reference {theirs:.3f} (60-s mean skin conductance against the "
+                    f"recording's first 10 minutes, through a logistic fitted on the {shared['fitted_on']} subjects "
+                    f"of {dataset.name} the model was evaluated on): the model is {abs(ours - theirs):.3f} "
+                    f"{'above' if ours >= theirs else 'below'} it")
     return "\n".join(rows)
+
+
+def _f(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,15 +167,35 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", choices=sorted(DATASETS), help="whose labels the files carry")
     parser.add_argument("files", nargs="+", type=Path, help="edge-agent replay output, a file per subject")
+    parser.add_argument("--recordings", nargs="+", type=Path, metavar="RECORDING",
+                        help="the recordings the files were replayed from, in their order: the one-line "
+                             "skin-conductance reference is scored on them too")
     parser.add_argument("--json", action="store_true", help="the figures as evaluation.json holds a dataset's")
     args = parser.parse_args(argv)
     dataset = DATASETS[args.dataset]
+    evaluation = json.loads(EVALUATION.read_text())
+    fit = evaluation.get("one_line_eda_reference_fit", {}).get(dataset.name)
+    if args.recordings is not None:
+        if "eda" not in dataset.streams:
+            parser.error(f"{dataset.name} has no one-line reference: it needs skin conductance, which "
+                         f"{dataset.name}'s recordings lack")
+        if fit is None:
+            parser.error(f"{EVALUATION} holds no fitted one-line reference for {dataset.name}: run "
+                         "`python -m models.train` to make one")
+        if len(args.recordings) != len(args.files):
+            parser.error(f"--recordings needs one recording per file, in the same order ({len(args.files)} "
+                         f"file{'s' * (len(args.files) != 1)}, {len(args.recordings)} recording"
+                         f"{'s' * (len(args.recordings) != 1)})")
     try:
-        figures = score_files(dataset, args.files)
-    except (ReplayUnreadable, OSError) as e:
+        replays = {path.stem: read_replay(path) for path in args.files}
+        if len(replays) < len(args.files):
+            raise ReplayUnreadable("two files share a name: each names its subject, so give each its own")
+        figures = score_files(dataset, replays)
+        if args.recordings is not None:
+            figures["one_line_eda_reference"] = reference_figures(dataset, replays, args.recordings, fit)
+    except (ReplayUnreadable, ConfigError, OSError) as e:  # a recording that cannot be read is a ConfigError
         print(f"error: {e}", file=sys.stderr)
         return 65  # EX_DATAERR
-    evaluation = json.loads(EVALUATION.read_text())
     print(json.dumps(figures, indent=1) if args.json else report(dataset, figures, evaluation))
     return 0
 

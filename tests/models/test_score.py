@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sklearn.metrics import f1_score
+
 from models.sampling import DRAWS, rank
 from models.score import EVALUATION
 
@@ -15,22 +18,70 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=110, cwd=cwd)
 
 
-def test_a_replay_scores_as_the_evaluation_recorded_it(tmp_path: Path):
+@pytest.fixture(scope="module")
+def s5(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """WESAD S5 replayed with the committed model, as ``evaluation.json``'s check replays it."""
+    out = tmp_path_factory.mktemp("replay") / "S5.jsonl"
+    done = run("agent", "replay", json.loads(EVALUATION.read_text())["check"]["recording"], "--out", str(out),
+               cwd=out.parent)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_a_replay_scores_as_the_evaluation_recorded_it(s5: Path, tmp_path: Path):
     evaluation = json.loads(EVALUATION.read_text())
     check = evaluation["check"]  # WESAD S5 replayed with the committed model
-    out = tmp_path / "S5.jsonl"
-    done = run("agent", "replay", check["recording"], "--out", str(out), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    as_json = run("models.score", "wesad", str(out), "--json", cwd=tmp_path)
+    as_json = run("models.score", "wesad", str(s5), "--json", cwd=tmp_path)
     assert as_json.returncode == 0, as_json.stderr
     figures = json.loads(as_json.stdout)
     assert figures["macro_f1"] == check["macro_f1"]  # the evaluation's own rule and functions
     assert figures["per_subject"]["S5"]["macro_f1"] == check["macro_f1"]
     assert figures["stressors_reaching_distressed"] == 1  # WESAD's level figures come with it
-    text = run("models.score", "wesad", str(out), cwd=tmp_path).stdout
+    assert "one_line_eda_reference" not in figures  # only with --recordings
+    text = run("models.score", "wesad", str(s5), cwd=tmp_path).stdout
     assert f"pooled macro-F1 {check['macro_f1']:.3f} over 1 recording," in text
     subjects = len(evaluation["loso"]["wesad"]["per_subject"])
     assert f"over 1 of its {subjects} subjects" in text
+
+
+def test_the_reference_is_scored_on_the_ticks_both_decide(s5: Path, tmp_path: Path):
+    recording = json.loads(EVALUATION.read_text())["check"]["recording"]
+    done = run("models.score", "wesad", str(s5), "--recordings", recording, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shared = json.loads(done.stdout)["one_line_eda_reference"]
+    # the model's side, worked out from the replay alone: its decided, scored ticks from 10 minutes in (S5's
+    # skin conductance is there throughout, so the reference decides every one of them)
+    ticks = [json.loads(line) for line in s5.read_text().splitlines()]
+    kept = [t for t in ticks if t["t"] >= 600 and t["distress"] is not None and t.get("label") in (1, 2, 3)]
+    truth, said = [t["label"] == 2 for t in kept], [t["distress"] >= 0.5 for t in kept]
+    assert shared["ticks"] == len(kept)
+    assert shared["model"]["macro_f1"] == round(f1_score(truth, said, average="macro"), 4)
+    assert shared["fitted_on"] == len(json.loads(EVALUATION.read_text())["loso"]["wesad"]["per_subject"])
+    assert 0.5 < shared["reference"]["per_subject"]["S5"] <= 1.0  # S5's skin conductance rises in the TSST
+    text = run("models.score", "wesad", str(s5), "--recordings", recording, cwd=tmp_path).stdout
+    assert f"on the {len(kept):,} ticks both decide" in text
+    assert f"the model pools {shared['model']['macro_f1']:.3f} and the one-line reference" in text
+
+
+def test_a_recording_that_is_not_the_replays_is_refused(s5: Path, tmp_path: Path):
+    other = str(Path(json.loads(EVALUATION.read_text())["check"]["recording"]).with_name("S9_wrist.npz"))
+    done = run("models.score", "wesad", str(s5), "--recordings", other, cwd=tmp_path)
+    assert done.returncode == 65 and done.stdout == ""
+    assert f"{other} is not the recording S5's replay was made from: " in done.stderr
+
+
+def test_the_reference_needs_skin_conductance_and_a_recording_per_file(s5: Path, tmp_path: Path):
+    done = run("models.score", "eegmat", str(s5), "--recordings", str(s5), cwd=tmp_path)
+    assert done.returncode == 2 and "eegmat has no one-line reference: it needs skin conductance" in done.stderr
+    done = run("models.score", "wesad", str(s5), str(s5), "--recordings", str(s5), cwd=tmp_path)
+    assert done.returncode == 2 and "one recording per file, in the same order (2 files, 1 recording)" in done.stderr
+
+
+def test_two_files_of_one_name_are_refused(s5: Path, tmp_path: Path):
+    twin = tmp_path / "S5.jsonl"
+    twin.write_bytes(s5.read_bytes())
+    done = run("models.score", "wesad", str(s5), str(twin), cwd=tmp_path)
+    assert done.returncode == 65 and "two files share a name" in done.stderr
 
 
 def test_a_malformed_line_is_named_and_nothing_is_scored(tmp_path: Path):
