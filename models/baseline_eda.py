@@ -21,6 +21,7 @@ from models.sampling import macro_f1
 SCL = FEATURE_NAMES.index("scl_us")
 REFERENCE_S = 600.0
 Target = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # Dataset.target
+Decided = tuple[np.ndarray, np.ndarray, np.ndarray]  # (t, target, stress said) over the ticks a detector decides
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,17 @@ class Reference:
     intercept: float
     subjects: int  # how many it was fitted on
 
+    def decide(self, z: np.ndarray) -> np.ndarray:
+        """1 for stress, as ``LogisticRegression.predict`` would decide."""
+        return (self.coef * z + self.intercept > 0).astype(int)
+
     def confusion(self, z: np.ndarray, y: np.ndarray) -> list[list[int]]:
-        """Rows true calm/stress, columns predicted, as ``LogisticRegression.predict`` would decide."""
-        return confusion_matrix(y, (self.coef * z + self.intercept > 0).astype(int), labels=[0, 1]).tolist()
+        """Rows true calm/stress, columns predicted."""
+        return confusion(y, self.decide(z))
+
+
+def confusion(y: np.ndarray, said: np.ndarray) -> list[list[int]]:
+    return confusion_matrix(y, said, labels=[0, 1]).tolist()
 
 
 def _z(table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
@@ -62,23 +71,58 @@ def fit(rows: list[tuple[np.ndarray, np.ndarray]]) -> Reference:
     return Reference(float(clf.coef_[0, 0]), float(clf.intercept_[0]), len(rows))
 
 
-def _prepared(tables: list[FeatureTable], target: Target) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    return {t.subject: tzy[1:] for t in tables if len((tzy := scored(t, target))[0])}
-
-
 def fitted(tables: list[FeatureTable], target: Target) -> Reference | None:
     """The reference fitted on every subject; None with fewer than three."""
-    prepared = _prepared(tables, target)
-    return fit(list(prepared.values())) if len(prepared) >= 3 else None
+    prepared = [tzy[1:] for t in tables if len((tzy := scored(t, target))[0])]
+    return fit(prepared) if len(prepared) >= 3 else None
+
+
+def loso_decided(tables: list[FeatureTable], target: Target) -> dict[str, Decided]:
+    """Each subject's ticks as the reference fitted on the other subjects decides them; none with fewer than
+    three subjects to fit on. ``target`` is ``Dataset.target``."""
+    prepared = {t.subject: tzy for t in tables if len((tzy := scored(t, target))[0])}
+    if len(prepared) < 3:
+        return {}
+    return {s: (t, y, fit([v[1:] for o, v in prepared.items() if o != s]).decide(z))
+            for s, (t, z, y) in prepared.items()}
 
 
 def loso_confusions(tables: list[FeatureTable], target: Target) -> dict[str, list[list[int]]]:
-    """Each subject's confusion matrix (rows true calm/stress, columns predicted) under the reference fitted on
-    the other subjects; none with fewer than three subjects to fit on. ``target`` is ``Dataset.target``."""
-    prepared = _prepared(tables, target)
-    if len(prepared) < 3:
-        return {}
-    return {s: fit([zy for o, zy in prepared.items() if o != s]).confusion(*zy) for s, zy in prepared.items()}
+    """Each subject's confusion matrix (rows true calm/stress, columns predicted) from ``loso_decided``."""
+    return {s: confusion(y, said) for s, (_, y, said) in loso_decided(tables, target).items()}
+
+
+def on_shared_ticks(model: Decided, reference: Decided) -> tuple[list[list[int]], list[list[int]]] | None:
+    """The model's and the reference's confusions over the ticks both decide, matched by time; None if none.
+    The reference decides from 10 minutes in, the model from the end of its calibration: their own figures
+    are over different ticks."""
+    at = {float(t): i for i, t in enumerate(model[0].tolist())}
+    both = np.array([float(t) in at for t in reference[0].tolist()], dtype=bool)
+    if not both.any():
+        return None
+    rows = np.array([at[float(t)] for t in reference[0][both].tolist()])
+    return confusion(model[1][rows], model[2][rows]), confusion(reference[1][both], reference[2][both])
+
+
+def shared_figures(pairs: dict[str, tuple[list[list[int]], list[list[int]]]]) -> dict[str, object]:
+    """Pooled and per-subject macro-F1 of the model and the reference from ``on_shared_ticks`` by subject."""
+
+    def figures(side: int) -> dict[str, object]:
+        per = {s: np.asarray(p[side]) for s, p in pairs.items()}
+        return {"macro_f1": round(float(macro_f1(sum(per.values()))), 4),
+                "per_subject": {s: round(float(macro_f1(c)), 4) for s, c in per.items()}}
+
+    return {"ticks": int(sum(np.sum(p[0]) for p in pairs.values())), "model": figures(0), "reference": figures(1)}
+
+
+def card_lines(shared: dict[str, dict]) -> list[str]:
+    """The card's lines for ``shared_figures`` by dataset: the model against the reference where both decide."""
+    if not shared:
+        return []
+    return ["  Over the ticks both decide (the reference from 10 minutes in, the model from the end of its",
+            "  calibration; `python -m models.score --recordings` gives the same for any recording): "
+            + ", ".join(f"{k} {v['model']['macro_f1']:.3f} against {v['reference']['macro_f1']:.3f}"
+                        for k, v in shared.items()) + " (the model first)."]
 
 
 def loso_f1(confusions: dict[str, list[list[int]]]) -> float | None:

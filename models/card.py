@@ -9,6 +9,7 @@ import numpy as np
 
 from agent.core.baseline import BaselineOptions
 from agent.core.model.metadata import ModelMetadata
+from models.baseline_eda import card_lines
 from models.card_limits import limits, pct
 from models.card_tried import TRIED
 from models.datasets import DATASETS
@@ -302,6 +303,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "- The one-line reference (60-s mean skin conductance z-scored against the recording's first 10",
         "  minutes, through a logistic regression, LOSO; `models/baseline_eda.py`): "
         + ", ".join(f"{k} {_f(v)}" for k, v in evaluation.get("one_line_eda_reference", {}).items()) + ".",
+        *card_lines(evaluation.get("one_line_eda_reference_shared_ticks", {})),
         "",
         "![reliability](reliability.png)",
         "",

@@ -24,15 +24,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import confusion_matrix
 
 from agent.errors import ConfigError
-from models.baseline_eda import Reference, scored
+from models.baseline_eda import Decided, Reference, on_shared_ticks, scored, shared_figures
 from models.card_limits import pct
 from models.datasets import DATASETS, Dataset
 from models.extract import FeatureTable, extract
 from models.loso import classify, levels, score_subjects, scored_ticks
-from models.sampling import macro_f1, rank
+from models.sampling import rank
 
 EVALUATION = Path(__file__).resolve().parent / "distress" / "evaluation.json"  # the committed model's
 
@@ -87,41 +86,28 @@ def _labels_differ(lines: list[dict], table: FeatureTable) -> str | None:
     return f"their labels differ at {differ} of {len(shared)} ticks" if differ else None
 
 
-def _model_decisions(lines: list[dict], dataset: Dataset) -> dict[float, tuple[int, int]]:
-    """tick time -> (target, distress >= 0.5) over the ticks ``classify`` scores."""
+def _model_decided(lines: list[dict], dataset: Dataset) -> Decided:
+    """The ticks ``classify`` scores, as (t, target, distress >= 0.5)."""
     y, p, _, decided = scored_ticks(lines, dataset)
-    return {tick["t"]: (int(y[i]), int(p[i] >= 0.5)) for i, tick in enumerate(lines) if decided[i]}
+    return np.array([tick["t"] for tick in lines], dtype=float)[decided], y[decided], (p[decided] >= 0.5).astype(int)
 
 
 def reference_figures(dataset: Dataset, replays: dict[str, list[dict]], recordings: list[Path],
                       fit: dict) -> dict[str, object]:
-    """The model and the one-line reference (``fit``: a ``Reference``'s fields) over the ticks both decide.
-
-    The reference decides from 10 minutes in, once it has its resting level; the model from the end of its
-    calibration. Their own figures are over different ticks; these are over the same ones."""
-    reference, model, theirs = Reference(**fit), {}, {}
+    """The model and the one-line reference (``fit``: a ``Reference``'s fields) over the ticks both decide."""
+    reference, pairs = Reference(**fit), {}
     for (subject, lines), recording in zip(replays.items(), recordings, strict=True):
         table = extract(recording, subject, dataset.streams)
         if (why := _labels_differ(lines, table)) is not None:
             raise ReplayUnreadable(f"{recording} is not the recording {subject}'s replay was made from: {why}; "
                                    "give --recordings in the order of the files")
-        decisions = _model_decisions(lines, dataset)
         t, z, y = scored(table, dataset.target)
-        both = np.array([ti in decisions for ti in t.tolist()], dtype=bool)
-        if both.any():
-            ours = np.array([decisions[ti] for ti in t[both].tolist()])
-            model[subject] = confusion_matrix(ours[:, 0], ours[:, 1], labels=[0, 1])
-            theirs[subject] = np.asarray(reference.confusion(z[both], y[both]))
-    if not model:
+        if pair := on_shared_ticks(_model_decided(lines, dataset), (t, y, reference.decide(z))):
+            pairs[subject] = pair
+    if not pairs:
         raise ReplayUnreadable("no recording has a labelled tick that both the model and the one-line reference "
                                "decide (the reference needs 10 minutes of skin conductance first)")
-
-    def figures(confusions: dict[str, np.ndarray]) -> dict[str, object]:
-        return {"macro_f1": round(float(macro_f1(sum(confusions.values()))), 4),
-                "per_subject": {s: round(float(macro_f1(c)), 4) for s, c in confusions.items()}}
-
-    return {"ticks": int(sum(c.sum() for c in model.values())), "fitted_on": reference.subjects,
-            "model": figures(model), "reference": figures(theirs)}
+    return {**shared_figures(pairs), "fitted_on": reference.subjects}
 
 
 def report(dataset: Dataset, figures: dict, evaluation: dict) -> str:

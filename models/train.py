@@ -36,7 +36,7 @@ import numpy as np
 from agent.core.baseline import NORMALISATION, BaselineOptions
 from agent.core.features import FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
-from models.baseline_eda import fitted, loso_confusions, loso_f1
+from models.baseline_eda import Decided, confusion, fitted, loso_decided, loso_f1, on_shared_ticks, shared_figures
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import fingerprint
@@ -154,6 +154,27 @@ def timeline(lines: list[dict]) -> dict[str, np.ndarray]:
     }
 
 
+Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
+
+
+def model_decided(timeline: dict[str, np.ndarray], dataset: Dataset) -> Decided:
+    """A timeline's decided, scored ticks (``models.loso.classify``'s) as (t, target, distress >= 0.5)."""
+    y, scored = dataset.target(np.where(timeline["label"] < 0, np.nan, timeline["label"]).astype(float))
+    keep = scored & np.isfinite(timeline["distress"])
+    return timeline["t"][keep].astype(float), y[keep], (timeline["distress"][keep] >= 0.5).astype(int)
+
+
+def against_reference(timelines: Timelines, decided: dict[str, dict[str, Decided]]) -> dict[str, dict[str, object]]:
+    """The LOSO model and the one-line reference's LOSO over the ticks both decide, per dataset."""
+    out = {}
+    for name, by_subject in decided.items():
+        pairs = {s: pair for s, d in by_subject.items()
+                 if (pair := on_shared_ticks(model_decided(timelines[f"{name}/{s}"], DATASETS[name]), d))}
+        if pairs:
+            out[name] = shared_figures(pairs)
+    return out
+
+
 _SUBJECTS: list[Subject] = []
 
 
@@ -163,9 +184,6 @@ def _init(subjects: list[Subject]) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # one fold per core: the boosted trees' OpenMP threads would only contend
-
-
-Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
 
 
 def loso_results(subjects: list[Subject], kinds: tuple[str, ...], view: str, weights: dict[str, float], jobs: int,
@@ -271,7 +289,8 @@ def main() -> None:
         ablations["deployed-eeg-worn"] = alone_figures["eeg"]["eegmat"]
     from_rest = loso(subjects, best.kind, "all", weights, args.jobs, settings, only=("wesad",), from_rest=True)["wesad"]
     print("wesad calibrated on its rest condition", from_rest["macro_f1"], flush=True)
-    reference = {name: loso_confusions(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}
+    reference_decided = {name: loso_decided(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}
+    reference = {name: {s: confusion(y, said) for s, (_, y, said) in d.items()} for name, d in reference_decided.items()}
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     paths = [p for name in DATASETS for _, p in DATASETS[name].recordings()]
     from threadpoolctl import threadpool_limits
@@ -318,6 +337,7 @@ def main() -> None:
         "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
         "one_line_eda_reference": {name: loso_f1(c) for name, c in reference.items()},
+        "one_line_eda_reference_shared_ticks": against_reference(timelines[best], reference_decided),
         # fitted on every subject: what `python -m models.score --recordings` scores new recordings with
         "one_line_eda_reference_fit": {name: asdict(r) for name in reference
                                        if (r := fitted(found[name], DATASETS[name].target)) is not None},
