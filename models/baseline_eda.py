@@ -71,25 +71,30 @@ def fit(rows: list[tuple[np.ndarray, np.ndarray]]) -> Reference:
     return Reference(float(clf.coef_[0, 0]), float(clf.intercept_[0]), len(rows))
 
 
+def _prepared(tables: list[FeatureTable], target: Target) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``scored`` of each subject that has a tick to score."""
+    return {t.subject: tzy for t in tables if len((tzy := scored(t, target))[0])}
+
+
 def fitted(tables: list[FeatureTable], target: Target) -> Reference | None:
     """The reference fitted on every subject; None with fewer than three."""
-    prepared = [tzy[1:] for t in tables if len((tzy := scored(t, target))[0])]
-    return fit(prepared) if len(prepared) >= 3 else None
+    prepared = _prepared(tables, target)
+    return fit([v[1:] for v in prepared.values()]) if len(prepared) >= 3 else None
 
 
 def loso_decided(tables: list[FeatureTable], target: Target) -> dict[str, Decided]:
     """Each subject's ticks as the reference fitted on the other subjects decides them; none with fewer than
     three subjects to fit on. ``target`` is ``Dataset.target``."""
-    prepared = {t.subject: tzy for t in tables if len((tzy := scored(t, target))[0])}
+    prepared = _prepared(tables, target)
     if len(prepared) < 3:
         return {}
     return {s: (t, y, fit([v[1:] for o, v in prepared.items() if o != s]).decide(z))
             for s, (t, z, y) in prepared.items()}
 
 
-def loso_confusions(tables: list[FeatureTable], target: Target) -> dict[str, list[list[int]]]:
-    """Each subject's confusion matrix (rows true calm/stress, columns predicted) from ``loso_decided``."""
-    return {s: confusion(y, said) for s, (_, y, said) in loso_decided(tables, target).items()}
+def confusions(decided: dict[str, Decided]) -> dict[str, list[list[int]]]:
+    """Each subject's confusion matrix (rows true calm/stress, columns predicted), e.g. of ``loso_decided``."""
+    return {s: confusion(y, said) for s, (_, y, said) in decided.items()}
 
 
 def on_shared_ticks(model: Decided, reference: Decided) -> tuple[list[list[int]], list[list[int]]] | None:
@@ -126,7 +131,7 @@ def card_lines(shared: dict[str, dict]) -> list[str]:
 
 
 def loso_f1(confusions: dict[str, list[list[int]]]) -> float | None:
-    """The reference's pooled macro-F1 from ``loso_confusions``."""
+    """The reference's pooled macro-F1 from ``confusions`` of ``loso_decided``."""
     if not confusions:
         return None
     return round(float(macro_f1(np.sum(list(confusions.values()), axis=0))), 4)

@@ -101,7 +101,7 @@ def held_out_spread(loso: Mapping[str, dict],
                     reference: Mapping[str, Mapping[str, list]] | None = None) -> dict[str, dict[str, object]]:
     """``spread`` for each dataset of a LOSO's figures (``models.loso.score_subjects``) the issue holds back,
     paired with the one-line reference's confusions per subject where ``reference`` has the dataset
-    (``models.baseline_eda.loso_confusions``)."""
+    (``models.baseline_eda.confusions`` of its ``loso_decided``)."""
     out = {}
     for name, figures in loso.items():
         if name not in HELD_OUT:

@@ -36,7 +36,7 @@ import numpy as np
 from agent.core.baseline import NORMALISATION, BaselineOptions
 from agent.core.features import FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
-from models.baseline_eda import Decided, confusion, fitted, loso_decided, loso_f1, on_shared_ticks, shared_figures
+from models.baseline_eda import Decided, confusions, fitted, loso_decided, loso_f1, on_shared_ticks, shared_figures
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import fingerprint
@@ -290,7 +290,7 @@ def main() -> None:
     from_rest = loso(subjects, best.kind, "all", weights, args.jobs, settings, only=("wesad",), from_rest=True)["wesad"]
     print("wesad calibrated on its rest condition", from_rest["macro_f1"], flush=True)
     reference_decided = {name: loso_decided(found[name], DATASETS[name].target) for name in ("wesad", "stress-predict")}
-    reference = {name: {s: confusion(y, said) for s, (_, y, said) in d.items()} for name, d in reference_decided.items()}
+    reference = {name: confusions(d) for name, d in reference_decided.items()}
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     paths = [p for name in DATASETS for _, p in DATASETS[name].recordings()]
     from threadpoolctl import threadpool_limits
