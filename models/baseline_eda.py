@@ -109,13 +109,20 @@ def on_shared_ticks(model: Decided, reference: Decided) -> tuple[list[list[int]]
     return confusion(model[1][rows], model[2][rows]), confusion(reference[1][both], reference[2][both])
 
 
+def pooled_f1(confusions: dict[str, list[list[int]]]) -> float | None:
+    """The pooled macro-F1 of subjects' confusions (e.g. ``confusions`` of ``loso_decided``); None if none."""
+    if not confusions:
+        return None
+    return round(float(macro_f1(np.sum(list(confusions.values()), axis=0))), 4)
+
+
 def shared_figures(pairs: dict[str, tuple[list[list[int]], list[list[int]]]]) -> dict[str, object]:
     """Pooled and per-subject macro-F1 of the model and the reference from ``on_shared_ticks`` by subject."""
 
     def figures(side: int) -> dict[str, object]:
-        per = {s: np.asarray(p[side]) for s, p in pairs.items()}
-        return {"macro_f1": round(float(macro_f1(sum(per.values()))), 4),
-                "per_subject": {s: round(float(macro_f1(c)), 4) for s, c in per.items()}}
+        per = {s: p[side] for s, p in pairs.items()}
+        return {"macro_f1": pooled_f1(per),
+                "per_subject": {s: round(float(macro_f1(np.asarray(c))), 4) for s, c in per.items()}}
 
     return {"ticks": int(sum(np.sum(p[0]) for p in pairs.values())), "model": figures(0), "reference": figures(1)}
 
@@ -128,10 +135,3 @@ def card_lines(shared: dict[str, dict]) -> list[str]:
             "  calibration; `python -m models.score --recordings` gives the same for any recording): "
             + ", ".join(f"{k} {v['model']['macro_f1']:.3f} against {v['reference']['macro_f1']:.3f}"
                         for k, v in shared.items()) + " (the model first)."]
-
-
-def loso_f1(confusions: dict[str, list[list[int]]]) -> float | None:
-    """The reference's pooled macro-F1 from ``confusions`` of ``loso_decided``."""
-    if not confusions:
-        return None
-    return round(float(macro_f1(np.sum(list(confusions.values()), axis=0))), 4)

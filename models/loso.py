@@ -114,20 +114,32 @@ def decide(ticks: list[Tick], table: FeatureTable, config: AgentConfig, model: o
     return out
 
 
-def scored_ticks(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per tick: the target, the distress (NaN at hold), and whether it is scored after calibration and decided."""
+def classify(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
+    """(y, p) over decided, scored ticks, and how many scored ticks came after calibration."""
     label = np.array([np.nan if ln.get("label") is None else ln["label"] for ln in lines], dtype=float)
     y, scored = dataset.target(label)
     calibrating = np.array([bool(ln["reasons"]) and "calibrating baseline" in ln["reasons"][0] for ln in lines])
     after = scored & ~calibrating
+    decided = after & np.array([ln["distress"] is not None for ln in lines])
     p = np.array([np.nan if ln["distress"] is None else ln["distress"] for ln in lines], dtype=float)
-    return y.astype(int), p, after, after & np.isfinite(p)
+    return y[decided].astype(int), p[decided], int(after.sum())
 
 
-def classify(lines: list[dict], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, int]:
-    """(y, p) over decided, scored ticks, and how many scored ticks came after calibration."""
-    y, p, after, decided = scored_ticks(lines, dataset)
-    return y[decided], p[decided], int(after.sum())
+def timeline(lines: list[dict]) -> dict[str, np.ndarray]:
+    """What the card's timeline plots need of a replay, as arrays (every candidate's lines would not fit)."""
+    return {
+        "t": np.array([x["t"] for x in lines], dtype=np.float32),
+        "label": np.array([-1 if x.get("label") is None else x["label"] for x in lines], dtype=np.int8),
+        "distress": np.array([np.nan if x["distress"] is None else x["distress"] for x in lines], dtype=np.float32),
+        "level": np.array([x["level"] for x in lines]),
+    }
+
+
+def decided_ticks(timeline: dict[str, np.ndarray], dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A timeline's decided, scored ticks (``classify``'s: calibration holds) as (t, target, distress >= 0.5)."""
+    y, scored = dataset.target(np.where(timeline["label"] < 0, np.nan, timeline["label"]).astype(float))
+    keep = scored & np.isfinite(timeline["distress"])
+    return timeline["t"][keep].astype(float), y[keep], (timeline["distress"][keep] >= 0.5).astype(int)
 
 
 def levels(lines: list[dict], dataset: Dataset) -> dict[str, object]:

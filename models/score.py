@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from agent.errors import ConfigError
-from models.baseline_eda import Decided, Reference, on_shared_ticks, scored, shared_figures
+from models.baseline_eda import Reference, on_shared_ticks, scored, shared_figures
 from models.card_limits import pct
 from models.datasets import DATASETS, Dataset
 from models.extract import FeatureTable, extract
-from models.loso import classify, levels, score_subjects, scored_ticks
+from models.loso import classify, decided_ticks, levels, score_subjects, timeline
 from models.sampling import rank
 
 EVALUATION = Path(__file__).resolve().parent / "distress" / "evaluation.json"  # the committed model's
@@ -86,12 +86,6 @@ def _labels_differ(lines: list[dict], table: FeatureTable) -> str | None:
     return f"their labels differ at {differ} of {len(shared)} ticks" if differ else None
 
 
-def _model_decided(lines: list[dict], dataset: Dataset) -> Decided:
-    """The ticks ``classify`` scores, as (t, target, distress >= 0.5)."""
-    y, p, _, decided = scored_ticks(lines, dataset)
-    return np.array([tick["t"] for tick in lines], dtype=float)[decided], y[decided], (p[decided] >= 0.5).astype(int)
-
-
 def reference_figures(dataset: Dataset, replays: dict[str, list[dict]], recordings: list[Path],
                       fit: dict) -> dict[str, object]:
     """The model and the one-line reference (``fit``: a ``Reference``'s fields) over the ticks both decide."""
@@ -102,7 +96,7 @@ def reference_figures(dataset: Dataset, replays: dict[str, list[dict]], recordin
             raise ReplayUnreadable(f"{recording} is not the recording {subject}'s replay was made from: {why}; "
                                    "give --recordings in the order of the files")
         t, z, y = scored(table, dataset.target)
-        if pair := on_shared_ticks(_model_decided(lines, dataset), (t, y, reference.decide(z))):
+        if pair := on_shared_ticks(decided_ticks(timeline(lines), dataset), (t, y, reference.decide(z))):
             pairs[subject] = pair
     if not pairs:
         raise ReplayUnreadable("no recording has a labelled tick that both the model and the one-line reference "

@@ -36,7 +36,7 @@ import numpy as np
 from agent.core.baseline import NORMALISATION, BaselineOptions
 from agent.core.features import FEATURE_UNITS, FEATURES, GROUPS, FeatureConfig
 from agent.core.model.metadata import ModelMetadata
-from models.baseline_eda import Decided, confusions, fitted, loso_decided, loso_f1, on_shared_ticks, shared_figures
+from models.baseline_eda import Decided, confusions, fitted, loso_decided, on_shared_ticks, pooled_f1, shared_figures
 from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import fingerprint
@@ -46,9 +46,11 @@ from models.loso import (
     classify,
     config_for,
     decide,
+    decided_ticks,
     levels,
     score_subjects,
     table_ticks,
+    timeline,
 )
 from models.nested import (
     ANCHORS_S,
@@ -144,24 +146,7 @@ def worn_alone(args: tuple[int, str, Path, str | None]) -> tuple[str, dict[str, 
     return held.key, out
 
 
-def timeline(lines: list[dict]) -> dict[str, np.ndarray]:
-    """What the card's timeline plots need of a replay, as arrays (every candidate's lines would not fit)."""
-    return {
-        "t": np.array([x["t"] for x in lines], dtype=np.float32),
-        "label": np.array([-1 if x.get("label") is None else x["label"] for x in lines], dtype=np.int8),
-        "distress": np.array([np.nan if x["distress"] is None else x["distress"] for x in lines], dtype=np.float32),
-        "level": np.array([x["level"] for x in lines]),
-    }
-
-
 Timelines = dict[str, dict[str, np.ndarray]]  # dataset/subject -> timeline
-
-
-def model_decided(timeline: dict[str, np.ndarray], dataset: Dataset) -> Decided:
-    """A timeline's decided, scored ticks (``models.loso.classify``'s) as (t, target, distress >= 0.5)."""
-    y, scored = dataset.target(np.where(timeline["label"] < 0, np.nan, timeline["label"]).astype(float))
-    keep = scored & np.isfinite(timeline["distress"])
-    return timeline["t"][keep].astype(float), y[keep], (timeline["distress"][keep] >= 0.5).astype(int)
 
 
 def against_reference(timelines: Timelines, decided: dict[str, dict[str, Decided]]) -> dict[str, dict[str, object]]:
@@ -169,7 +154,7 @@ def against_reference(timelines: Timelines, decided: dict[str, dict[str, Decided
     out = {}
     for name, by_subject in decided.items():
         pairs = {s: pair for s, d in by_subject.items()
-                 if (pair := on_shared_ticks(model_decided(timelines[f"{name}/{s}"], DATASETS[name]), d))}
+                 if (pair := on_shared_ticks(decided_ticks(timelines[f"{name}/{s}"], DATASETS[name]), d))}
         if pairs:
             out[name] = shared_figures(pairs)
     return out
@@ -336,7 +321,7 @@ def main() -> None:
         "ablations": ablations,
         "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
-        "one_line_eda_reference": {name: loso_f1(c) for name, c in reference.items()},
+        "one_line_eda_reference": {name: pooled_f1(c) for name, c in reference.items()},
         "one_line_eda_reference_shared_ticks": against_reference(timelines[best], reference_decided),
         # fitted on every subject: what `python -m models.score --recordings` scores new recordings with
         "one_line_eda_reference_fit": {name: asdict(r) for name in reference

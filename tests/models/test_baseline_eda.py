@@ -11,9 +11,8 @@ from sklearn.metrics import confusion_matrix
 
 from models.baseline_eda import fit, on_shared_ticks, shared_figures
 from models.datasets import WESAD
-from models.loso import classify
+from models.loso import classify, decided_ticks, timeline
 from models.sampling import macro_f1
-from models.train import model_decided, timeline
 
 
 @settings(max_examples=40, deadline=None)
@@ -56,7 +55,7 @@ def test_a_timeline_is_decided_on_the_ticks_the_evaluation_scores():
              {"t": 1.0, "label": 2, "distress": None, "level": "hold", "reasons": ["hold: no sensor"]},
              {"t": 1.25, "label": 2, "distress": 0.2, "level": "calm", "reasons": []},
              {"t": 1.5, "label": 3, "distress": 0.5, "level": "elevated", "reasons": []}]
-    t, y, said = model_decided(timeline(lines), WESAD)
+    t, y, said = decided_ticks(timeline(lines), WESAD)
     truth, p, _ = classify(lines, WESAD)
     assert t.tolist() == [0.5, 1.25, 1.5]
     assert y.tolist() == truth.tolist() == [0, 1, 0] and said.tolist() == (p >= 0.5).astype(int).tolist() == [1, 0, 1]
