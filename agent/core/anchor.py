@@ -25,6 +25,7 @@ class AnchorOptions(Protocol):
     anchor_tau_s: float
     skin_anchor_tau_s: float
     skin_anchor_heart_s: float
+    skin_anchor_heart_margin: float
     anchor_smooth_s: float
 
 
@@ -64,11 +65,12 @@ class Anchor:
     def of(cls, options: AnchorOptions, mean: np.ndarray) -> Anchor:
         """An anchor with ``[baseline]``'s time constants, starting at ``mean``."""
         return cls(options.anchor_tau_s, options.skin_anchor_tau_s, options.anchor_smooth_s, mean,
-                   options.skin_anchor_heart_s)
+                   options.skin_anchor_heart_s, options.skin_anchor_heart_margin)
 
     def __init__(self, tau_s: float, skin_tau_s: float, smooth_s: float, mean: np.ndarray,
-                 heart_hold_s: float = 0.0) -> None:
+                 heart_hold_s: float = 0.0, heart_margin: float = 0.0) -> None:
         self.tau_s, self.skin_tau_s, self.smooth_s, self.heart_hold_s = tau_s, skin_tau_s, smooth_s, heart_hold_s
+        self.heart_margin = heart_margin
         self.center = np.array(mean, dtype=np.float64)
         self._smooth = np.full(len(FEATURE_NAMES), np.nan)
         self._last: float | None = None
@@ -102,11 +104,11 @@ class Anchor:
         return True
 
     def _heart_calm(self, usable: np.ndarray, t: float) -> bool:
-        """The heart's smoothed rate was trustworthy within ``heart_hold_s`` (0: now) and is at or below its
-        resting level: a wrist pulse's quality gate holds about half the time, and its smoothed rate stands
-        for the minute before."""
+        """The heart's smoothed rate was trustworthy within ``heart_hold_s`` (0: now) and is at most
+        ``heart_margin`` over its resting level: a wrist pulse's quality gate holds about half the time, its
+        smoothed rate stands for the minute before, and a resting heart's sits above its mean half the time."""
         if usable[_HR]:
             self._heart_seen = t
         if self._heart_seen is None or t - self._heart_seen > self.heart_hold_s:
             return False
-        return bool(self._smooth[_HR] <= self.center[_HR])  # False where either is NaN
+        return bool(self._smooth[_HR] <= self.center[_HR] * (1.0 + self.heart_margin))  # False where either is NaN

@@ -305,3 +305,27 @@ def test_a_heart_that_was_calm_lets_the_skin_follow_for_skin_anchor_heart_s_afte
         assert gated > before + 0.05  # it went on following through the hold
     else:
         assert gated == before  # it stopped with the heart
+
+
+@pytest.mark.parametrize(("margin", "heart_over", "follows"), [
+    (0.0, 0.02, False),  # as before: a heart 2 % over its resting rate is not calm
+    (0.03, 0.02, True),  # within the margin: the skin's level follows
+    (0.03, 0.05, False),  # past it: the skin keeps its level, however long
+])
+def test_a_heart_within_skin_anchor_heart_margin_of_its_resting_rate_counts_as_calm_for_the_skin(
+        margin, heart_over, follows):
+    """A resting heart's smoothed rate sits above its own mean about half the time: with
+    ``skin_anchor_heart_margin`` the skin's level follows while the heart is within that fraction over it."""
+    options = BaselineOptions(calibration_s=10, min_samples=5, skin_anchor_heart_margin=margin)
+    pb = PatientBaseline(options, store=None)
+    scl = FEATURE_NAMES.index("scl_us")
+    t = 0.0
+    while pb.calibrating:
+        t = _observed(pb, t, REST, 0.25)
+    t = _observed(pb, t, {**REST, "scl_us": 5.0, "hr_bpm": REST["hr_bpm"] * (1 + heart_over)}, 1200)
+    assert pb.profile is not None
+    if follows:
+        assert pb.profile.mean[scl] == pytest.approx(5.0, abs=0.1)
+    else:
+        assert pb.profile.mean[scl] == pytest.approx(2.0)
+    assert pb.profile.mean[HR] == pytest.approx(REST["hr_bpm"])  # a faster heart never moves its own level
