@@ -280,8 +280,11 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "- Calibration is the deployed one: from the recording's start, with no knowledge of where rest is,",
         f"  each sensor group on its own first {BaselineOptions().calibration_s:g} s of trustworthy data,",
         "  then re-anchored towards calmer stretches (`agent.core.anchor.Anchor`); skin conductance's level",
-        "  also follows it upwards while the heart is at or below its resting rate (`skin_anchor_tau_s`), or was",
-        f"  within the last {BaselineOptions().skin_anchor_heart_s:g} s it was trustworthy (`skin_anchor_heart_s`).",
+        "  also follows it upwards while the heart's smoothed rate is at most"
+        f" {100 * BaselineOptions().skin_anchor_heart_margin:g} % over its resting rate",
+        "  (`skin_anchor_tau_s`, `skin_anchor_heart_margin`), or was within the last"
+        f" {BaselineOptions().skin_anchor_heart_s:g} s it was",
+        "  trustworthy (`skin_anchor_heart_s`).",
         "- Training adds to each tick a copy with sensor groups removed at random (never all), so that any",
         "  subset of sensors works. A copy left without a heart has its skin conductance scaled as a session",
         "  with no heart sensor scales it, where the skin's level never follows a calm heart",
@@ -374,6 +377,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "python -m models.eeg_window     # nested check of [features.eeg] window_s: prints only (about 13 min)",
         "python -m models.skin_anchor    # nested check of [baseline] skin_anchor_tau_s: prints only (about 15 min)",
         "python -m models.skin_heart     # nested check of [baseline] skin_anchor_heart_s: prints only (about 15 min)",
+        "python -m models.skin_margin    # nested check of [baseline] skin_anchor_heart_margin: prints only (about 16 min)",
         "python -m models.eeg_smoothing  # nested check of [policy] eeg_alone_tau_s: prints only (about 2 min)",
         "python -m models.rise           # nested check of [policy] windowed_rise_share: prints only (about 15 min)",
         "python -m models.capacity       # nested check of the members' regularisation (models.fit.Recipe): prints only (about 22 min)",

@@ -94,14 +94,14 @@ LIMITS = """\
   two relaxed files, then its two neutral and its two concentrating ones, as one session (`python -m
   models.eeg_offline muse`, through `edge-agent replay`'s code; the files were recorded minutes to days
   apart, so the headband was put on again between some of them). Calibrated on the relaxed files, the
-  agent puts 80 % of the neutral ticks at *elevated* or above (by subject 94, 94, 35 and 81 %; 38 % at
+  agent puts 80 % of the neutral ticks at *elevated* or above (by subject 94, 91, 35 and 81 %; 32 % at
   *distressed*) and 90 % of the concentrating ones. Gamma's share, as much as 327 % over resting in the
   concentrating files and 391 % in the neutral ones, is the first reason on 54 % of the concentrating
   ticks and 15 % of the neutral ones, whose alarms are led more often by delta's share (eye movement, at
   the forehead), frontal theta and alpha at the sides, which also move between recordings. Each calm
   file on its own, calibrated on its first 30 s (no refitting between calibration and decisions, but a
-  quarter of the deployed calibration), the agent puts 5 % of the relaxed files' decided ticks and 64 %
-  of the neutral ones' at *elevated* or above (per subject 82, 51, 53 and 64 %), against {worn_rest} of
+  quarter of the deployed calibration), the agent puts 4 % of the relaxed files' decided ticks and 63 %
+  of the neutral ones' at *elevated* or above (per subject 80, 51, 53 and 63 %), against {worn_rest} of
   EEGMAT's rest after calibration with only EEG worn; at *distressed* 0 and 1 %. So at a headband a calm
   minute's own drift reads as *elevated* far more often than in EEGMAT, though seldom as *distressed*.
   EEG alone on a headband is not validated by any figure here, and `edge-agent check` warns when EEG
@@ -174,6 +174,19 @@ LIMITS = """\
   as a session without one scales it (below), it gave 120 s to 64 of 65 subjects and 300 s to one
   (criteria 0.8229 at 0, 0.8276 at 30 s, 0.8291 at 120 s, 0.8288 at 300 s; nested pooled macro-F1
   WESAD 0.930, Stress-Predict 0.675, EEGMAT 0.904).
+- **The heart's calm was given a margin for the skin after looking at these subjects (2026-12-07).**
+  By LOSO, Stress-Predict's first rest, before any task, was called stress 17.5 % of the time before
+  300 s and 24 % from 300 to 600 s, most of it in subjects whose skin conductance climbed after
+  calibration (S04, S05, S09, S18, S20: 1.7 to 6.4 SD over it through that rest, as a wrist band's
+  electrodes settle), and WESAD S5 the same (72 % of its calm ticks before 600 s). A resting heart's
+  smoothed rate sits above its own mean about half the time, so "at or below its resting level" seldom
+  held and the skin's level seldom followed. The heart now counts as calm up to `[baseline]
+  skin_anchor_heart_margin` over its resting rate. Measured pooled with a code change before its nested
+  check was declared, together with a heart still taking its resting level counted as calm ("Tried and
+  not kept"): criteria 0.8390 at 3 % and 0.8401 at 6 % against 0.8300. That check (`python -m
+  models.skin_margin`, 2026-12-07) gave 6 % to 64 of 65 subjects and 3 % to one (criteria 0.8300 at 0,
+  0.8370 at 3 %, 0.8379 at 6 %, 0.8369 at 10 %; nested pooled macro-F1 WESAD 0.933, Stress-Predict
+  0.683, EEGMAT 0.905). The other nested checks of settings (below) were not run again on it.
 - **Training's copies without a heart carried the skin as a heart had scaled it, until 2026-12-06.**
   The copies with sensor groups removed stand for patients who wear fewer sensors, but a copy without
   a heart kept the skin's z-scores as the heart had re-anchored them, which no GSR band worn alone

@@ -302,9 +302,10 @@ def main() -> None:
                      "models were trained with the subject left out here (a cheaper stand-in for fully nested LOSO)",
         "deployed": {"kind": best.kind, "anchor_tau_s": best.anchor_tau_s, "settings": settings,
                      # not grid axes: their own nested checks (models.skin_anchor, models.skin_heart,
-                     # models.eeg_smoothing, models.rise) set the agent's defaults
+                     # models.skin_margin, models.eeg_smoothing, models.rise) set the agent's defaults
                      "skin_anchor_tau_s": deployed_config.top.baseline.skin_anchor_tau_s,
                      "skin_anchor_heart_s": deployed_config.top.baseline.skin_anchor_heart_s,
+                     "skin_anchor_heart_margin": deployed_config.top.baseline.skin_anchor_heart_margin,
                      "eeg_alone_tau_s": deployed_config.top.policy.eeg_alone_tau_s,
                      "windowed_rise_share": deployed_config.top.policy.windowed_rise_share,
                      "recipe": asdict(COMMITTED),  # the draw and the members' regularisation (models.capacity)

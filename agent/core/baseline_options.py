@@ -38,7 +38,7 @@ class BaselineOptions(pydantic.BaseModel):
         "resting level follow upwards (a wrist pulse's quality gate holds about half the time; 0: only while it is)",
     )
     skin_anchor_heart_margin: float = pydantic.Field(  # chosen by nested LOSO (models/skin_margin.py)
-        0.0, ge=0, le=0.5, allow_inf_nan=False,
+        0.06, ge=0, le=0.5, allow_inf_nan=False,
         description="how far over its resting rate the heart's smoothed rate may be and still count as calm for "
         "skin conductance's re-anchoring, as a fraction (a resting heart's smoothed rate sits above its mean "
         "half the time; 0: at or below it)",

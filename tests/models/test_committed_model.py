@@ -37,6 +37,7 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert config_for().top.baseline.anchor_tau_s == deployed["anchor_tau_s"]
     assert BaselineOptions().skin_anchor_tau_s == deployed["skin_anchor_tau_s"]  # trained with the agent's own
     assert BaselineOptions().skin_anchor_heart_s == deployed["skin_anchor_heart_s"]
+    assert BaselineOptions().skin_anchor_heart_margin == deployed["skin_anchor_heart_margin"]
     assert PolicyOptions().eeg_alone_tau_s == deployed["eeg_alone_tau_s"]
     assert PolicyOptions().windowed_rise_share == deployed["windowed_rise_share"]
     assert deployed["recipe"] == asdict(COMMITTED)  # the draw and regularisation a training uses by default
