@@ -101,7 +101,7 @@ LIMITS = """\
   the forehead), frontal theta and alpha at the sides, which also move between recordings. Each calm
   file on its own, calibrated on its first 30 s (no refitting between calibration and decisions, but a
   quarter of the deployed calibration), the agent puts 4 % of the relaxed files' decided ticks and 63 %
-  of the neutral ones' at *elevated* or above (per subject 80, 51, 53 and 63 %), against {worn_rest} of
+  of the neutral ones' at *elevated* or above (per subject 81, 51, 53 and 64 %), against {worn_rest} of
   EEGMAT's rest after calibration with only EEG worn; at *distressed* 0 and 1 %. So at a headband a calm
   minute's own drift reads as *elevated* far more often than in EEGMAT, though seldom as *distressed*.
   EEG alone on a headband is not validated by any figure here, and `edge-agent check` warns when EEG
@@ -186,7 +186,20 @@ LIMITS = """\
   not kept"): criteria 0.8390 at 3 % and 0.8401 at 6 % against 0.8300. That check (`python -m
   models.skin_margin`, 2026-12-07) gave 6 % to 64 of 65 subjects and 3 % to one (criteria 0.8300 at 0,
   0.8370 at 3 %, 0.8379 at 6 %, 0.8369 at 10 %; nested pooled macro-F1 WESAD 0.933, Stress-Predict
-  0.683, EEGMAT 0.905). The other nested checks of settings (below) were not run again on it.
+  0.683, EEGMAT 0.905). It did not gain where it was aimed. Retrained, the first rest is called stress as
+  often as before (Stress-Predict 20 % before 300 s and 26 % from 300 to 600 s; S09 87 %, S18 89 %,
+  WESAD S5 73 %): there the wrist pulse has mostly not finished its own calibration, so no heart is calm
+  yet. The gain is in the rests after a task, where the heart settles within a few percent of its
+  resting rate while the skin stays up: from 600 s on, Stress-Predict's calm ticks called stress fell
+  from 28.1 % to 21.5 % (S30 98 % to 33 %), and its stress ticks missed rose from 37.0 % to 41.2 %.
+  The two nested checks of the skin's anchoring were then run again on the margin of 6 %, their grids
+  and rules as committed. `models.skin_anchor` kept 300 s (63 of 65 subjects, 600 s for 2; criteria
+  0.8111 without it, 0.8348, 0.8379, 0.8374 at 120, 300, 600 s; nested pooled macro-F1 WESAD 0.935,
+  Stress-Predict 0.682, EEGMAT 0.905). `models.skin_heart` moved from 120 s to 300 s (300 s for 64 of
+  65, 120 s for 1; criteria 0.8334, 0.8367, 0.8379, 0.8380 at 0, 30, 120, 300 s; nested pooled WESAD
+  0.938, Stress-Predict 0.684, EEGMAT 0.906), so by its rule the default is now 300 s, and the model
+  was retrained with it. 120 s and 300 s differ by 0.0001, which is where the data cannot choose
+  (below). The other nested checks were not run again.
 - **Training's copies without a heart carried the skin as a heart had scaled it, until 2026-12-06.**
   The copies with sensor groups removed stand for patients who wear fewer sensors, but a copy without
   a heart kept the skin's z-scores as the heart had re-anchored them, which no GSR band worn alone
@@ -316,7 +329,8 @@ LIMITS = """\
 
   The thinnest margins are skin_heart's 120 s over 300 s (0.0001) and the rise's 0.25 over 0.5
   (0.0011): the draw alone moves the criterion by up to 0.0017, so those two defaults are where the
-  data cannot choose, not choices it makes firmly.
+  data cannot choose, not choices it makes firmly. (Run again on 2026-12-07 with the skin's margin,
+  skin_heart's choice went to 300 s by the same 0.0001; see the margin's item above.)
 - **The regional EEG shares were redefined after looking at these subjects.** They were shares of all
   five bands; they are now shares of 4–30 Hz (theta + alpha + beta), because delta at the forehead is
   mostly eye movement and gamma muscle. The change was made after measuring, on every EEGMAT subject,

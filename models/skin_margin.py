@@ -4,11 +4,11 @@ check of ``[baseline] skin_anchor_heart_margin`` (``agent.core.anchor.Anchor``).
 Skin conductance's resting level follows it upwards only while the heart is
 calm (``models.skin_anchor``), and calm meant a smoothed rate at or below the
 resting level. A resting heart's smoothed rate sits above its own mean about
-half the time, so the skin's level seldom followed, and a wrist band whose
-electrodes were still settling after calibration (skin conductance climbing
-through the first rest, as in WESAD S5 and Stress-Predict S04, S09, S18 and
-S20) read as stress for minutes. With a margin, the heart counts as calm up to
-that fraction over its resting rate. The deployed candidate (its kind and
+half the time, so the skin's level seldom followed: after a task, where the
+skin stays up while the heart settles, and (what prompted the check) in a first
+rest whose skin conductance climbs as a wrist band's electrodes settle. With a
+margin, the heart counts as calm up to that fraction over its resting rate.
+What it changed, and what it did not, is in the model card's "Known limits". The deployed candidate (its kind and
 anchoring constant, from ``evaluation.json``) is evaluated by LOSO through the
 core with each value of ``MARGINS`` (0: as before), and each subject is given
 the one that wins the training criterion over every *other* subject

@@ -29,11 +29,11 @@ class BaselineOptions(pydantic.BaseModel):
     )
     skin_anchor_tau_s: float = pydantic.Field(  # chosen by nested LOSO (models/skin_anchor.py)
         300.0, ge=0, allow_inf_nan=False,
-        description="while the heart is at or below its resting rate, skin conductance's resting level also "
+        description="while the heart is calm (see skin_anchor_heart_margin), skin conductance's resting level also "
         "follows it upwards with this time constant (sweating stays up for the hour after a stressor; 0: never)",
     )
     skin_anchor_heart_s: float = pydantic.Field(  # chosen by nested LOSO (models/skin_heart.py)
-        120.0, ge=0, allow_inf_nan=False,
+        300.0, ge=0, allow_inf_nan=False,
         description="for how long after the heart rate was last trustworthy its calm still lets skin conductance's "
         "resting level follow upwards (a wrist pulse's quality gate holds about half the time; 0: only while it is)",
     )
