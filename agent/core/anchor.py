@@ -50,8 +50,8 @@ class Anchor:
     One exception (``skin_anchor_tau_s``): skin conductance climbs with the
     first stressor of a session and stays up for an hour or more, long after
     the heart has settled, so every later rest would read as stress. While the
-    heart's smoothed rate is at or below its resting level, the skin features'
-    resting level also follows them upwards. A stressor that raises the heart
+    heart's smoothed rate is at most ``skin_anchor_heart_margin`` over its resting
+    level, the skin features' resting level also follows them upwards. A stressor that raises the heart
     stops that, so the skin still cannot learn stress on its own; without a
     heart sensor it never happens. A heart whose quality gate holds for a
     moment (a wrist pulse's does about half the time) still counts for
