@@ -36,12 +36,9 @@ class Reference:
         """1 for stress, as ``LogisticRegression.predict`` would decide."""
         return (self.coef * z + self.intercept > 0).astype(int)
 
-    def confusion(self, z: np.ndarray, y: np.ndarray) -> list[list[int]]:
-        """Rows true calm/stress, columns predicted."""
-        return confusion(y, self.decide(z))
-
 
 def confusion(y: np.ndarray, said: np.ndarray) -> list[list[int]]:
+    """Rows true calm/stress, columns predicted."""
     return confusion_matrix(y, said, labels=[0, 1]).tolist()
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
 
-from models.baseline_eda import fit, on_shared_ticks, shared_figures
+from models.baseline_eda import confusion, fit, on_shared_ticks, shared_figures
 from models.datasets import WESAD
 from models.loso import classify, decided_ticks, timeline
 from models.sampling import macro_f1
@@ -29,7 +29,7 @@ def test_a_fitted_reference_decides_as_its_logistic_regression(seed: int, quarte
     y = np.concatenate([s[1] for s in subjects])
     clf = LogisticRegression(class_weight="balanced").fit(z[::4, None], y[::4])  # every 4th tick, as fit takes
     assert reference.subjects == 3
-    assert reference.confusion(z, y) == confusion_matrix(y, clf.predict(z[:, None]), labels=[0, 1]).tolist()
+    assert confusion(y, reference.decide(z)) == confusion_matrix(y, clf.predict(z[:, None]), labels=[0, 1]).tolist()
 
 
 def test_the_model_and_the_reference_are_compared_on_the_ticks_both_decide():
