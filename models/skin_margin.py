@@ -6,7 +6,7 @@ calm (``models.skin_anchor``), and calm meant a smoothed rate at or below the
 resting level. A resting heart's smoothed rate sits above its own mean about
 half the time, so the skin's level seldom followed: after a task, where the
 skin stays up while the heart settles, and (what prompted the check) in a first
-rest whose skin conductance climbs as a wrist band's electrodes settle. With a
+rest whose skin conductance climbs after calibration. With a
 margin, the heart counts as calm up to that fraction over its resting rate;
 what it changed, and what it did not, is in the model card's "Known limits".
 The deployed candidate (its kind and anchoring constant, from
