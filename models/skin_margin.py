@@ -6,13 +6,13 @@ calm (``models.skin_anchor``), and calm meant a smoothed rate at or below the
 resting level. A resting heart's smoothed rate sits above its own mean about
 half the time, so the skin's level seldom followed: after a task, where the
 skin stays up while the heart settles, and (what prompted the check) in a first
-rest whose skin conductance climbs after calibration. With a
-margin, the heart counts as calm up to that fraction over its resting rate;
-what it changed, and what it did not, is in the model card's "Known limits".
-The deployed candidate (its kind and anchoring constant, from
-``evaluation.json``) is evaluated by LOSO through the core with each value of
-``MARGINS`` (0: as before), and each subject is given the one that wins the
-training criterion over every *other* subject (``models.nested``).
+rest whose skin conductance climbs after calibration. With a margin, the heart
+counts as calm up to that fraction over its resting rate; what it changed, and
+what it did not, is in the model card's "Known limits". The deployed candidate
+(its kind and anchoring constant, from ``evaluation.json``) is evaluated by
+LOSO through the core with each value of ``MARGINS`` (0: as before), and each
+subject is given the one that wins the training criterion over every *other*
+subject (``models.nested``).
 
 How it was chosen, said plainly: the idea came on 2026-12-07 from the LOSO
 errors of the first ten minutes (Stress-Predict's first rest called stress 18 %

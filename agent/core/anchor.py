@@ -50,13 +50,13 @@ class Anchor:
     One exception (``skin_anchor_tau_s``): skin conductance climbs with the
     first stressor of a session and stays up for an hour or more, long after
     the heart has settled, so every later rest would read as stress. While the
-    heart's smoothed rate is at most ``skin_anchor_heart_margin`` over its resting
-    level, the skin features' resting level also follows them upwards. A stressor that raises the heart
-    stops that, so the skin still cannot learn stress on its own; without a
-    heart sensor it never happens. A heart whose quality gate holds for a
-    moment (a wrist pulse's does about half the time) still counts for
-    ``skin_anchor_heart_s`` after it was last trustworthy, with the rate it
-    had then.
+    heart's smoothed rate is at most ``skin_anchor_heart_margin`` over its
+    resting level, the skin features' resting level also follows them upwards.
+    A stressor that raises the heart stops that, so the skin still cannot
+    learn stress on its own; without a heart sensor it never happens. A heart
+    whose quality gate holds for a moment (a wrist pulse's does about half the
+    time) still counts for ``skin_anchor_heart_s`` after it was last
+    trustworthy, with the rate it had then.
     """
 
     STEP_S = 1.0
