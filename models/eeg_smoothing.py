@@ -39,6 +39,7 @@ from agent.core.policy import PolicyOptions
 from models.calibration import deployed_candidate
 from models.datasets import DATASETS
 from models.features_cache import tables
+from models.fit import ABLATION_RECIPES
 from models.loso import score_subjects
 from models.nested import anchor_settings, verdict
 from models.subjects import prepare
@@ -61,7 +62,8 @@ def main() -> None:
                 "eeg"]["eegmat"]}
             worn = score_subjects(results[tau]["eegmat"])
             ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, jobs, settings,
-                                                           only=("eegmat",))[kind][0]["eegmat"])["macro_f1"]
+                                                           only=("eegmat",), recipe=ABLATION_RECIPES[view])[kind][0][
+                                                  "eegmat"])["macro_f1"]
                          for view in ("eeg-only", "eeg-no-gamma")}
             print(f"eeg_alone_tau_s {tau:g} s: EEGMAT, deployed model with only EEG worn: macro-F1 "
                   f"{worn['macro_f1']}, per-subject mean {worn['macro_f1_subject_mean']}, rest at elevated or above "

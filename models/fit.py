@@ -75,6 +75,8 @@ class Recipe:
 
 
 COMMITTED = Recipe()  # the recipe the committed model was trained with
+# the recipes of models.train's EEG ablations, by view: models.eeg_recipe's nested choice (declared 2026-12-07)
+ABLATION_RECIPES = {"eeg-only": COMMITTED, "eeg-no-gamma": COMMITTED}
 
 
 @dataclass

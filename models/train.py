@@ -41,7 +41,7 @@ from models.datasets import DATASETS, Dataset
 from models.export import Additive, write_model
 from models.extract import fingerprint
 from models.features_cache import tables
-from models.fit import COMMITTED, Recipe
+from models.fit import ABLATION_RECIPES, COMMITTED, Recipe
 from models.loso import (
     classify,
     config_for,
@@ -209,9 +209,9 @@ def alone_results(subjects: list[Subject], kind: str, keep: Path, settings: str 
 
 def loso(subjects: list[Subject], kind: str, view: str, weights: dict[str, float], jobs: int,
          settings: str | None = None, only: tuple[str, ...] | None = None, from_rest: bool = False,
-         ) -> dict[str, dict]:
+         recipe: Recipe = COMMITTED) -> dict[str, dict]:
     """Per dataset: pooled and per-subject figures, every subject decided by a model that never saw it."""
-    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest)[kind]
+    results, _ = loso_results(subjects, (kind,), view, weights, jobs, settings, only, from_rest, recipe=recipe)[kind]
     return {d: score_subjects(v) for d, v in results.items()}
 
 
@@ -268,7 +268,8 @@ def main() -> None:
     ablations = {}
     # models trained on EEG alone, with and without gamma; and what the agent runs: the deployed model, only EEG worn
     for name, view in (("eeg-only", "eeg-only"), ("eeg-no-gamma", "eeg-no-gamma")):
-        ablations[name] = loso(subjects, best.kind, view, weights, args.jobs, settings, only=("eegmat",))["eegmat"]
+        ablations[name] = loso(subjects, best.kind, view, weights, args.jobs, settings, only=("eegmat",),
+                               recipe=ABLATION_RECIPES[view])["eegmat"]
         print(name, ablations[name]["macro_f1"], flush=True)
     if "eeg" in alone_figures:
         ablations["deployed-eeg-worn"] = alone_figures["eeg"]["eegmat"]
@@ -320,6 +321,7 @@ def main() -> None:
                                  "datasets": {d: {m: e[m] for m in figures} for d, e in scored[c].items()}}
                        for c in results},
         "ablations": ablations,
+        "ablation_recipes": {v: asdict(r) for v, r in ABLATION_RECIPES.items()},  # models.eeg_recipe
         "one_group_alone": alone_figures,
         "wesad_calibrated_on_rest": {k: from_rest[k] for k in ("macro_f1", "macro_f1_subject_mean", "macro_f1_worst")},
         "one_line_eda_reference": {name: pooled_f1(c) for name, c in reference.items()},
