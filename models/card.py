@@ -381,6 +381,7 @@ def card_text(meta: ModelMetadata, terms: list[str], evaluation: dict, plotted: 
         "python -m models.eeg_smoothing  # nested check of [policy] eeg_alone_tau_s: prints only (about 2 min)",
         "python -m models.rise           # nested check of [policy] windowed_rise_share: prints only (about 15 min)",
         "python -m models.capacity       # nested check of the members' regularisation (models.fit.Recipe): prints only (about 22 min)",
+        "python -m models.eeg_recipe     # nested check of the EEG ablations' regularisation (models.fit.ABLATION_RECIPES): prints only (under 1 min)",
         "python -m models.variant --settings $'[features.eeg]\\nwindow_s = 6'  # one idea by LOSO: prints only (about 6 min)",
         "python -m models.variant --seed 1  # the same recipe, another training draw (what a draw alone moves): prints only (about 4 min)",
         "python -m models.screen cardiac-by-source --policy  # a quick look at a modelling idea: prints only (about 7 min; 3 at tick level)",

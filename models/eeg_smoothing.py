@@ -43,7 +43,7 @@ from models.fit import ABLATION_RECIPES
 from models.loso import score_subjects
 from models.nested import anchor_settings, verdict
 from models.subjects import prepare
-from models.train import alone_results, loso_results
+from models.train import ablation, alone_results, loso_results
 
 TAUS_S = (5.0, 10.0, 20.0, 40.0)  # the shared windowed constant, twice it, four times, eight times (since 2026-12-06)
 
@@ -61,10 +61,8 @@ def main() -> None:
             results[tau] = {"eegmat": alone_results(subjects, kind, Path(keep), settings, jobs, only=("eegmat",))[
                 "eeg"]["eegmat"]}
             worn = score_subjects(results[tau]["eegmat"])
-            ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, jobs, settings,
-                                                           only=("eegmat",), recipe=ABLATION_RECIPES[view])[kind][0][
-                                                  "eegmat"])["macro_f1"]
-                         for view in ("eeg-only", "eeg-no-gamma")}
+            ablations = {view: ablation(subjects, kind, view, weights, jobs, settings)["macro_f1"]
+                         for view in ABLATION_RECIPES}
             print(f"eeg_alone_tau_s {tau:g} s: EEGMAT, deployed model with only EEG worn: macro-F1 "
                   f"{worn['macro_f1']}, per-subject mean {worn['macro_f1_subject_mean']}, rest at elevated or above "
                   f"{worn['pooled_rest_elevated_or_above_share']}; models trained on EEG alone {ablations}", flush=True)

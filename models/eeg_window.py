@@ -22,10 +22,11 @@ from agent.core.signals.eeg import EegConfig
 from models.calibration import deployed_candidate
 from models.datasets import DATASETS
 from models.features_cache import tables
+from models.fit import ABLATION_RECIPES
 from models.loso import score_subjects
 from models.nested import anchor_settings, choice_line, criterion, nested_choice, per_subject_f1
 from models.subjects import prepare
-from models.train import loso_results
+from models.train import ablation, loso_results
 
 WINDOWS_S = (4.0, 6.0, 10.0)  # 6 s: the default before 4 s (20 s before that lost to 6 s and 10 s for every subject)
 
@@ -41,9 +42,8 @@ def main() -> None:
         results, _ = loso_results(subjects, (kind,), "all", weights, jobs, settings)[kind]
         f1s[window] = per_subject_f1(results)
         pooled = {d: score_subjects(v)["macro_f1"] for d, v in results.items()}
-        ablations = {view: score_subjects(loso_results(subjects, (kind,), view, weights, jobs, settings,
-                                                       only=("eegmat",))[kind][0]["eegmat"])["macro_f1"]
-                     for view in ("eeg-only", "eeg-no-gamma")}
+        ablations = {view: ablation(subjects, kind, view, weights, jobs, settings)["macro_f1"]
+                     for view in ABLATION_RECIPES}
         print(f"EEG window {window:g} s: criterion {criterion(f1s[window]):.4f}; pooled macro-F1 {pooled}; "
               f"EEGMAT {ablations}", flush=True)
     print(choice_line(nested_choice(f1s), EegConfig().window_s), flush=True)

@@ -75,8 +75,9 @@ class Recipe:
 
 
 COMMITTED = Recipe()  # the recipe the committed model was trained with
-# the recipes of models.train's EEG ablations, by view: models.eeg_recipe's nested choice (declared 2026-12-07)
-ABLATION_RECIPES = {"eeg-only": COMMITTED, "eeg-no-gamma": COMMITTED}
+# the recipes of models.train's EEG ablations, by view: models.eeg_recipe's nested choice (2026-12-07), the
+# a-priori penalty for both (26 and 23 of 27 subjects)
+ABLATION_RECIPES = {"eeg-only": Recipe(penalty=1.0), "eeg-no-gamma": Recipe(penalty=1.0)}
 
 
 @dataclass
