@@ -41,14 +41,13 @@ from models.train import loso_results
 # As declared (2026-12-07), the committed recipe (penalty x10, 300 stumps) first so that a tie stays with it
 RECIPES = (COMMITTED, Recipe(penalty=COMMITTED.penalty / 10), Recipe(penalty=COMMITTED.penalty * 10),
            Recipe(stumps=COMMITTED.stumps // 3), Recipe(stumps=COMMITTED.stumps * 3))
-VIEWS = ("eeg-only", "eeg-no-gamma")
 
 
 def main() -> None:
     jobs, kind, anchor, weights = deployed_candidate(__doc__)
     settings = anchor_settings(anchor)
     subjects = prepare(DATASETS["eegmat"], tables(DATASETS["eegmat"], progress=False), settings)
-    for view in VIEWS:
+    for view in ABLATION_RECIPES:  # the EEG ablations, each apart
         results = {}
         for recipe in RECIPES:
             results[recipe] = loso_results(subjects, (kind,), view, weights, jobs, settings, recipe=recipe)[kind][0]
