@@ -23,7 +23,7 @@ first of the grid). It chose a penalty 10 times the a-priori one. Run again on
 longer than ``models.train``'s 30-minute budget; the committed recipe stayed
 (the card's "Known limits" has both runs). It prints,
 and changes nothing; its figures are in the model card's "Known limits"
-(``models/card_limits.py``). About 22 minutes on 2 cores.
+(``models/card_choices.py``). About 22 minutes on 2 cores.
 """
 
 from __future__ import annotations

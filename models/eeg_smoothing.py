@@ -25,7 +25,7 @@ before the check's first run: the agent's default is the value the nested
 choice gives the most subjects. On 2026-12-06, after 20 s, then the grid's edge,
 had won every subject, the grid was extended by 40 s, declared before its first
 run, with the rule unchanged. Each run's figures, and why it ran, are in the
-model card's "Known limits" (``models/card_limits.py``), not repeated here, where
+model card's "Known limits" (``models/card_choices.py``), not repeated here, where
 they would drift from the default it set. Kept apart from ``models.train``
 (about 2 minutes); it prints, and changes nothing.
 """

@@ -24,7 +24,7 @@ check's first run: the agent's default is the share the nested choice gives the
 most subjects. On 2026-12-06, after 0.25, then the grid's edge, had won every
 subject twice, the grid was extended by 0.125, declared before its first run,
 with the rule unchanged. Each run's figures, and why it ran, are in the model card's
-"Known limits" (``models/card_limits.py``), not repeated here, where they would
+"Known limits" (``models/card_choices.py``), not repeated here, where they would
 drift from the default it set. Kept apart from ``models.train`` (about 15 minutes);
 it prints, and changes nothing.
 """

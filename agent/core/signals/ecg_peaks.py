@@ -14,6 +14,13 @@ Beats are reported about one second after they happen, at the same samples
 NeuroKit2 finds (tests/agent/signals/test_ecg_peaks.py), refined to a
 fraction of a sample with a parabola: at the Polar H10's 130 Hz one sample
 is 7.7 ms, too coarse for RMSSD.
+
+One deliberate difference: the beat is the maximum of the cleaned signal
+turned the way its QRS complexes point (:class:`Polarity`). NeuroKit2 takes
+the maximum as it comes, so an inverted ECG (a strap worn upside down,
+swapped leads) gets its beats from whatever small wave sits beside each
+inverted R: in EEGMAT's Subject27 a third of the intervals then jump by more
+than 20 %, against 1 % with the signal turned over.
 """
 
 from __future__ import annotations
@@ -36,6 +43,41 @@ class EcgPeakConfig(BaseModel):
     min_len_weight: float = Field(0.4, ge=0)
     min_delay_s: float = Field(0.3, gt=0)
     max_qrs_s: float = Field(1.0, gt=0)  # a longer "QRS" region is noise or lost contact
+
+
+class Polarity:
+    """Which way an ECG's QRS complexes point: +1 upright, -1 inverted.
+
+    Followed over the QRS samples of each block: the average largest excursion above zero and below it.
+    The sign turns only when the other side is ``ratio`` times as large, so a complex whose S wave is
+    about as deep as its R is tall keeps the side it started on, and its beats do not hop from R to S;
+    and not before ``settle`` blocks with QRS samples, while the filters' start still weighs in.
+    """
+
+    def __init__(self, ratio: float = 1.25, weight: float = 0.1, settle: int = 20) -> None:
+        self.ratio, self.weight, self.settle = ratio, weight, settle
+        self.sign = 1.0
+        self._up: float | None = None
+        self._down = 0.0
+        self._seen = 0
+
+    def update(self, qrs: np.ndarray) -> None:
+        """The cleaned signal's samples inside QRS regions, one block's worth (may be empty)."""
+        if qrs.size == 0:
+            return
+        up, down = float(qrs.max()), float(-qrs.min())
+        if self._up is None:
+            self._up, self._down = up, down
+        else:
+            self._up += self.weight * (up - self._up)
+            self._down += self.weight * (down - self._down)
+        self._seen += 1
+        if self._seen < self.settle:
+            return
+        if self._down > self.ratio * self._up:
+            self.sign = -1.0
+        elif self._up > self.ratio * self._down:
+            self.sign = 1.0
 
 
 class EcgPeakDetector(BlockPeakDetector):
@@ -74,4 +116,10 @@ class EcgPeakDetector(BlockPeakDetector):
         smooth = causal_ma(grad, self._smooth)
         average = causal_ma(smooth, self._average)
         above = tail(smooth, n, self._lag_average) > self.config.threshold_weight * tail(average, n)
-        return self._picker.process(tail(clean, n, self._clean_lag), above)
+        aligned = tail(clean, n, self._clean_lag)
+        self._polarity.update(aligned[above])
+        return self._picker.process(self._polarity.sign * aligned, above)
+
+    def reset(self) -> None:
+        super().reset()
+        self._polarity = Polarity()  # after a gap the strap may sit another way

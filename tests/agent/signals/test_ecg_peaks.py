@@ -13,7 +13,7 @@ from signal_recordings import biosignal, match_rate, nn_series, split_points
 
 from agent.base.stream import Modality
 from agent.core.signals.cardiac import CardiacProcessor
-from agent.core.signals.ecg_peaks import EcgPeakDetector
+from agent.core.signals.ecg_peaks import EcgPeakDetector, Polarity
 
 
 def detect(x: np.ndarray, fs: float, pieces: list[tuple[int, int]]) -> np.ndarray:
@@ -66,3 +66,34 @@ def test_cardiac_processor_breaks_beats_at_a_gap() -> None:
     assert not np.any((tt > 60.0) & (tt < 80.0))
     first_after = int(np.searchsorted(tt, 80.0))
     assert v[first_after, 1] == 0.0, "the first NN after a gap must not be continuous"
+
+
+@pytest.mark.parametrize(("name", "fs"), [("ecg_1000hz.csv", 1000), ("bio_resting_5min_100hz.csv", 100)])
+def test_an_ecg_turned_over_gives_the_upright_beats_once_its_polarity_is_known(name: str, fs: int) -> None:
+    """A strap worn upside down: the same R peaks, not the small waves beside the inverted ones."""
+    x = biosignal(name)["ECG"].to_numpy(dtype=np.float64)
+    ref = neurokit_peaks(x, fs)
+    found = detect(-x, fs, [(a, min(a + fs, x.shape[0])) for a in range(0, x.shape[0], fs)])
+    end = x.shape[0] / fs - 1.5
+    settled = 30.0  # Polarity's first QRS blocks, and then its average's turn
+    rate, extra = match_rate(ref[(ref > settled) & (ref < end)], found[(found > settled) & (found < end)], 0.020)
+    assert rate >= 0.99, f"{name} turned over: {rate:.3%} of NeuroKit2's R peaks matched within 20 ms"
+    assert extra <= 0.01 * ref.size
+
+
+def test_polarity_turns_only_for_a_clearly_larger_side_and_only_once_settled() -> None:
+    block = np.array([0.0, 1.0, -0.3])  # an upright complex
+    about_even = Polarity()
+    for _ in range(50):
+        about_even.update(np.array([1.0, -1.1]))  # an S wave as deep as the R is tall: no hopping
+    assert about_even.sign == 1.0
+    inverted = Polarity(settle=20)
+    for i in range(19):
+        inverted.update(-block)
+        assert inverted.sign == 1.0, f"turned after {i + 1} blocks, before settling"
+    inverted.update(np.array([]))  # a block without QRS samples says nothing
+    inverted.update(-block)
+    assert inverted.sign == -1.0
+    for _ in range(50):
+        inverted.update(block)  # the strap turned back
+    assert inverted.sign == 1.0
