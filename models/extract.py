@@ -21,7 +21,7 @@ from agent.replay import open_recorded, ticks
 # Bump when the ticker's ordering, the signal processing or how a recording is read changes: cached tables are
 # then recomputed.
 # (A change of the feature settings, e.g. a window's default length, is caught by ``cache_key`` itself.)
-EXTRACT_VERSION = "core-ticker/7"  # 7: EEGMAT without its files' padding
+EXTRACT_VERSION = "core-ticker/8"  # 7: EEGMAT without its files' padding; 8: R peaks on the side the QRS points
 
 
 def cache_key(config: FeatureConfig | None = None) -> str:
