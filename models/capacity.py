@@ -21,9 +21,9 @@ choice gives the most subjects, ties staying with the committed one (then the
 first of the grid). It chose a penalty 10 times the a-priori one. Run again on
 2026-12-07 it chose the a-priori penalty with 900 stumps, whose training takes
 longer than ``models.train``'s 30-minute budget; the committed recipe stayed
-(the card's "Known limits" has both runs). It prints,
-and changes nothing; its figures are in the model card's "Known limits"
-(``models/card_choices.py``). About 22 minutes on 2 cores.
+(the card's "Known limits" has both runs). It prints, and changes nothing; its
+figures are in the model card's "Known limits" (``models/card_choices.py``).
+About 22 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from models.calibration import deployed_candidate, evaluated
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.fit import COMMITTED, Recipe
-from models.nested import anchor_settings, criterion, nested, nested_choice, per_subject_f1
+from models.nested import Results, anchor_settings, criterion, nested, nested_choice, per_subject_f1
 
 # As declared (2026-12-06), when the committed recipe was the a-priori one (penalty 1, 300 stumps), listed first
 # so that a tie stays with it. The check chose penalty 10 for 62 of 65 subjects: the committed recipe since.
@@ -48,11 +48,17 @@ def main() -> None:
         results[recipe], pooled = evaluated(found, anchor_settings(anchor), kind, weights, jobs, recipe=recipe)
         print(f"{recipe.label}: criterion {criterion(per_subject_f1(results[recipe])):.4f}; pooled macro-F1 {pooled}",
               flush=True)
+    print(recipe_verdict(results, COMMITTED), flush=True)
+
+
+def recipe_verdict(results: dict[Recipe, Results], committed: Recipe) -> str:
+    """A nested check of recipes in two lines: how many subjects each recipe won, and the nested pooled
+    macro-F1s (also ``models.eeg_recipe``)."""
     chosen = nested_choice({r: per_subject_f1(v) for r, v in results.items()})
     figures, _ = nested(results)
     counts = ", ".join(f"{r.label} for {n}" for r, n in sorted(chosen.items(), key=lambda item: -item[1]))
-    print(f"nested choice over {sum(chosen.values())} subjects: {counts}; committed: {COMMITTED.label}", flush=True)
-    print(f"nested pooled macro-F1 { {d: round(v['macro_f1'], 4) for d, v in figures.items()} }", flush=True)
+    return (f"nested choice over {sum(chosen.values())} subjects: {counts}; committed: {committed.label}\n"
+            f"nested pooled macro-F1 { {d: round(v['macro_f1'], 4) for d, v in figures.items()} }")
 
 
 if __name__ == "__main__":

@@ -31,10 +31,11 @@ About half a minute on 2 cores.
 from __future__ import annotations
 
 from models.calibration import deployed_candidate
+from models.capacity import recipe_verdict
 from models.datasets import DATASETS
 from models.features_cache import tables
 from models.fit import ABLATION_RECIPES, COMMITTED, Recipe
-from models.nested import anchor_settings, criterion, nested, nested_choice, per_subject_f1
+from models.nested import anchor_settings, criterion, per_subject_f1
 from models.subjects import prepare
 from models.train import loso_results
 
@@ -53,12 +54,8 @@ def main() -> None:
             results[recipe] = loso_results(subjects, (kind,), view, weights, jobs, settings, recipe=recipe)[kind][0]
             print(f"{view}, {recipe.label}: criterion {criterion(per_subject_f1(results[recipe])):.4f}",
                   flush=True)
-        chosen = nested_choice({r: per_subject_f1(v) for r, v in results.items()})
-        figures, _ = nested(results)
-        counts = ", ".join(f"{r.label} for {n}" for r, n in sorted(chosen.items(), key=lambda item: -item[1]))
-        print(f"{view}: nested choice over {sum(chosen.values())} subjects: {counts}; "
-              f"committed: {ABLATION_RECIPES[view].label}", flush=True)
-        print(f"{view}: nested pooled macro-F1 {round(figures['eegmat']['macro_f1'], 4)}", flush=True)
+        print("\n".join(f"{view}: {line}" for line in recipe_verdict(results, ABLATION_RECIPES[view]).splitlines()),
+              flush=True)
 
 
 if __name__ == "__main__":
