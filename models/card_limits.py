@@ -97,7 +97,7 @@ LIMITS = """\
   models.eeg_offline muse`, through `edge-agent replay`'s code; the files were recorded minutes to days
   apart, so the headband was put on again between some of them). Calibrated on the relaxed files, the
   agent puts 80 % of the neutral ticks at *elevated* or above (by subject 94, 93, 35 and 81 %; 38 % at
-  *distressed*) and 90 % of the concentrating ones. Gamma's share, as much as 327 % over resting in the
+  *distressed*) and 95 % of the concentrating ones. Gamma's share, as much as 327 % over resting in the
   concentrating files and 391 % in the neutral ones, is the first reason on 54 % of the concentrating
   ticks and 15 % of the neutral ones, whose alarms are led more often by delta's share (eye movement, at
   the forehead), frontal theta and alpha at the sides, which also move between recordings. Each calm

@@ -17,6 +17,10 @@
   ``windowed_rise_share`` of that constant (chosen by nested LOSO,
   ``models.rise``): a windowed feature's rise has already waited out its
   window, and a task's first seconds were missed while the estimate caught up.
+  Through a hold the slow state waits, and the next answer moves it by the
+  data seconds it missed: a wrist gated by movement for a few seconds keeps
+  its evidence rather than restarting from one unsmoothed answer, and after
+  minutes the decay is a restart. A non-finite answer drops it.
 - **Fast path**: a burst of SCR onsets or heart rate well above baseline
   raises *elevated* within a tick; only sustained slow evidence
   (``rise_after_s`` above the threshold) reaches *distressed*. A burst is
@@ -109,6 +113,7 @@ class AdaptationPolicy:
         self.latest: Inference | None = None
         self.inference_s: deque[float] = deque(maxlen=10_000)  # per model call, for scripts/bench
         self._logit: float | None = None  # the slow state
+        self._logit_t = 0.0  # the data time it was last moved
         self._last_t: float | None = None
         self._level = Level.HOLD
         self._since = 0.0
@@ -137,13 +142,15 @@ class AdaptationPolicy:
         inference = self.latest = self.model.infer(z, fv.voting(voting))
         self.inference_s.append(time.perf_counter() - started)
         if inference is None or not math.isfinite(inference.distress):
-            self._logit = None  # evidence from before the gap is stale
+            if inference is not None:
+                self._logit = None  # a broken model's answers are no evidence
+            # with no group voting the slow state waits: the next answer moves it by the seconds it missed
             why = ("the model gave no finite answer" if inference is not None
                    else "no trustworthy sensor" if not fv.usable.any()
                    else without_baseline(group_names(groups_with(fv.usable)), self.baseline.calibrating))
             return self._emit(fv.t, dt, Level.HOLD, 0.0, 0.0, [why])
         logit = math.log(inference.distress / (1.0 - inference.distress)) if 0 < inference.distress < 1 else 0.0
-        self._smooth(logit, dt, inference.groups)  # the groups that voted, as the model saw them
+        self._smooth(logit, fv.t, inference.groups)  # the groups that voted, as the model saw them
         assert self._logit is not None
         distress = 1.0 / (1.0 + math.exp(-self._logit))
         fast = self._fast_cues(fv, z[_HR], float(profile.mean[_SCR_RECENT]))
@@ -157,9 +164,10 @@ class AdaptationPolicy:
             reasons.append(refreshing(self.baseline.waiting, self.baseline.progress))
         return self._emit(fv.t, dt, level, distress, inference.confidence, reasons or ["within baseline"])
 
-    def _smooth(self, logit: float, dt: float, voted: tuple[str, ...]) -> None:
+    def _smooth(self, logit: float, t: float, voted: tuple[str, ...]) -> None:
         o = self.options
         tau = o.slow_tau_s if "eda" in voted else o.eeg_alone_tau_s if voted == ("eeg",) else o.windowed_tau_s
+        dt, self._logit_t = max(0.0, t - self._logit_t), t
         if self._logit is None or tau == 0:
             self._logit = logit
             return

@@ -178,6 +178,44 @@ def test_the_slow_state_smooths_skin_conductance_longer_than_windowed_features(e
             assert fallen == pytest.approx(1 - np.exp(-n * TICK / tau), abs=0.01)
 
 
+@pytest.mark.parametrize("hold_s", [5.0, 600.0])
+def test_a_hold_keeps_the_slow_state_and_the_next_answer_moves_it_by_the_seconds_missed(model, hold_s):
+    """A wrist gated by movement for a few seconds must not restart the estimate from one unsmoothed answer:
+    the slow state waits through the hold, and the next answer moves it as the smoothing would have over the
+    seconds it did not see (5.25 s of a 20-s constant: 23 % of the way). After ten minutes that is a reset."""
+    p = policy(model, slow_tau_s=20)
+    t = calibrate(p)
+    run(p, t, 60, STRESS)
+    before = p._logit
+    assert before is not None and before > 1.0
+    held = run(p, t + 60, hold_s, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    assert {a.level for a in held} == {Level.HOLD}
+    p.update(vector(t + 60 + hold_s, REST))
+    assert p.latest is not None
+    answer = math.log(p.latest.distress / (1 - p.latest.distress))  # the model's own, at rest
+    share = 1 - math.exp(-(hold_s + TICK) / 20)
+    assert p._logit == pytest.approx(before + share * (answer - before), rel=1e-9)
+    assert (abs(p._logit - answer) > 1.0) is (hold_s < 60)  # a short hold: the stress is not forgotten at once
+
+
+def test_a_model_that_answers_nan_drops_the_slow_state(model, tmp_path):
+    """A broken model's answer is no evidence (a model update on probation, say): the slow state it would
+    have carried is dropped, and the next good answer starts it afresh."""
+    write_model(tmp_path / "nan" / "distress.onnx", logistic(np.full(len(FEATURES), np.nan)), meta())
+    broken = DistressModel.load(tmp_path / "nan")
+    p = policy(model, slow_tau_s=20)
+    t = calibrate(p)
+    run(p, t, 30, STRESS)
+    assert p._logit is not None and p._logit > 1.0
+    p.model = broken
+    out = p.update(vector(t + 30, STRESS))
+    assert out.level is Level.HOLD and out.reasons == ("the model gave no finite answer",) and p._logit is None
+    p.model = model
+    p.update(vector(t + 30.25, REST))
+    assert p.latest is not None
+    assert p._logit == pytest.approx(math.log(p.latest.distress / (1 - p.latest.distress)), rel=1e-9)
+
+
 def test_while_deciding_the_reasons_name_the_sensor_whose_baseline_is_still_calibrating(model):
     """The skin calibrates on its 20 s while the pulse is trustworthy for only 5 of them: the decisions that
     follow say the heart's baseline is still being taken, and how far along it is."""

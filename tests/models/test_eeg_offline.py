@@ -96,7 +96,7 @@ def test_the_muse_check_gives_the_figures_the_card_quotes():
     joined, within = got["joined"], got["within_file"]
     assert joined["neutral"] == {"elevated_or_above": 0.8, "by_subject": {"a": 0.94, "b": 0.93, "c": 0.35, "d": 0.81},
                                  "distressed": 0.38, "gamma_first": 0.15, "gamma_most_over_resting_pct": 391}
-    assert joined["concentrating"]["elevated_or_above"] == 0.9 and joined["concentrating"]["gamma_first"] == 0.54
+    assert joined["concentrating"]["elevated_or_above"] == 0.95 and joined["concentrating"]["gamma_first"] == 0.54
     assert joined["concentrating"]["gamma_most_over_resting_pct"] == 327
     assert within["relaxed"]["elevated_or_above"] == 0.05 and within["relaxed"]["distressed"] == 0.0
     assert within["neutral"] == {"elevated_or_above": 0.64, "by_subject": {"a": 0.82, "b": 0.51, "c": 0.53, "d": 0.64},
