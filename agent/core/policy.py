@@ -28,7 +28,9 @@
   several times a minute at rest, and for them two onsets in 10 s are no news.
 - **No flicker**: a level falls only below ``threshold - release`` and after
   ``min_dwell_s``; the suggested intensity moves at most
-  ``intensity_step_per_s`` per second.
+  ``intensity_step_per_s`` per second, and not at all through a hold, when
+  the app keeps its scene as it is (docs/vr-protocol.md): the first frame
+  after it starts from the scene the app still shows.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ _TARGET = {  # what each level asks of the scene
     Level.CALM: Suggestions(),
     Level.ELEVATED: Suggestions(intensity=0.75, pace=Pace.SLOWER),
     Level.DISTRESSED: Suggestions(intensity=0.5, pace=Pace.SLOWER, breathing_guide=True),
-    Level.HOLD: Suggestions(),
+    Level.HOLD: Suggestions(),  # its pace and guide; the intensity stays where the hold found it
 }
 _HR = FEATURE_NAMES.index("hr_bpm")
 _SCR_RECENT = FEATURE_NAMES.index("scr_recent")
@@ -205,8 +207,9 @@ class AdaptationPolicy:
         if level is not self._level:
             self._level, self._since = level, t
         goal = _TARGET[level]
-        step = self.options.intensity_step_per_s * dt
-        self._intensity += max(-step, min(step, goal.intensity - self._intensity))
+        if level is not Level.HOLD:  # the app keeps its scene through a hold, so the intensity waits with it
+            step = self.options.intensity_step_per_s * dt
+            self._intensity += max(-step, min(step, goal.intensity - self._intensity))
         self._seq += 1
         return Adaptation(
             seq=self._seq, t=t, level=level, distress=round(distress, 3), confidence=round(confidence, 3),

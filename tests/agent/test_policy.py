@@ -198,6 +198,19 @@ def test_a_hold_keeps_the_slow_state_and_the_next_answer_moves_it_by_the_seconds
     assert (abs(p._logit - answer) > 1.0) is (hold_s < 60)  # a short hold: the stress is not forgotten at once
 
 
+def test_through_a_hold_the_suggested_intensity_stays_with_the_scene(model):
+    """The app keeps its scene through a hold (docs/vr-protocol.md), so the intensity waits with it: the
+    first frame after a strap slips and comes back does not ask for the scene as authored."""
+    p = policy(model, slow_tau_s=0)
+    t = calibrate(p)
+    lowered = run(p, t, 20, STRESS)[-1]
+    assert lowered.level is Level.DISTRESSED and lowered.suggestions.intensity == 0.5
+    held = run(p, t + 20, 20, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    assert {a.level for a in held} == {Level.HOLD} and {a.suggestions.intensity for a in held} == {0.5}
+    after = p.update(vector(t + 40, STRESS))
+    assert after.level is Level.DISTRESSED and after.suggestions.intensity == 0.5
+
+
 def test_a_model_that_answers_nan_drops_the_slow_state(model, tmp_path):
     """A broken model's answer is no evidence (a model update on probation, say): the slow state it would
     have carried is dropped, and the next good answer starts it afresh."""
