@@ -259,7 +259,15 @@ CHOICES = """\
   the model is the same; `python -m models.train` recomputed its figures: Stress-Predict 0.684 to
   0.686 (worst, S26, 0.385 to 0.401); WESAD 0.940, its median delay to *distressed* 2.25 to 3.0 s and
   its rest at *distressed* 1.05 to 1.21 % (at *elevated* or above 3.6 to 3.9 %); the Muse
-  concentrating files at *elevated* or above 90 to 95 %.
+  concentrating files at *elevated* or above 90 to 95 %. Two more things a hold did were mended
+  then. The suggested intensity went on towards the scene as authored through a hold, which the app
+  is told to keep as it is; it now waits (no decision or level moves). And the level after a hold
+  was decided afresh from calm, past the release margin and the dwell, so a strap slipping for 2 s
+  could demote a distressed patient; it now goes on from the level decided before. That changes
+  levels (and, through them, when the baseline takes the decisions for calm), and its rule, declared
+  before its figures, was that WESAD's level targets stay met: its median delay to *distressed* went
+  from 3.0 to 0 s (S8's stressor now keeps the *distressed* that a hold used to reset, 18.75 to 0 s),
+  the rest shares are unchanged, and no macro-F1 moved.
 - **Every nested check of a setting, run again on the committed regularisation (2026-12-06).** The checks
   above had last run with the a-priori penalty. With the penalty of 10, their grids and rules as
   committed, each kept its default (criteria in the grid's order; the nested pooled macro-F1 beside):

@@ -30,7 +30,9 @@
   ``min_dwell_s``; the suggested intensity moves at most
   ``intensity_step_per_s`` per second, and not at all through a hold, when
   the app keeps its scene as it is (docs/vr-protocol.md): the first frame
-  after it starts from the scene the app still shows.
+  after it starts from the scene the app still shows. A hold pauses the
+  level too: after it the level goes on from the one decided before, with
+  its release margin and its dwell.
 """
 
 from __future__ import annotations
@@ -117,8 +119,9 @@ class AdaptationPolicy:
         self._logit: float | None = None  # the slow state
         self._logit_t = 0.0  # the data time it was last moved
         self._last_t: float | None = None
-        self._level = Level.HOLD
-        self._since = 0.0
+        self._level = Level.HOLD  # as emitted
+        self._decided = Level.CALM  # the last level decided, never hold: a hold pauses it
+        self._decided_since = 0.0
         self._above_since: float | None = None  # when the slow state last crossed distressed_at
         self._intensity = 1.0
         self._seq = 0
@@ -196,16 +199,17 @@ class AdaptationPolicy:
             self._above_since = None
         sustained = self._above_since is not None and t - self._above_since >= o.rise_after_s
         target = Level.DISTRESSED if sustained else Level.ELEVATED if distress >= o.elevated_at or fast else Level.CALM
-        current = self._level if self._level is not Level.HOLD else Level.CALM
+        current = self._decided
         if _ORDER.index(target) < _ORDER.index(current):
             floor = o.distressed_at if current is Level.DISTRESSED else o.elevated_at
-            if distress > floor - o.release or (fast and current is Level.ELEVATED) or t - self._since < o.min_dwell_s:
+            if distress > floor - o.release or (fast and current is Level.ELEVATED) or t - self._decided_since < o.min_dwell_s:
                 target = current
         return target
 
     def _emit(self, t: float, dt: float, level: Level, distress: float, confidence: float, reasons: list[str]) -> Adaptation:
-        if level is not self._level:
-            self._level, self._since = level, t
+        self._level = level
+        if level is not Level.HOLD and level is not self._decided:
+            self._decided, self._decided_since = level, t
         goal = _TARGET[level]
         if level is not Level.HOLD:  # the app keeps its scene through a hold, so the intensity waits with it
             step = self.options.intensity_step_per_s * dt

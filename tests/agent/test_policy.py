@@ -142,6 +142,19 @@ def test_level_falls_only_after_dwell_and_below_the_release(model):
     assert levels.index(Level.CALM) * TICK >= 15 - 5  # dwell counted from entering distressed
 
 
+def test_a_hold_pauses_the_level_and_does_not_cut_its_dwell_short(model):
+    """A strap that slips for 2 s while the patient is distressed: after it the level goes on from
+    distressed, with the dwell counted from when it began, rather than being decided afresh from calm."""
+    p = policy(model, slow_tau_s=0, min_dwell_s=15, rise_after_s=0)
+    t = calibrate(p)
+    assert run(p, t, 5, STRESS)[-1].level is Level.DISTRESSED  # distressed from t
+    held = run(p, t + 5, 2, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    assert {a.level for a in held} == {Level.HOLD}
+    after = [a.level for a in run(p, t + 7, 20, REST)]
+    assert after[0] is Level.DISTRESSED
+    assert after.index(Level.CALM) * TICK == pytest.approx(15 - 7)  # 15 s after entering distressed, not after the hold
+
+
 @pytest.fixture
 def eeg_model(tmp_path: Path) -> DistressModel:
     """The fixture ``model`` plus a weight on the temporal alpha share, so that EEG alone can vote."""
