@@ -20,6 +20,7 @@ from tests.agent.model.vectors import REST, STRESS, vector
 
 TICK = 0.25
 NO_EEG = {name: value for name, value in REST.items() if not name.startswith("eeg")}  # a strap and a GSR band
+NOTHING_TRUSTWORTHY = {"cardiac": 0.3, "eda": 0.2, "eeg": 0.1}  # every group under its quality gate: a hold
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_holds_until_calibrated_then_calm_at_rest(model):
 def test_holds_when_no_modality_is_trustworthy(model):
     p = policy(model)
     t = calibrate(p)
-    out = run(p, t, 5, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    out = run(p, t, 5, STRESS, quality=NOTHING_TRUSTWORTHY)
     assert {a.level for a in out} == {Level.HOLD}
     assert out[-1].reasons == ("no trustworthy sensor",) and out[-1].distress == 0.0
 
@@ -148,7 +149,7 @@ def test_a_hold_pauses_the_level_and_does_not_cut_its_dwell_short(model):
     p = policy(model, slow_tau_s=0, min_dwell_s=15, rise_after_s=0)
     t = calibrate(p)
     assert run(p, t, 5, STRESS)[-1].level is Level.DISTRESSED  # distressed from t
-    held = run(p, t + 5, 2, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    held = run(p, t + 5, 2, STRESS, quality=NOTHING_TRUSTWORTHY)
     assert {a.level for a in held} == {Level.HOLD}
     after = [a.level for a in run(p, t + 7, 20, REST)]
     assert after[0] is Level.DISTRESSED
@@ -201,7 +202,7 @@ def test_a_hold_keeps_the_slow_state_and_the_next_answer_moves_it_by_the_seconds
     run(p, t, 60, STRESS)
     before = p._logit
     assert before is not None and before > 1.0
-    held = run(p, t + 60, hold_s, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    held = run(p, t + 60, hold_s, STRESS, quality=NOTHING_TRUSTWORTHY)
     assert {a.level for a in held} == {Level.HOLD}
     p.update(vector(t + 60 + hold_s, REST))
     assert p.latest is not None
@@ -218,7 +219,7 @@ def test_through_a_hold_the_suggested_intensity_stays_with_the_scene(model):
     t = calibrate(p)
     lowered = run(p, t, 20, STRESS)[-1]
     assert lowered.level is Level.DISTRESSED and lowered.suggestions.intensity == 0.5
-    held = run(p, t + 20, 20, STRESS, quality={"cardiac": 0.3, "eda": 0.2, "eeg": 0.1})
+    held = run(p, t + 20, 20, STRESS, quality=NOTHING_TRUSTWORTHY)
     assert {a.level for a in held} == {Level.HOLD} and {a.suggestions.intensity for a in held} == {0.5}
     after = p.update(vector(t + 40, STRESS))
     assert after.level is Level.DISTRESSED and after.suggestions.intensity == 0.5
