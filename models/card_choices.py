@@ -267,7 +267,14 @@ CHOICES = """\
   levels (and, through them, when the baseline takes the decisions for calm), and its rule, declared
   before its figures, was that WESAD's level targets stay met: its median delay to *distressed* went
   from 3.0 to 0 s (S8's stressor now keeps the *distressed* that a hold used to reset, 18.75 to 0 s),
-  the rest shares are unchanged, and no macro-F1 moved.
+  the rest shares are unchanged, and no macro-F1 moved. Last, the 10 s of evidence that *distressed*
+  needs counted a hold's seconds, so 1 s above the bar, a 9-s hold and the strap back still above
+  reached *distressed* at once; a hold now pauses that count (2026-12-07, a rule declared before its
+  figures: WESAD's level targets stay met and no dataset's macro-F1 falls by more than 0.0017). No
+  macro-F1 moved; WESAD's rest at *distressed* went from 1.21 to 1.20 % and S11's delay to
+  *distressed* from 200.5 to 202.5 s. It shows most where the heart decides alone, a wrist pulse
+  that its gate holds about half the time: WESAD's median delay to *distressed* from the heart alone
+  went from 19.25 to 30.75 s, and its rest at *distressed* from 2.9 to 2.7 %.
 - **Every nested check of a setting, run again on the committed regularisation (2026-12-06).** The checks
   above had last run with the a-priori penalty. With the penalty of 10, their grids and rules as
   committed, each kept its default (criteria in the grid's order; the nested pooled macro-F1 beside):

@@ -23,7 +23,8 @@
   minutes the decay is a restart. A non-finite answer drops it.
 - **Fast path**: a burst of SCR onsets or heart rate well above baseline
   raises *elevated* within a tick; only sustained slow evidence
-  (``rise_after_s`` above the threshold) reaches *distressed*. A burst is
+  (``rise_after_s`` above the threshold, counting only seconds in which a
+  group voted: a hold is no evidence) reaches *distressed*. A burst is
   judged against the patient's own resting rate: some people's skin responds
   several times a minute at rest, and for them two onsets in 10 s are no news.
 - **No flicker**: a level falls only below ``threshold - release`` and after
@@ -90,7 +91,7 @@ class PolicyOptions(pydantic.BaseModel):
         0.25, gt=0, le=1,
         description="while no skin conductance votes, a rising slow state is smoothed over this share of its time "
         "constant (1: as a falling one): windowed features have already waited out their window")
-    rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed")
+    rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed (a hold's seconds do not count)")
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
     fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
     fast_scr: int = pydantic.Field(2, ge=1, description="this many SCR onsets in 10 s is a fast cue")
@@ -122,7 +123,7 @@ class AdaptationPolicy:
         self._level = Level.HOLD  # as emitted
         self._decided = Level.CALM  # the last level decided, never hold: a hold pauses it
         self._decided_since = 0.0
-        self._above_since: float | None = None  # when the slow state last crossed distressed_at
+        self._above_since: float | None = None  # when the slow state crossed distressed_at, less the seconds held since
         self._intensity = 1.0
         self._seq = 0
 
@@ -208,6 +209,8 @@ class AdaptationPolicy:
 
     def _emit(self, t: float, dt: float, level: Level, distress: float, confidence: float, reasons: list[str]) -> Adaptation:
         self._level = level
+        if level is Level.HOLD and self._above_since is not None:
+            self._above_since += dt  # a hold is no evidence: rise_after_s counts only seconds a group voted
         if level is not Level.HOLD and level is not self._decided:
             self._decided, self._decided_since = level, t
         goal = _TARGET[level]

@@ -156,6 +156,20 @@ def test_a_hold_pauses_the_level_and_does_not_cut_its_dwell_short(model):
     assert after.index(Level.CALM) * TICK == pytest.approx(15 - 7)  # 15 s after entering distressed, not after the hold
 
 
+def test_a_hold_is_no_evidence_for_distressed(model):
+    """Evidence must hold rise_after_s to reach distressed, and a strap that falls off gives none: 1 s above
+    the threshold, a 9-s hold and the strap back still above is 1 s of evidence, not 10 s, so the level
+    stays elevated until 10 s have been seen."""
+    p = policy(model, slow_tau_s=0, rise_after_s=10)
+    t = calibrate(p)
+    before = run(p, t, 1, STRESS)
+    assert {a.level for a in before} == {Level.ELEVATED}
+    held = run(p, t + 1, 9, STRESS, quality=NOTHING_TRUSTWORTHY)
+    assert {a.level for a in held} == {Level.HOLD}
+    after = [a.level for a in run(p, t + 10, 12, STRESS)]
+    assert after.index(Level.DISTRESSED) * TICK == pytest.approx(10 - 1)  # 1 s was seen before the hold
+
+
 @pytest.fixture
 def eeg_model(tmp_path: Path) -> DistressModel:
     """The fixture ``model`` plus a weight on the temporal alpha share, so that EEG alone can vote."""
