@@ -91,7 +91,8 @@ class PolicyOptions(pydantic.BaseModel):
         0.25, gt=0, le=1,
         description="while no skin conductance votes, a rising slow state is smoothed over this share of its time "
         "constant (1: as a falling one): windowed features have already waited out their window")
-    rise_after_s: float = pydantic.Field(10.0, ge=0, description="evidence must hold this long to reach distressed (a hold's seconds do not count)")
+    rise_after_s: float = pydantic.Field(
+        10.0, ge=0, description="evidence must hold this long to reach distressed (a hold's seconds do not count)")
     min_dwell_s: float = pydantic.Field(15.0, ge=0, description="a level holds at least this long before falling")
     fast_hr_z: float = pydantic.Field(2.5, gt=0, description="heart rate this many baseline spreads up is a fast cue")
     fast_scr: int = pydantic.Field(2, ge=1, description="this many SCR onsets in 10 s is a fast cue")

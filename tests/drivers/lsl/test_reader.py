@@ -59,7 +59,8 @@ async def test_stamps_hours_out_are_dropped_and_the_count_runs_on_without_a_gap(
     finally:
         reader.stop()
         await asyncio.to_thread(reader.join, 5.0)
-    assert isinstance(got[1], StampsDropped) and got[1].samples == 2 and got[1].age_s >= 5 * 3600  # the oldest, against a clock read after `now`
+    # the oldest dropped stamp's age, against a clock the reader read after `now`
+    assert isinstance(got[1], StampsDropped) and got[1].samples == 2 and got[1].age_s >= 5 * 3600
     chunks = [c for c in got if isinstance(c, Chunk)]
     assert [c.seq for c in chunks] == [0, 12, 24]  # no gap: the dropped run was never placed
     assert np.array_equal(np.concatenate([c.device_t for c in chunks]), good)
