@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,11 @@ def samples(draw: st.DrawFn) -> m.Samples:
     return m.Samples(draw(u32), draw(u32), dt, raw)
 
 
+def fits(msg: m.Message) -> bool:
+    """One frame holds it: ten texts of 12 characters can take up to 480 bytes of UTF-8, the wire 250."""
+    return len(m.encode_payload(msg)[1]) <= MAX_PAYLOAD
+
+
 messages = st.one_of(
     samples(),
     st.builds(m.Ack, st.integers(0, 255), st.integers(0, 255)),
@@ -40,7 +46,7 @@ messages = st.one_of(
     ),
     st.builds(m.Command, st.sampled_from([m.CMD_GET_HELLO, m.CMD_START, m.CMD_STOP]), st.integers(0, 255)),
     st.builds(m.Command, st.just(m.CMD_SET_RATE), st.integers(0, 255), u32),
-)
+).filter(fits)
 
 
 @given(st.binary(max_size=600))
@@ -102,6 +108,13 @@ def test_noise_loses_exactly_the_frames_it_touched(msgs: list[m.Message], data: 
     got = [m.decode(f) for f in decoder.feed(b"".join(noisy))]
     assert got == [x for i, x in enumerate(msgs) if i not in touched]
     assert decoder.rejected_total >= len(touched)
+
+
+def test_a_message_too_long_for_one_frame_is_refused_not_cut() -> None:
+    wide = m.ChannelInfo("\U0001f600" * 12, "\U0001f600" * 12, 0)  # 96 bytes of UTF-8 per channel
+    hello = m.Hello("bridge", "1.0", 1, 1, 0, (wide, wide, wide))
+    with pytest.raises(ValueError, match=f"exceeds {MAX_PAYLOAD}"):
+        m.encode(hello)
 
 
 @given(st.binary(min_size=MAX_PAYLOAD + 1, max_size=MAX_PAYLOAD + 40))
