@@ -210,12 +210,13 @@ class AdaptationPolicy:
 
     def _emit(self, t: float, dt: float, level: Level, distress: float, confidence: float, reasons: list[str]) -> Adaptation:
         self._level = level
-        if level is Level.HOLD and self._above_since is not None:
-            self._above_since += dt  # a hold is no evidence: rise_after_s counts only seconds a group voted
-        if level is not Level.HOLD and level is not self._decided:
-            self._decided, self._decided_since = level, t
         goal = _TARGET[level]
-        if level is not Level.HOLD:  # the app keeps its scene through a hold, so the intensity waits with it
+        if level is Level.HOLD:  # the level and the intensity wait with the app's scene; the evidence pauses
+            if self._above_since is not None:
+                self._above_since += dt  # rise_after_s counts only seconds a group voted
+        else:
+            if level is not self._decided:
+                self._decided, self._decided_since = level, t
             step = self.options.intensity_step_per_s * dt
             self._intensity += max(-step, min(step, goal.intensity - self._intensity))
         self._seq += 1
