@@ -1,14 +1,11 @@
-"""Choosing the model kind and the calibration's re-anchoring time constant by nested LOSO.
+"""Nested LOSO: scoring a choice on subjects it never saw, and the candidates ``models.train`` compares.
 
-The candidates are a small grid declared here before any figure was seen
-(``GRID``). Each is evaluated by leave-one-subject-out through the core
-(``models.train.loso``), which keeps every subject's decisions. Two figures
-come out of them:
+A choice among candidates (the model kinds here; an agent setting's values in each nested check, such
+as ``models.anchor``) is evaluated by leave-one-subject-out through the core, which keeps every
+subject's decisions. Two figures come out of them:
 
-- **the deployed candidate**: the one with the best criterion over every
-  subject. It is what ships (its kind is the final fit, its ``anchor_tau_s``
-  the agent's default); its LOSO figures are slightly optimistic, because the
-  choice saw the subjects it is scored on;
+- **the choice over every subject**: the candidate with the best criterion. It is what ships; its LOSO
+  figures are slightly optimistic, because the choice saw the subjects it is scored on;
 - **the nested figure**, the honest estimate of choosing this way: each
   subject ``i`` is scored with the decisions of the candidate that wins the
   criterion over every subject *except* ``i``. The choice never sees ``i``'s
@@ -18,7 +15,7 @@ come out of them:
 
 The criterion is the rule declared before the first comparison: the mean over
 the three datasets of the mean per-subject macro-F1 (a subject counts only
-where both classes occur). Ties go to the earlier candidate in ``GRID``.
+where both classes occur). Ties go to the earlier candidate.
 """
 
 from __future__ import annotations
@@ -55,39 +52,28 @@ def anchor_settings(anchor_tau_s: float) -> str:
     return f"{loso.SETTINGS}\n[baseline]\nanchor_tau_s = {anchor_tau_s!r}\n"
 
 
-# The grid, fixed in code before each selection ran; how it came to be:
-# - First grid (2026-12-03, stop 24): kinds logistic, GAM, boosted; anchors 60, 120 and 300 s (the shipped
-#   120 s, half of it, 2.5 times it: the fewest values that say which way the constant should move).
-#   Nested, the anchor came out 300 s for 66 of 67 subjects and 60 s for none (last for every kind).
+# The kinds, and how the deployed one came to be:
+# - First grid (2026-12-03, stop 24): kinds logistic, GAM, boosted, each with anchors 60, 120 and 300 s.
 #   The kinds came out a near-tie (criteria within 0.0017) that flipped between subjects, and each
 #   flipped subject did worse under its flip: choosing among them was mostly noise.
-# - This grid: anchors 120, 300 and 600 s (60 s settled; 300 s sat at the old grid's edge, so 600 s
-#   says whether the constant should move further), and the ensemble of the three kinds (the mean of
-#   their logits; models.fit.ensemble), the usual cure for a choice among near-equal models that are
-#   right on different subjects. Added after seeing that tie: quote its figures through the nested
-#   selection, never the deployed LOSO alone.
-# - This grid (2026-12-04): the ensemble alone x the same anchors. With a 6-s EEG window the choice among
-#   kinds tied again (ensemble 600 s 0.7837, GAM 600 s 0.7836, ensemble 300 s 0.7830) and, nested, GAM
-#   took 29 of 65 subjects and cost WESAD 0.02: the kinds stay in training as a comparison (COMPARED,
-#   in evaluation.json and the card) but no longer compete. Narrowed after seeing that run, so the
-#   training also records the nested figures over every kind (evaluation.json "nested_every_kind").
-# - 600 s sits at this grid's edge too. Checked once outside the grid (2026-12-05, the deployed ensemble's
-#   LOSO, not nested): 1200 s gave criterion 0.8038 against 0.8203, WESAD 0.899 against 0.930, so the
-#   constant has stopped moving and the grid stays.
-# Each fold fits the three members once and replays four models (models.subjects.fit_kinds). All 4 x 3 run:
-# with the ablations the training took 22 min 55 s with the feature cache warm, and extracting every
-# feature table from a cold cache 1 min 03 s more (2 cores, 2026-12-03); on 2026-12-04, from a cold
-# cache, 28 min 18 s, and 28 min 35 s with the 4-s EEG window: inside its 30-min budget, but barely.
-# The GAM's one-hot bins then went sparse (models.fit.fit_gam, 4.2 s to 0.7 s a fold, the same fit):
-# 22 min 42 s from a cold cache (2026-12-04). The fold models are now kept, and the deployed one's replayed again
-# with each sensor group alone (models.train.alone_results); with the per-tick usable mask derived once, the
-# whole run took 22 min 29 s from a cold cache (2026-12-05), and 22 min 22 s with the skin's anchoring and the
-# per-group calibration (the same day). The next cut is the three single kinds' replays,
-# kept only as a comparison since the grid narrowed.
+# - Then the ensemble of the three kinds (the mean of their logits; models.fit.ensemble), the usual cure
+#   for a choice among near-equal models that are right on different subjects, joined them. Added after
+#   seeing that tie: quote the figures of choosing among every kind (evaluation.json "nested_every_kind").
+# - 2026-12-04: with a 6-s EEG window the choice among kinds tied again (ensemble 600 s 0.7837, GAM 600 s
+#   0.7836, ensemble 300 s 0.7830) and, nested, GAM took 29 of 65 subjects and cost WESAD 0.02: the
+#   ensemble is deployed since, and the single kinds stay in training as a comparison that does not compete.
+# - 2026-12-07: the re-anchoring constant, chosen with the kind until then (the ensemble at 120, 300 and
+#   600 s), moved to its own nested check, as every other setting's had (models.anchor): it had chosen
+#   600 s for every subject in each run since 2026-12-04, and its grid tripled training's time, which on
+#   a slower machine (2026-12-07: 58 min) was past the 30-min budget.
+# Each fold fits the three members once and replays the four models (models.subjects.fit_kinds).
 KINDS = ("logistic", "gam", "boosted", "ensemble")
-ANCHORS_S = (120.0, 300.0, 600.0)
-COMPARED = tuple(Candidate(k, a) for k in KINDS for a in ANCHORS_S)  # evaluated and reported
-GRID = tuple(c for c in COMPARED if c.kind == "ensemble")  # chosen among
+DEPLOYED_KIND = "ensemble"  # what ships; the single kinds are a comparison
+
+
+def compared(anchor_tau_s: float) -> tuple[Candidate, ...]:
+    """What ``models.train`` evaluates: every kind at the agent's re-anchoring constant."""
+    return tuple(Candidate(k, anchor_tau_s) for k in KINDS)
 
 
 def subject_f1(result: SubjectResult) -> float | None:
@@ -131,8 +117,8 @@ def choose(f1s: dict[K, dict[str, dict[str, float]]], without: tuple[str, str] |
 
 
 def nested_choice(f1s: dict[K, dict[str, dict[str, float]]]) -> dict[K, int]:
-    """For how many subjects each setting wins the criterion over every other subject (``models.calibration``,
-    ``models.eeg_window``, ``models.skin_anchor``, ``models.eeg_smoothing``).
+    """For how many subjects each setting wins the criterion over every other subject (``models.anchor``,
+    ``models.calibration``, ``models.eeg_window``, ``models.skin_anchor``, ``models.eeg_smoothing``).
 
     Only subjects scored under every setting count, and only they enter the criteria, so each criterion
     is a mean over the same subjects (a shorter calibration, say, can give a subject its second class).

@@ -4,20 +4,21 @@
 2. Each subject normalised by the deployed baseline (``models.subjects``): calibration from the
    recording's start, re-anchored as the agent does (``models.loso.deployed``).
 3. Leave-one-subject-out over all three datasets at once, for each model kind
-   and baseline re-anchoring time constant declared in ``models.nested``
-   (``COMPARED``; the ensemble's are the candidates, ``GRID``): a model trained on every other subject,
+   of ``models.nested.KINDS``: a model trained on every other subject,
    exported to ONNX, loaded by the runtime and run through the core's policy,
-   with the candidate's settings, over the held-out subject's ticks.
-4. Nested selection (``models.nested``): each subject scored by the candidate
-   chosen without it, the honest estimate; the candidate chosen on every
-   subject is the deployed one. Its EEG-only ablations (models trained on EEG
-   alone, with and without gamma) and its calibration on WESAD's rest condition
-   are evaluated the same way. What one sensor group alone gets (an EEG headset,
-   a chest strap, a skin-conductance band) comes from the candidate's own fold
-   models, each subject decided again with only that group worn.
-5. The deployed candidate is trained on every subject and written to
+   with the agent's default settings, over the held-out subject's ticks.
+   Those defaults (the re-anchoring constant among them) were chosen by nested
+   checks kept apart from training (``models.anchor`` and the others).
+4. The deployed kind (``models.nested.DEPLOYED_KIND``, the ensemble) beside the
+   others, and the nested figures of choosing a kind per subject instead. Its
+   EEG-only ablations (models trained on EEG alone, with and without gamma) and
+   its calibration on WESAD's rest condition are evaluated the same way. What
+   one sensor group alone gets (an EEG headset, a chest strap, a
+   skin-conductance band) comes from its own fold models, each subject decided
+   again with only that group worn.
+5. The deployed kind is trained on every subject and written to
    ``models/distress/distress.onnx`` with its model card, ``evaluation.json``
-   and plots. Its ``anchor_tau_s`` must be the agent's default (a test holds it).
+   and plots.
 """
 
 from __future__ import annotations
@@ -53,15 +54,12 @@ from models.loso import (
     timeline,
 )
 from models.nested import (
-    ANCHORS_S,
-    COMPARED,
-    GRID,
+    DEPLOYED_KIND,
     KINDS,
     Candidate,
     Results,
     SubjectResult,
-    anchor_settings,
-    choose,
+    compared,
     criterion,
     nested,
     per_subject_f1,
@@ -225,9 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--refresh", action="store_true", help="recompute the cached feature tables")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS),
-                        help="model kinds to evaluate (the ensemble's are the candidates)")
-    parser.add_argument("--anchors", nargs="*", type=float, default=list(ANCHORS_S), choices=list(ANCHORS_S),
-                        help="anchor_tau_s values of the grid to compare")
+                        help=f"model kinds to evaluate ({DEPLOYED_KIND}, the deployed kind, always is)")
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 2, 2))
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
@@ -236,38 +232,27 @@ def main() -> None:
               "the committed ones in their last digits (scripts/test installs the pinned versions)", flush=True)
 
     found = {name: tables(DATASETS[name], refresh=args.refresh) for name in DATASETS}
-    grid = [c for c in COMPARED if c.kind in args.kinds and c.anchor_tau_s in args.anchors]
+    # the agent's own constant, named in the settings as every nested check names the value it checks
+    kinds = [c for c in compared(BaselineOptions().anchor_tau_s) if c.kind in args.kinds or c.kind == DEPLOYED_KIND]
+    best = next(c for c in kinds if c.kind == DEPLOYED_KIND)
     weights = {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}  # a priori: every sensor group counts the same
+    subjects, settings = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], best.settings())], best.settings()
     results: dict[Candidate, Results] = {}
     timelines: dict[Candidate, dict[str, dict]] = {}
-    folds = tempfile.TemporaryDirectory(prefix="edge-agent-folds-")  # every fold model, until the alone figures
-    by_anchor: dict[float, list[Subject]] = {}
-    for anchor in sorted({c.anchor_tau_s for c in grid}):
-        # only the normalisation and the folds depend on the anchor; the feature tables do not
-        by_anchor[anchor] = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], anchor_settings(anchor))]
-        here = [c for c in grid if c.anchor_tau_s == anchor]  # one fold fits every kind on the same rows
-        done = loso_results(by_anchor[anchor], tuple(c.kind for c in here), "all", weights, args.jobs,
-                            anchor_settings(anchor), keep=Path(folds.name) / f"anchor-{anchor:g}")
-        for c in here:
+    with tempfile.TemporaryDirectory(prefix="edge-agent-folds-") as folds:  # every fold model, for the alone figures
+        # one fold fits every kind on the same rows
+        done = loso_results(subjects, tuple(c.kind for c in kinds), "all", weights, args.jobs, settings,
+                            keep=Path(folds))
+        for c in kinds:
             results[c], timelines[c] = done[c.kind]
             print(c.label, {d: round(criterion({d: f}), 4) for d, f in per_subject_f1(results[c]).items()}, flush=True)
+        # what the agent runs with one sensor group alone: the deployed kind's own fold models
+        alone = alone_results(subjects, best.kind, Path(folds), settings, args.jobs)
     f1s = {c: per_subject_f1(r) for c, r in results.items()}
-    candidates = [c for c in results if c in GRID] or list(results)  # any kind, if --kinds left out the ensemble
-    best = choose({c: f1s[c] for c in candidates})  # the deployed candidate: chosen on every subject
-    honest, chosen = nested({c: results[c] for c in candidates})
-    every_kind, every_chosen = nested(results)  # the previous procedure, recorded since the grid moved after a run
-    print("deployed:", best.label, "| nested:", {d: e["macro_f1"] for d, e in honest.items()}, summary(chosen),
-          flush=True)
-    subjects, settings = by_anchor[best.anchor_tau_s], best.settings()
-    deployed_config = config_for(text=settings)  # the agent settings the deployed candidate was evaluated with
-    if best.anchor_tau_s != BaselineOptions().anchor_tau_s:
-        print(f"NOTE: set the agent's default [baseline] anchor_tau_s to {best.anchor_tau_s:g} "
-              "(agent/core/baseline.py); "
-              "tests/models/test_committed_model.py fails until it is", flush=True)
-
-    # what the agent runs with one sensor group alone: the deployed candidate's own fold models
-    alone = alone_results(subjects, best.kind, Path(folds.name) / f"anchor-{best.anchor_tau_s:g}", settings, args.jobs)
-    folds.cleanup()
+    every_kind, every_chosen = nested(results)  # choosing a kind per subject instead, recorded since the kinds tied
+    print("deployed:", best.label, "| choosing a kind per subject, nested:",
+          {d: e["macro_f1"] for d, e in every_kind.items()}, summary(every_chosen), flush=True)
+    deployed_config = config_for(text=settings)  # the agent settings the deployed kind was evaluated with
     alone_figures = {g: {d: score_subjects(v) for d, v in alone[g].items()} for g in GROUPS if g in alone}
     print("one sensor group alone:", {g: {d: e["macro_f1"] for d, e in v.items()} for g, v in alone_figures.items()},
           flush=True)
@@ -299,16 +284,18 @@ def main() -> None:
         "model_version": VERSION, "kind": best.kind, "created": created,
         "protocol": "leave-one-subject-out over WESAD, Stress-Predict and EEGMAT together; each held-out subject "
                     "replayed through the core (models.loso, equal to edge-agent replay) with a model trained "
-                    "without it; calibration from the recording's start; the agent's default [policy], and "
-                    "[baseline] as each candidate sets it",
+                    "without it; calibration from the recording's start; the agent's default settings, its "
+                    "[baseline] anchor_tau_s named in them",
         "selection": "criterion: the mean over the datasets of the mean per-subject macro-F1, declared before the "
-                     "first comparison. deployed: the candidate with the best criterion over every subject (its "
-                     "'loso' figures saw the choice). nested: each subject scored by the candidate with the best "
-                     "criterion over every other subject; those subjects' decisions come from the outer LOSO, whose "
-                     "models were trained with the subject left out here (a cheaper stand-in for fully nested LOSO)",
+                     "first comparison. deployed: the ensemble, fixed since the single kinds tied (models.nested), "
+                     "with the agent's default settings, each chosen by a nested check kept apart from training "
+                     "(models.anchor and the others), so its 'loso' figures saw those choices. nested_every_kind: "
+                     "each subject scored by the kind with the best criterion over every other subject; those "
+                     "subjects' decisions come from the outer LOSO, whose models were trained with the subject left "
+                     "out here (a cheaper stand-in for fully nested LOSO)",
         "deployed": {"kind": best.kind, "anchor_tau_s": best.anchor_tau_s, "settings": settings,
-                     # not grid axes: their own nested checks (models.skin_anchor, models.skin_heart,
-                     # models.skin_margin, models.eeg_smoothing, models.rise) set the agent's defaults
+                     # the agent's defaults, which their own nested checks set (models.anchor, models.skin_anchor,
+                     # models.skin_heart, models.skin_margin, models.eeg_smoothing, models.rise)
                      "skin_anchor_tau_s": deployed_config.top.baseline.skin_anchor_tau_s,
                      "skin_anchor_heart_s": deployed_config.top.baseline.skin_anchor_heart_s,
                      "skin_anchor_heart_margin": deployed_config.top.baseline.skin_anchor_heart_margin,
@@ -317,11 +304,8 @@ def main() -> None:
                      "recipe": asdict(COMMITTED),  # the draw and the members' regularisation (models.capacity)
                      "criterion": round(criterion(f1s[best]), 4)},
         "loso": scored[best],
-        "nested": {"figures": honest,
-                   "chosen": {d: {s: c.label for s, c in v.items()} for d, v in chosen.items()},
-                   "chosen_counts": summary(chosen)},
         "nested_every_kind": {"figures": every_kind, "chosen_counts": summary(every_chosen)},
-        "candidates": {c.label: {"kind": c.kind, "anchor_tau_s": c.anchor_tau_s, "candidate": c in candidates,
+        "candidates": {c.label: {"kind": c.kind, "anchor_tau_s": c.anchor_tau_s, "deployed": c == best,
                                  "criterion": round(criterion(f1s[c]), 4),
                                  "datasets": {d: {m: e[m] for m in figures} for d, e in scored[c].items()}}
                        for c in results},

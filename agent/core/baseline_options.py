@@ -20,7 +20,7 @@ class BaselineOptions(pydantic.BaseModel):
     profile: Path | None = pydantic.Field(None, description="stored profile; default state_dir/baseline.json")
     blend: float = pydantic.Field(0.3, gt=0, le=1, description="weight of a new calibration in the stored profile")
     use_stored: bool = pydantic.Field(True, description="start from the stored profile instead of holding")
-    anchor_tau_s: float = pydantic.Field(  # chosen with the model by nested LOSO (models/nested.py)
+    anchor_tau_s: float = pydantic.Field(  # chosen by nested LOSO (python -m models.anchor)
         600.0, ge=0, allow_inf_nan=False,
         description="after calibration, the resting level follows a calmer stretch with this time constant (0: never)",
     )

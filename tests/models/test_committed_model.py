@@ -16,7 +16,7 @@ from models.card import CONDITIONS, card_text
 from models.check import committed_check, replay_lines
 from models.fit import COMMITTED
 from models.loso import config_for
-from models.nested import COMPARED, GRID
+from models.nested import DEPLOYED_KIND, compared
 from models.train import OUT
 
 
@@ -42,13 +42,14 @@ def test_the_agent_runs_the_deployed_candidate_by_default():
     assert PolicyOptions().windowed_rise_share == deployed["windowed_rise_share"]
     assert deployed["recipe"] == asdict(COMMITTED)  # the draw and regularisation a training uses by default
     assert recorded["kind"] == deployed["kind"]
+    assert deployed["kind"] == DEPLOYED_KIND
     candidates = recorded["candidates"]
-    assert set(candidates) == {c.label for c in COMPARED}  # every model of the declared grid was evaluated
-    assert {k for k, v in candidates.items() if v["candidate"]} == {c.label for c in GRID}
-    best = max((v for v in candidates.values() if v["candidate"]), key=lambda v: v["criterion"])
-    assert (best["kind"], best["anchor_tau_s"]) == (deployed["kind"], deployed["anchor_tau_s"])
-    nested = recorded["nested"]
-    assert sum(nested["chosen_counts"].values()) == sum(e["subjects"] for e in nested["figures"].values())
+    # every kind was evaluated, at the agent's own anchoring constant
+    assert set(candidates) == {c.label for c in compared(BaselineOptions().anchor_tau_s)}
+    assert [(v["kind"], v["anchor_tau_s"]) for v in candidates.values() if v["deployed"]] == \
+        [(deployed["kind"], deployed["anchor_tau_s"])]
+    every = recorded["nested_every_kind"]
+    assert sum(every["chosen_counts"].values()) == sum(e["subjects"] for e in every["figures"].values())
 
 
 _TERM = re.compile(r"\| `(\w+)` \| [^|]* \| \w+ \| ([+-]\d+\.\d+) per baseline spread, plus from ([+-]\d+\.\d+) to ([+-]\d+\.\d+) over its bins \|")

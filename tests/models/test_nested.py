@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
+from agent.core.baseline import BaselineOptions
+from models.anchor import ANCHORS_S
 from models.loso import config_for, score_subjects
 from models.nested import (
-    GRID,
     Candidate,
     choose,
     criterion,
@@ -20,6 +21,7 @@ from models.nested import (
 )
 
 A, B = Candidate("logistic", 120.0), Candidate("boosted", 300.0)
+GRID = tuple(Candidate("ensemble", a) for a in ANCHORS_S)  # a grid of the kind a check compares
 
 
 def decisions(false_alarms: int, n: int = 10) -> tuple[np.ndarray, np.ndarray, int, dict]:
@@ -91,6 +93,7 @@ def test_a_subject_with_one_class_does_not_count_towards_the_criterion():
 def test_a_candidate_runs_with_its_anchor_in_the_agent_settings():
     for c in GRID:
         assert config_for(text=c.settings()).top.baseline.anchor_tau_s == c.anchor_tau_s
+    assert BaselineOptions().anchor_tau_s in ANCHORS_S  # models.anchor compares the agent's own constant
 
 
 def test_the_calibration_check_counts_only_subjects_every_length_scored():
