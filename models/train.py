@@ -233,17 +233,18 @@ def main() -> None:
 
     found = {name: tables(DATASETS[name], refresh=args.refresh) for name in DATASETS}
     # the agent's own constant, named in the settings as every nested check names the value it checks
-    kinds = [c for c in compared(BaselineOptions().anchor_tau_s) if c.kind in args.kinds or c.kind == DEPLOYED_KIND]
-    best = next(c for c in kinds if c.kind == DEPLOYED_KIND)
+    evaluated = [c for c in compared(BaselineOptions().anchor_tau_s) if c.kind in args.kinds or c.kind == DEPLOYED_KIND]
+    best = next(c for c in evaluated if c.kind == DEPLOYED_KIND)
     weights = {"cardiac": 1.0, "eda": 1.0, "eeg": 1.0}  # a priori: every sensor group counts the same
-    subjects, settings = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], best.settings())], best.settings()
+    settings = best.settings()
+    subjects = [s for n in DATASETS for s in prepare(DATASETS[n], found[n], settings)]
     results: dict[Candidate, Results] = {}
     timelines: dict[Candidate, dict[str, dict]] = {}
     with tempfile.TemporaryDirectory(prefix="edge-agent-folds-") as folds:  # every fold model, for the alone figures
         # one fold fits every kind on the same rows
-        done = loso_results(subjects, tuple(c.kind for c in kinds), "all", weights, args.jobs, settings,
+        done = loso_results(subjects, tuple(c.kind for c in evaluated), "all", weights, args.jobs, settings,
                             keep=Path(folds))
-        for c in kinds:
+        for c in evaluated:
             results[c], timelines[c] = done[c.kind]
             print(c.label, {d: round(criterion({d: f}), 4) for d, f in per_subject_f1(results[c]).items()}, flush=True)
         # what the agent runs with one sensor group alone: the deployed kind's own fold models

@@ -30,7 +30,7 @@ def test_the_committed_model_replays_to_the_recorded_decisions():
 
 
 def test_the_agent_runs_the_deployed_candidate_by_default():
-    """Training chose the anchoring constant with the model kind; the agent's default must be that value."""
+    """Training evaluates the deployed kind with the agent's defaults; evaluation.json must record them."""
     recorded = json.loads((OUT / "evaluation.json").read_text())
     deployed = recorded["deployed"]
     assert BaselineOptions().anchor_tau_s == deployed["anchor_tau_s"]
